@@ -1,0 +1,544 @@
+//! Who may do what. Deny by default: every action names the rule that lets it through.
+
+use crate::access::{Module, Questionnaire, Role};
+use crate::error::Code;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// The person asking, as stored (never as they claim).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Actor {
+    /// Their user id.
+    pub id: String,
+    /// Their role.
+    pub role: Role,
+    /// Their modules (an admin's are the whole catalog).
+    pub modules: BTreeSet<Module>,
+    /// Their questionnaires (ignored for admins, who cover all).
+    #[serde(default)]
+    pub questionnaires: BTreeSet<Questionnaire>,
+    /// A disabled account may do nothing.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+impl Actor {
+    fn has_module(&self, id: &str) -> bool {
+        self.modules.iter().any(|m| m.as_str() == id)
+    }
+
+    fn manages_users(&self) -> bool {
+        self.role >= Role::Manager && self.has_module(Module::USERS)
+    }
+
+    /// Whether `grant` stays within what this actor holds; `Err(PrivilegeEscalation)` otherwise.
+    fn may_grant(&self, grant: &Grant) -> Result<(), Code> {
+        let within = grant.role <= self.role
+            // Managers hand out the agent role only.
+            && (self.role == Role::Admin || grant.role == Role::Agent)
+            && grant.modules.is_subset(&self.modules)
+            && (self.role.covers_all_questionnaires()
+                || grant.questionnaires.is_subset(&self.questionnaires));
+        if within {
+            Ok(())
+        } else {
+            Err(Code::PrivilegeEscalation)
+        }
+    }
+}
+
+/// Another account, as it stands before the action.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subject {
+    /// Their user id.
+    pub id: String,
+    /// Their current role.
+    pub role: Role,
+    /// Whether the account is disabled now.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// The access an action would give someone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Grant {
+    /// Role.
+    pub role: Role,
+    /// Modules.
+    pub modules: BTreeSet<Module>,
+    /// Questionnaires (empty for admins).
+    #[serde(default)]
+    pub questionnaires: BTreeSet<Questionnaire>,
+    /// Whether the account ends up disabled.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// A conversation, as far as visibility goes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConversationRef {
+    /// Who holds it now (after any transfer), if anyone.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+}
+
+/// Something an actor wants to do.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Action {
+    /// Open a back-office module.
+    AccessModule {
+        /// Which.
+        module: Module,
+    },
+    /// See a conversation.
+    ViewConversation {
+        /// Which.
+        conversation: ConversationRef,
+    },
+    /// Answer in a conversation.
+    ReplyConversation {
+        /// Which.
+        conversation: ConversationRef,
+    },
+    /// Hand a conversation to someone else (the target is checked by routing).
+    TransferConversation {
+        /// Which.
+        conversation: ConversationRef,
+    },
+    /// Close a conversation.
+    CloseConversation {
+        /// Which.
+        conversation: ConversationRef,
+    },
+    /// Open a conversation on behalf of a visitor (normally the chat box's service token).
+    OpenConversation,
+    /// List accounts.
+    ListUsers,
+    /// See one account.
+    ViewUser {
+        /// Whose.
+        target: Subject,
+    },
+    /// Create an account with this access.
+    CreateUser {
+        /// The access it would have.
+        grant: Grant,
+    },
+    /// Invite people with this access.
+    InviteUser {
+        /// The access they would have.
+        grant: Grant,
+    },
+    /// Edit an account; `after` is its access after the edit, or `None` when only the profile or
+    /// password changes.
+    EditUser {
+        /// Whose.
+        target: Subject,
+        /// The access after the edit.
+        #[serde(default)]
+        after: Option<Grant>,
+        /// Active (enabled) admins right now, the target included.
+        active_admins: u32,
+    },
+    /// Delete an account.
+    DeleteUser {
+        /// Whose.
+        target: Subject,
+        /// Active admins right now.
+        active_admins: u32,
+    },
+    /// Change platform settings.
+    ChangeSettings,
+    /// Read the audit log.
+    ViewAudit,
+}
+
+/// The answer to "may they?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Yes or no.
+    pub allowed: bool,
+    /// Why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
+}
+
+impl From<Result<(), Code>> for Decision {
+    fn from(result: Result<(), Code>) -> Self {
+        Decision {
+            allowed: result.is_ok(),
+            code: result.err(),
+        }
+    }
+}
+
+fn require(condition: bool, code: Code) -> Result<(), Code> {
+    if condition {
+        Ok(())
+    } else {
+        Err(code)
+    }
+}
+
+/// Decides whether `actor` may do `action`.
+pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
+    require(!actor.disabled, Code::AccountDisabled)?;
+    let sees_conversation = |c: &ConversationRef| {
+        require(actor.has_module(Module::LIVECHAT), Code::Forbidden)?;
+        // Agents see only what is assigned to them, transfers to them included.
+        require(
+            actor.role >= Role::Manager || c.assigned_to.as_deref() == Some(actor.id.as_str()),
+            Code::Forbidden,
+        )
+    };
+    // Managers act on agents only; admins on everyone.
+    let manages = |target: &Subject| {
+        require(actor.manages_users(), Code::Forbidden)?;
+        require(
+            actor.role == Role::Admin || target.role == Role::Agent,
+            Code::Forbidden,
+        )
+    };
+    let keeps_an_admin = |target: &Subject, stays_active_admin: bool, active_admins: u32| {
+        let removes_an_admin =
+            target.role == Role::Admin && !target.disabled && !stays_active_admin;
+        require(!removes_an_admin || active_admins > 1, Code::LastAdmin)
+    };
+    match action {
+        Action::AccessModule { module } => {
+            require(actor.has_module(module.as_str()), Code::Forbidden)
+        }
+        Action::ViewConversation { conversation }
+        | Action::ReplyConversation { conversation }
+        | Action::TransferConversation { conversation }
+        | Action::CloseConversation { conversation } => sees_conversation(conversation),
+        Action::OpenConversation => require(actor.role == Role::Admin, Code::Forbidden),
+        Action::ListUsers => require(actor.manages_users(), Code::Forbidden),
+        Action::ViewUser { target } => {
+            if target.id == actor.id {
+                Ok(())
+            } else {
+                manages(target)
+            }
+        }
+        Action::CreateUser { grant } | Action::InviteUser { grant } => {
+            require(actor.manages_users(), Code::Forbidden)?;
+            actor.may_grant(grant)
+        }
+        Action::EditUser {
+            target,
+            after,
+            active_admins,
+        } => {
+            let Some(after) = after else {
+                // Anyone may edit their own profile and password.
+                return if target.id == actor.id {
+                    Ok(())
+                } else {
+                    manages(target)
+                };
+            };
+            if target.id == actor.id {
+                require(after.role == target.role, Code::OwnRoleChange)?;
+                require(!after.disabled || target.disabled, Code::SelfDelete)?;
+                // Only admins set their own access; they hold everything anyway.
+                require(actor.role == Role::Admin, Code::OwnRoleChange)?;
+            } else {
+                manages(target)?;
+            }
+            actor.may_grant(after)?;
+            keeps_an_admin(
+                target,
+                after.role == Role::Admin && !after.disabled,
+                *active_admins,
+            )
+        }
+        Action::DeleteUser {
+            target,
+            active_admins,
+        } => {
+            require(target.id != actor.id, Code::SelfDelete)?;
+            manages(target)?;
+            keeps_an_admin(target, false, *active_admins)
+        }
+        Action::ChangeSettings => require(
+            actor.role == Role::Admin && actor.has_module(Module::SETTINGS),
+            Code::Forbidden,
+        ),
+        Action::ViewAudit => require(actor.role == Role::Admin, Code::Forbidden),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::ModuleCatalog;
+
+    fn actor(id: &str, role: Role) -> Actor {
+        let catalog = ModuleCatalog::default();
+        Actor {
+            id: id.into(),
+            role,
+            modules: crate::access::role_defaults(role, &catalog).modules,
+            questionnaires: [Questionnaire::parse("site-fr").unwrap()].into(),
+            disabled: false,
+        }
+    }
+
+    fn subject(id: &str, role: Role) -> Subject {
+        Subject {
+            id: id.into(),
+            role,
+            disabled: false,
+        }
+    }
+
+    fn grant(role: Role, modules: &[&str]) -> Grant {
+        Grant {
+            role,
+            modules: modules.iter().map(|m| Module::named(m)).collect(),
+            questionnaires: BTreeSet::new(),
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn modules_follow_the_actor() {
+        let agent = actor("a", Role::Agent);
+        let open = |a: &Actor, m: &str| {
+            authorize(
+                a,
+                &Action::AccessModule {
+                    module: Module::named(m),
+                },
+            )
+        };
+        assert_eq!(open(&agent, "livechat"), Ok(()));
+        assert_eq!(open(&agent, "statistics"), Err(Code::Forbidden));
+        assert_eq!(open(&actor("m", Role::Manager), "statistics"), Ok(()));
+        assert_eq!(open(&actor("z", Role::Admin), "settings"), Ok(()));
+        let mut disabled = actor("z", Role::Admin);
+        disabled.disabled = true;
+        assert_eq!(open(&disabled, "livechat"), Err(Code::AccountDisabled));
+    }
+
+    #[test]
+    fn agents_see_their_own_conversations_and_transfers_to_them() {
+        let agent = actor("a", Role::Agent);
+        let view = |a: &Actor, to: Option<&str>| {
+            authorize(
+                a,
+                &Action::ViewConversation {
+                    conversation: ConversationRef {
+                        assigned_to: to.map(Into::into),
+                    },
+                },
+            )
+        };
+        assert_eq!(view(&agent, Some("a")), Ok(()));
+        assert_eq!(view(&agent, Some("b")), Err(Code::Forbidden));
+        assert_eq!(view(&agent, None), Err(Code::Forbidden));
+        assert_eq!(view(&actor("m", Role::Manager), Some("b")), Ok(()));
+        assert_eq!(view(&actor("z", Role::Admin), None), Ok(()));
+    }
+
+    #[test]
+    fn managers_manage_agents_only_and_grant_no_more_than_they_hold() {
+        let manager = actor("m", Role::Manager);
+        let create = |g| authorize(&manager, &Action::CreateUser { grant: g });
+        assert_eq!(create(grant(Role::Agent, &["livechat", "history"])), Ok(()));
+        assert_eq!(
+            create(grant(Role::Manager, &["livechat"])),
+            Err(Code::PrivilegeEscalation)
+        );
+        assert_eq!(
+            create(grant(Role::Admin, &[])),
+            Err(Code::PrivilegeEscalation)
+        );
+        assert_eq!(
+            create(grant(Role::Agent, &["settings"])),
+            Err(Code::PrivilegeEscalation)
+        );
+        let mut other_questionnaire = grant(Role::Agent, &["livechat"]);
+        other_questionnaire
+            .questionnaires
+            .insert(Questionnaire::parse("site-de").unwrap());
+        assert_eq!(create(other_questionnaire), Err(Code::PrivilegeEscalation));
+        assert_eq!(
+            authorize(
+                &manager,
+                &Action::ViewUser {
+                    target: subject("z", Role::Admin)
+                }
+            ),
+            Err(Code::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &manager,
+                &Action::DeleteUser {
+                    target: subject("b", Role::Manager),
+                    active_admins: 1
+                }
+            ),
+            Err(Code::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &manager,
+                &Action::DeleteUser {
+                    target: subject("a", Role::Agent),
+                    active_admins: 1
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&actor("a", Role::Agent), &Action::ListUsers),
+            Err(Code::Forbidden)
+        );
+    }
+
+    #[test]
+    fn nobody_changes_their_own_role_or_removes_themself() {
+        let admin = actor("z", Role::Admin);
+        let me = subject("z", Role::Admin);
+        let all = ModuleCatalog::default().allowed_for(Role::Admin);
+        let mut demoted = grant(Role::Manager, &["livechat"]);
+        assert_eq!(
+            authorize(
+                &admin,
+                &Action::EditUser {
+                    target: me.clone(),
+                    after: Some(demoted.clone()),
+                    active_admins: 5
+                }
+            ),
+            Err(Code::OwnRoleChange)
+        );
+        demoted.role = Role::Admin;
+        demoted.modules = all;
+        demoted.disabled = true;
+        assert_eq!(
+            authorize(
+                &admin,
+                &Action::EditUser {
+                    target: me.clone(),
+                    after: Some(demoted),
+                    active_admins: 5
+                }
+            ),
+            Err(Code::SelfDelete)
+        );
+        assert_eq!(
+            authorize(
+                &admin,
+                &Action::DeleteUser {
+                    target: me.clone(),
+                    active_admins: 5
+                }
+            ),
+            Err(Code::SelfDelete)
+        );
+        assert_eq!(
+            authorize(
+                &admin,
+                &Action::EditUser {
+                    target: me,
+                    after: None,
+                    active_admins: 5
+                }
+            ),
+            Ok(())
+        );
+        let agent = actor("a", Role::Agent);
+        assert_eq!(
+            authorize(
+                &agent,
+                &Action::EditUser {
+                    target: subject("a", Role::Agent),
+                    after: None,
+                    active_admins: 1
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                &agent,
+                &Action::EditUser {
+                    target: subject("a", Role::Agent),
+                    after: Some(grant(Role::Agent, &["livechat"])),
+                    active_admins: 1
+                }
+            ),
+            Err(Code::OwnRoleChange)
+        );
+    }
+
+    #[test]
+    fn the_last_admin_stays() {
+        let admin = actor("z", Role::Admin);
+        let other = subject("y", Role::Admin);
+        let demote = Action::EditUser {
+            target: other.clone(),
+            after: Some(grant(Role::Agent, &["livechat"])),
+            active_admins: 1,
+        };
+        assert_eq!(authorize(&admin, &demote), Err(Code::LastAdmin));
+        let demote = Action::EditUser {
+            target: other.clone(),
+            after: Some(grant(Role::Agent, &["livechat"])),
+            active_admins: 2,
+        };
+        assert_eq!(authorize(&admin, &demote), Ok(()));
+        assert_eq!(
+            authorize(
+                &admin,
+                &Action::DeleteUser {
+                    target: other.clone(),
+                    active_admins: 1
+                }
+            ),
+            Err(Code::LastAdmin)
+        );
+        let mut disabled_admin = other;
+        disabled_admin.disabled = true;
+        assert_eq!(
+            authorize(
+                &admin,
+                &Action::DeleteUser {
+                    target: disabled_admin,
+                    active_admins: 1
+                }
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn settings_and_audit_are_for_admins() {
+        assert_eq!(
+            authorize(&actor("m", Role::Manager), &Action::ChangeSettings),
+            Err(Code::Forbidden)
+        );
+        assert_eq!(
+            authorize(&actor("z", Role::Admin), &Action::ChangeSettings),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&actor("m", Role::Manager), &Action::ViewAudit),
+            Err(Code::Forbidden)
+        );
+    }
+}

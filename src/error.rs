@@ -1,0 +1,316 @@
+//! The one error vocabulary shared by the browser and the server.
+//!
+//! A [`Code`] is a stable machine string (`email_invalid`, `last_admin`…): clients switch on it,
+//! tests assert it, and it is never renamed. The wording lives in [`Code::message`] and may change.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// The language a message is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// French, the product's default.
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+impl Locale {
+    /// Reads a locale tag such as `en`, `en-GB` or `fr-FR`; anything else is French.
+    pub fn from_tag(tag: &str) -> Self {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("en") {
+            Locale::En
+        } else {
+            Locale::Fr
+        }
+    }
+
+    /// Picks the first of fr/en named in an HTTP `Accept-Language` header, French otherwise.
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut best: Option<(f32, Locale)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim();
+            let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+            let locale = match primary.as_str() {
+                "en" => Locale::En,
+                "fr" => Locale::Fr,
+                _ => continue,
+            };
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, locale));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or_default()
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $code:literal, $fr:literal, $en:literal;)*) => {
+        /// A stable machine code for everything that can be refused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $(#[doc = $en] $variant,)* }
+
+        impl Code {
+            /// Every code, for documentation and exhaustive tests.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable string clients switch on.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// Looks a code up by its string.
+            pub fn parse(code: &str) -> Option<Code> {
+                match code { $($code => Some(Code::$variant),)* _ => None }
+            }
+
+            /// The message template; `{value}`, `{min}`, `{max}` are filled from [`Params`].
+            fn template(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Code::$variant, Locale::Fr) => $fr, (Code::$variant, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // Form fields.
+    FieldRequired => "field_required", "Ce champ est obligatoire", "This field is required";
+    FieldType => "field_type", "Type de valeur incorrect (attendu : {value})", "Wrong type of value (expected {value})";
+    FieldTooLong => "field_too_long", "{max} caractères au maximum", "At most {max} characters";
+    FieldInvalid => "field_invalid", "Valeur non valide : `{value}`", "Invalid value: `{value}`";
+    UnknownField => "unknown_field", "Champ inconnu : `{value}`", "Unknown field: `{value}`";
+    InvalidJson => "invalid_json", "Le contenu n'est pas un objet JSON valide", "The body is not a valid JSON object";
+    EmailInvalid => "email_invalid", "Adresse e-mail non valide", "Invalid email address";
+    EmailTaken => "email_taken", "Un compte existe déjà avec cette adresse e-mail", "An account already uses this email address";
+    PasswordTooShort => "password_too_short", "Le mot de passe doit contenir au moins {min} caractères", "The password must be at least {min} characters long";
+    PasswordTooLong => "password_too_long", "Le mot de passe ne doit pas dépasser {max} caractères", "The password must be at most {max} characters long";
+    PasswordTooCommon => "password_too_common", "Ce mot de passe est trop courant, choisissez-en un autre", "This password is too common, choose another one";
+    PasswordContainsEmail => "password_contains_email", "Le mot de passe ne doit pas contenir l'adresse e-mail", "The password must not contain the email address";
+    RoleUnknown => "role_unknown", "Rôle inconnu : `{value}`", "Unknown role: `{value}`";
+    ModuleUnknown => "module_unknown", "Module inconnu : `{value}`", "Unknown module: `{value}`";
+    ModuleNotForRole => "module_not_for_role", "Le module `{value}` n'est pas ouvert à ce rôle", "The `{value}` module is not available to this role";
+    MaxConversationsInvalid => "max_conversations_invalid", "Nombre de conversations : illimité ou entre {min} et {max}", "Conversations: unlimited or between {min} and {max}";
+    LanguagesEmpty => "languages_empty", "Choisissez au moins une langue", "Choose at least one language";
+    LanguageUnknown => "language_unknown", "Langue inconnue : `{value}`", "Unknown language: `{value}`";
+    MainLanguageNotAccepted => "main_language_not_accepted", "La langue principale doit faire partie des langues acceptées", "The main language must be one of the accepted languages";
+    TimezoneUnknown => "timezone_unknown", "Fuseau horaire inconnu : `{value}`", "Unknown time zone: `{value}`";
+    AvatarUrlInvalid => "avatar_url_invalid", "L'avatar doit être une adresse https:// valide", "The avatar must be a valid https:// address";
+    ChannelUnknown => "channel_unknown", "Canal inconnu : `{value}`", "Unknown channel: `{value}`";
+    QuestionnaireInvalid => "questionnaire_invalid", "Identifiant de questionnaire non valide : `{value}`", "Invalid questionnaire id: `{value}`";
+    EmailsEmpty => "emails_empty", "Saisissez au moins une adresse e-mail", "Enter at least one email address";
+    EmailsTooMany => "emails_too_many", "{max} adresses au maximum par invitation", "At most {max} addresses per invitation";
+    EmailDuplicate => "email_duplicate", "Adresse en double dans la liste", "This address appears twice in the list";
+    TokenInvalid => "token_invalid", "Lien d'invitation non valide", "Invalid invitation link";
+    PresenceUnknown => "presence_unknown", "Statut inconnu : `{value}`", "Unknown status: `{value}`";
+    // Authorization.
+    Unauthenticated => "unauthenticated", "Connectez-vous pour continuer", "Sign in to continue";
+    InvalidCredentials => "invalid_credentials", "E-mail ou mot de passe incorrect", "Wrong email or password";
+    Forbidden => "forbidden", "Vous n'avez pas le droit de faire cela", "You are not allowed to do this";
+    PrivilegeEscalation => "privilege_escalation", "Vous ne pouvez pas accorder plus de droits que vous n'en avez", "You cannot grant more access than you hold";
+    LastAdmin => "last_admin", "Il doit rester au moins un administrateur actif", "At least one active administrator must remain";
+    OwnRoleChange => "own_role_change", "Vous ne pouvez pas changer votre propre rôle ou vos accès", "You cannot change your own role or access";
+    SelfDelete => "self_delete", "Vous ne pouvez pas supprimer ou désactiver votre propre compte", "You cannot delete or disable your own account";
+    AccountDisabled => "account_disabled", "Ce compte est désactivé", "This account is disabled";
+    RateLimited => "rate_limited", "Trop de tentatives, réessayez plus tard", "Too many attempts, try again later";
+    // Resources.
+    NotFound => "not_found", "Introuvable", "Not found";
+    AlreadyMember => "already_member", "Cette personne a déjà un compte", "This person already has an account";
+    AlreadyInvited => "already_invited", "Une invitation est déjà en cours pour cette adresse", "An invitation is already pending for this address";
+    InvitationExpired => "invitation_expired", "Cette invitation a expiré", "This invitation has expired";
+    InvitationUsed => "invitation_used", "Cette invitation a déjà été utilisée", "This invitation has already been used";
+    InvitationRevoked => "invitation_revoked", "Cette invitation a été annulée", "This invitation was revoked";
+    ConversationClosed => "conversation_closed", "Cette conversation est terminée", "This conversation is closed";
+    // Routing: why an agent cannot take a conversation.
+    AgentDisabled => "agent_disabled", "Le compte du conseiller est désactivé", "The agent's account is disabled";
+    AgentNotOnline => "agent_not_online", "Le conseiller n'est pas en ligne", "The agent is not online";
+    NoLivechatModule => "no_livechat_module", "Le conseiller n'a pas accès au module livechat", "The agent has no access to the livechat module";
+    QuestionnaireNotCovered => "questionnaire_not_covered", "Le conseiller ne traite pas ce questionnaire", "The agent does not handle this questionnaire";
+    LanguageNotSpoken => "language_not_spoken", "Le conseiller ne parle pas cette langue", "The agent does not speak this language";
+    ChannelNotEnabled => "channel_not_enabled", "Le conseiller n'a pas ce canal", "The agent does not have this channel";
+    AtCapacity => "at_capacity", "Le conseiller a atteint son nombre maximal de conversations", "The agent has reached their conversation limit";
+    AlreadyAssigned => "already_assigned", "La conversation est déjà attribuée à ce conseiller", "The conversation is already assigned to this agent";
+    // HTTP envelope.
+    PayloadTooLarge => "payload_too_large", "Requête trop volumineuse", "Request body too large";
+    UnsupportedMediaType => "unsupported_media_type", "Le contenu doit être en JSON", "The body must be JSON";
+    CrossOrigin => "cross_origin", "Requête d'une autre origine refusée", "Cross-origin request refused";
+    Internal => "internal", "Erreur interne, réessayez", "Internal error, please retry";
+}
+
+impl Code {
+    /// The user-facing message with its parameters filled in.
+    pub fn message(self, locale: Locale, params: &Params) -> String {
+        let mut text = self.template(locale).to_owned();
+        for (key, value) in [
+            ("{value}", params.value.as_deref()),
+            ("{min}", params.min.map(|n| n.to_string()).as_deref()),
+            ("{max}", params.max.map(|n| n.to_string()).as_deref()),
+        ] {
+            if let Some(value) = value {
+                text = text.replace(key, value);
+            }
+        }
+        text
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The values a message mentions (the offending value, a bound).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    /// The offending value, shown in backticks; user input is cut to keep messages short.
+    pub value: Option<String>,
+    /// A lower bound.
+    pub min: Option<usize>,
+    /// An upper bound.
+    pub max: Option<usize>,
+}
+
+/// One refused field: where, which rule, with what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// A path into the input such as `email`, `livechat.languages` or `emails[3]`; empty for
+    /// the whole input.
+    pub field: String,
+    /// The rule that refused it.
+    pub code: Code,
+    /// What the message mentions.
+    pub params: Params,
+}
+
+impl Violation {
+    /// A violation with no parameters.
+    pub fn new(field: impl Into<String>, code: Code) -> Self {
+        Violation {
+            field: field.into(),
+            code,
+            params: Params::default(),
+        }
+    }
+
+    /// Mentions the offending value, cut at 60 characters.
+    pub fn value(mut self, value: &str) -> Self {
+        const SHOWN: usize = 60;
+        let mut shown: String = value.chars().take(SHOWN).collect();
+        if value.chars().nth(SHOWN).is_some() {
+            shown.push('…');
+        }
+        self.params.value = Some(shown);
+        self
+    }
+
+    /// Mentions a lower bound.
+    pub fn min(mut self, min: usize) -> Self {
+        self.params.min = Some(min);
+        self
+    }
+
+    /// Mentions an upper bound.
+    pub fn max(mut self, max: usize) -> Self {
+        self.params.max = Some(max);
+        self
+    }
+
+    /// The wire form, with its message in `locale`.
+    pub fn localize(&self, locale: Locale) -> FieldError {
+        FieldError {
+            field: self.field.clone(),
+            code: self.code,
+            message: self.code.message(locale, &self.params),
+        }
+    }
+}
+
+/// A violation as the browser and HTTP clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Where.
+    pub field: String,
+    /// Which rule (stable).
+    pub code: Code,
+    /// Why, in the requested language.
+    pub message: String,
+}
+
+/// Localizes a list of violations.
+pub fn localize_all(violations: &[Violation], locale: Locale) -> Vec<FieldError> {
+    violations.iter().map(|v| v.localize(locale)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert!(code
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_'));
+        }
+    }
+
+    #[test]
+    fn every_code_has_both_languages() {
+        for code in Code::ALL {
+            let fr = code.message(Locale::Fr, &Params::default());
+            let en = code.message(Locale::En, &Params::default());
+            assert!(!fr.is_empty() && !en.is_empty());
+            assert_ne!(fr, en, "{code} is not translated");
+            assert!(!en.ends_with('.'), "{code}: messages have no final period");
+        }
+    }
+
+    #[test]
+    fn parameters_are_filled() {
+        let v = Violation::new("password", Code::PasswordTooShort).min(12);
+        assert_eq!(
+            v.localize(Locale::En).message,
+            "The password must be at least 12 characters long"
+        );
+        let v = Violation::new("role", Code::RoleUnknown).value(&"x".repeat(100));
+        assert!(v
+            .localize(Locale::Fr)
+            .message
+            .contains(&format!("`{}…`", "x".repeat(60))));
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_locale() {
+        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), Locale::En);
+        assert_eq!(
+            Locale::from_accept_language("de, fr;q=0.5, en;q=0.4"),
+            Locale::Fr
+        );
+        assert_eq!(Locale::from_accept_language("de"), Locale::Fr);
+        assert_eq!(
+            Locale::from_accept_language("fr;q=0.2, en;q=0.8"),
+            Locale::En
+        );
+        assert_eq!(Locale::from_tag("en-GB"), Locale::En);
+        assert_eq!(Locale::from_tag("xx"), Locale::Fr);
+    }
+}

@@ -1,0 +1,162 @@
+//! Reading untrusted JSON field by field, so every wrong field is reported at once and no input,
+//! however malformed, can make a validator fail as a whole.
+
+use crate::error::{Code, Violation};
+use serde_json::{Map, Value};
+
+/// A JSON object being read, with the path used in error fields.
+pub(crate) struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+}
+
+/// Opens `value` as an object whose keys must all be in `allowed`; reports a wrong type or any
+/// unknown key (a typo must not be silently dropped).
+pub(crate) fn object<'a>(
+    value: &'a Value,
+    path: &str,
+    allowed: &[&str],
+    errors: &mut Vec<Violation>,
+) -> Option<Obj<'a>> {
+    let Value::Object(map) = value else {
+        errors.push(Violation::new(path, Code::FieldType).value("object"));
+        return None;
+    };
+    for key in map.keys() {
+        if !allowed.contains(&key.as_str()) {
+            errors.push(Violation::new(join(path, key), Code::UnknownField).value(key));
+        }
+    }
+    Some(Obj {
+        map,
+        path: path.to_owned(),
+    })
+}
+
+/// `a.b`, or `b` at the top.
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl<'a> Obj<'a> {
+    /// The error path of a key.
+    pub(crate) fn path(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    /// The value under `key`, `None` when absent. JSON `null` is returned as is, because for
+    /// some fields (an unlimited conversation count, a removed avatar) it means something.
+    pub(crate) fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    /// A string field; absent and `null` give `None`, another type is reported.
+    pub(crate) fn string(&self, key: &str, errors: &mut Vec<Violation>) -> Option<&'a str> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                errors.push(Violation::new(self.path(key), Code::FieldType).value("string"));
+                None
+            }
+        }
+    }
+
+    /// A string field that must be there.
+    pub(crate) fn required_string(
+        &self,
+        key: &str,
+        errors: &mut Vec<Violation>,
+    ) -> Option<&'a str> {
+        if matches!(self.map.get(key), None | Some(Value::Null)) {
+            errors.push(Violation::new(self.path(key), Code::FieldRequired));
+            return None;
+        }
+        self.string(key, errors)
+    }
+
+    /// A boolean field.
+    pub(crate) fn boolean(&self, key: &str, errors: &mut Vec<Violation>) -> Option<bool> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                errors.push(Violation::new(self.path(key), Code::FieldType).value("boolean"));
+                None
+            }
+        }
+    }
+
+    /// An array of strings; a non-string item is reported with its index.
+    pub(crate) fn strings(&self, key: &str, errors: &mut Vec<Violation>) -> Option<Vec<&'a str>> {
+        strings(self.map.get(key)?, &self.path(key), errors)
+    }
+
+    /// A nested object field, read with its own allowed keys.
+    pub(crate) fn object(
+        &self,
+        key: &str,
+        allowed: &[&str],
+        errors: &mut Vec<Violation>,
+    ) -> Option<Obj<'a>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(value) => object(value, &self.path(key), allowed, errors),
+        }
+    }
+}
+
+/// Reads an array of strings at `path`; `null` is `None`.
+pub(crate) fn strings<'a>(
+    value: &'a Value,
+    path: &str,
+    errors: &mut Vec<Violation>,
+) -> Option<Vec<&'a str>> {
+    match value {
+        Value::Null => None,
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            let mut ok = true;
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) => out.push(s.as_str()),
+                    _ => {
+                        ok = false;
+                        errors.push(
+                            Violation::new(format!("{path}[{i}]"), Code::FieldType).value("string"),
+                        );
+                    }
+                }
+            }
+            ok.then_some(out)
+        }
+        _ => {
+            errors.push(Violation::new(path, Code::FieldType).value("array"));
+            None
+        }
+    }
+}
+
+/// Rejects text with control characters and bounds its length in characters (what a person
+/// counts), not bytes.
+pub(crate) fn text(
+    value: &str,
+    path: &str,
+    max_chars: usize,
+    errors: &mut Vec<Violation>,
+) -> Option<String> {
+    let value = value.trim();
+    if value.chars().count() > max_chars {
+        errors.push(Violation::new(path, Code::FieldTooLong).max(max_chars));
+        return None;
+    }
+    if value.chars().any(char::is_control) {
+        errors.push(Violation::new(path, Code::FieldInvalid).value(value));
+        return None;
+    }
+    Some(value.to_owned())
+}

@@ -1,0 +1,57 @@
+//! # livechat-access
+//!
+//! The rules of a live-chat back office's user and access management, written once and run in
+//! the browser (through the `wasm` facade) and in the Cloudflare Worker (natively linked):
+//!
+//! - forms: [`validate_user`], [`validate_user_patch`], [`validate_invitation`],
+//!   [`validate_acceptance`], each returning every field error at once with a stable [`Code`];
+//! - authorization: [`authorize`] decides whether an [`Actor`] may perform an [`Action`];
+//! - routing: [`route`] picks the agent for a waiting conversation, [`can_transfer`] checks a
+//!   transfer.
+//!
+//! Nothing here knows of JavaScript, HTTP or storage.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![warn(missing_docs)]
+
+mod access;
+mod authz;
+mod credentials;
+mod error;
+mod input;
+mod invitation;
+mod outcome;
+mod routing;
+mod user;
+
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use access::{
+    role_defaults, Access, Channel, ConversationLimit, Language, LivechatSettings, Module,
+    ModuleCatalog, ModuleEntry, Questionnaire, Role, RoleDefaults, TimeZone,
+};
+pub use authz::{authorize, Action, Actor, ConversationRef, Decision, Grant, Subject};
+pub use credentials::{Email, PasswordPolicy};
+pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
+pub use invitation::{
+    check_emails, is_token_shaped, split_email_list, validate_acceptance, validate_invitation,
+    Acceptance, EmailCheck, EmailStatus, EmailVerdict, InvitationRejection, InvitationRequest,
+    MAX_EMAILS, TOKEN_BYTES,
+};
+pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
+pub use routing::{
+    can_transfer, route, validate_presence, AgentSnapshot, Presence, ReasonCount, RoutingDecision,
+    TransferCheck, WaitingConversation,
+};
+pub use user::{
+    validate_user, validate_user_patch, Account, NewUser, Profile, ProfilePatch, UserPatch,
+    MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,
+};

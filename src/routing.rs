@@ -1,0 +1,350 @@
+//! Who takes a waiting conversation, and whether a transfer may go to someone.
+
+use crate::access::{Channel, ConversationLimit, Module, Role};
+use crate::error::{Code, Violation};
+use crate::input::object;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Whether someone is there to take conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Presence {
+    /// Available: takes new conversations.
+    Online,
+    /// Signed in but not taking new conversations.
+    Away,
+    /// Gone.
+    Offline,
+}
+
+impl Presence {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+
+    /// Reads a wire name.
+    pub fn parse(name: &str) -> Option<Presence> {
+        [Presence::Online, Presence::Away, Presence::Offline]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
+}
+
+/// Validates `{status}` for a presence change.
+pub fn validate_presence(input: &Value) -> Result<Presence, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let obj = object(input, "", &["status"], &mut errors);
+    let name = obj.and_then(|o| o.required_string("status", &mut errors));
+    let presence = name.and_then(Presence::parse);
+    if let (Some(name), None) = (name, presence) {
+        errors.push(Violation::new("status", Code::PresenceUnknown).value(name));
+    }
+    match presence {
+        Some(p) if errors.is_empty() => Ok(p),
+        _ => Err(errors),
+    }
+}
+
+/// A conversation looking for an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaitingConversation {
+    /// The questionnaire (project, site) it came through.
+    pub questionnaire: String,
+    /// The visitor's language (ISO 639-1).
+    pub language: String,
+    /// The channel it came through.
+    pub channel: Channel,
+    /// Who holds it now, for transfers.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+}
+
+/// An agent as routing sees them at one instant.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentSnapshot {
+    /// User id.
+    pub id: String,
+    /// Role (admins cover every questionnaire).
+    pub role: Role,
+    /// A disabled account takes nothing.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Presence.
+    pub presence: Presence,
+    /// Modules held.
+    pub modules: Vec<Module>,
+    /// Questionnaires covered.
+    #[serde(default)]
+    pub questionnaires: Vec<String>,
+    /// Languages spoken.
+    pub languages: Vec<String>,
+    /// Channels answered.
+    pub channels: Vec<Channel>,
+    /// Conversations held now.
+    pub load: u32,
+    /// Most conversations at once (`null` for unlimited; required so a missing value never
+    /// means "unlimited").
+    pub max_conversations: ConversationLimit,
+    /// When they last got a conversation (ms since the epoch); `None` = never.
+    #[serde(default)]
+    pub last_assigned_at: Option<i64>,
+}
+
+impl AgentSnapshot {
+    /// The first reason this agent cannot take `conversation`, checked cheapest first.
+    pub fn refusal(&self, conversation: &WaitingConversation) -> Option<Code> {
+        self.refusals(conversation).next()
+    }
+
+    /// Every reason this agent cannot take `conversation`.
+    pub fn refusals<'a>(&'a self, c: &'a WaitingConversation) -> impl Iterator<Item = Code> + 'a {
+        ELIGIBILITY
+            .iter()
+            .filter(move |(passes, _)| !passes(self, c))
+            .map(|(_, code)| *code)
+    }
+}
+
+type Rule = fn(&AgentSnapshot, &WaitingConversation) -> bool;
+
+/// The eligibility rules, cheapest first; each names the reason given when it fails.
+const ELIGIBILITY: [(Rule, Code); 7] = [
+    (|a, _| !a.disabled, Code::AgentDisabled),
+    (|a, _| a.presence == Presence::Online, Code::AgentNotOnline),
+    (
+        |a, _| a.modules.iter().any(|m| m.as_str() == Module::LIVECHAT),
+        Code::NoLivechatModule,
+    ),
+    (
+        |a, c| a.role.covers_all_questionnaires() || a.questionnaires.contains(&c.questionnaire),
+        Code::QuestionnaireNotCovered,
+    ),
+    (
+        |a, c| {
+            a.languages
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(&c.language))
+        },
+        Code::LanguageNotSpoken,
+    ),
+    (
+        |a, c| a.channels.contains(&c.channel),
+        Code::ChannelNotEnabled,
+    ),
+    (
+        |a, _| a.max_conversations.has_room(a.load),
+        Code::AtCapacity,
+    ),
+];
+
+/// How many agents were passed over for one reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    /// The reason (the first that applied to each agent).
+    pub code: Code,
+    /// How many agents.
+    pub count: u32,
+}
+
+/// Routing's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoutingDecision {
+    /// The chosen agent, or `None`: the conversation waits.
+    pub agent_id: Option<String>,
+    /// How many agents could have taken it.
+    pub eligible: u32,
+    /// Why the others could not, most common first.
+    pub reasons: Vec<ReasonCount>,
+}
+
+/// Picks the agent for a waiting conversation: among eligible agents (enabled, online, livechat,
+/// questionnaire, language, channel, room), the least loaded, then the longest idle, then the
+/// smallest id, so the choice is fair and reproducible.
+pub fn route(conversation: &WaitingConversation, agents: &[AgentSnapshot]) -> RoutingDecision {
+    let mut best: Option<&AgentSnapshot> = None;
+    let mut eligible = 0;
+    let mut tally: Vec<ReasonCount> = Vec::new();
+    for agent in agents {
+        if let Some(code) = agent.refusal(conversation) {
+            match tally.iter_mut().find(|r| r.code == code) {
+                Some(r) => r.count += 1,
+                None => tally.push(ReasonCount { code, count: 1 }),
+            }
+            continue;
+        }
+        eligible += 1;
+        if best.is_none_or(|b| priority(agent) < priority(b)) {
+            best = Some(agent);
+        }
+    }
+    tally.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+    RoutingDecision {
+        agent_id: best.map(|a| a.id.clone()),
+        eligible,
+        reasons: tally,
+    }
+}
+
+fn priority(agent: &AgentSnapshot) -> (u32, i64, &str) {
+    // Never assigned counts as idle the longest.
+    (
+        agent.load,
+        agent.last_assigned_at.unwrap_or(i64::MIN),
+        &agent.id,
+    )
+}
+
+/// Whether a transfer may go to someone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransferCheck {
+    /// Yes or no.
+    pub allowed: bool,
+    /// Every reason it may not.
+    pub reasons: Vec<Code>,
+}
+
+/// Transfers follow routing's rules: the target must be eligible and have room, and must not
+/// already hold the conversation.
+pub fn can_transfer(conversation: &WaitingConversation, target: &AgentSnapshot) -> TransferCheck {
+    let mut reasons: Vec<Code> = target.refusals(conversation).collect();
+    if conversation.assigned_to.as_deref() == Some(target.id.as_str()) {
+        reasons.push(Code::AlreadyAssigned);
+    }
+    TransferCheck {
+        allowed: reasons.is_empty(),
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversation() -> WaitingConversation {
+        WaitingConversation {
+            questionnaire: "site-fr".into(),
+            language: "fr".into(),
+            channel: Channel::Chat,
+            assigned_to: None,
+        }
+    }
+
+    fn agent(id: &str, load: u32) -> AgentSnapshot {
+        AgentSnapshot {
+            id: id.into(),
+            role: Role::Agent,
+            disabled: false,
+            presence: Presence::Online,
+            modules: vec![Module::named("livechat")],
+            questionnaires: vec!["site-fr".into()],
+            languages: vec!["fr".into()],
+            channels: vec![Channel::Chat],
+            load,
+            max_conversations: ConversationLimit::AtMost(3),
+            last_assigned_at: Some(1_000),
+        }
+    }
+
+    #[test]
+    fn least_loaded_then_longest_idle_then_id() {
+        let c = conversation();
+        let mut agents = vec![agent("b", 2), agent("c", 1), agent("a", 1)];
+        assert_eq!(route(&c, &agents).agent_id.as_deref(), Some("a"));
+        agents[1].last_assigned_at = Some(10);
+        assert_eq!(route(&c, &agents).agent_id.as_deref(), Some("c"));
+        agents[0].last_assigned_at = None;
+        agents[0].load = 1;
+        assert_eq!(route(&c, &agents).agent_id.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn each_rule_excludes_and_is_counted() {
+        let c = conversation();
+        let mut agents: Vec<AgentSnapshot> = (0..8).map(|i| agent(&format!("a{i}"), 0)).collect();
+        agents[0].disabled = true;
+        agents[1].presence = Presence::Away;
+        agents[2].modules.clear();
+        agents[3].questionnaires = vec!["site-de".into()];
+        agents[4].languages = vec!["en".into()];
+        agents[5].channels = vec![Channel::Call];
+        agents[6].load = 3;
+        let decision = route(&c, &agents);
+        assert_eq!(decision.agent_id.as_deref(), Some("a7"));
+        assert_eq!(decision.eligible, 1);
+        let mut codes: Vec<Code> = decision.reasons.iter().map(|r| r.code).collect();
+        codes.sort();
+        let mut expected = vec![
+            Code::AgentDisabled,
+            Code::AgentNotOnline,
+            Code::NoLivechatModule,
+            Code::QuestionnaireNotCovered,
+            Code::LanguageNotSpoken,
+            Code::ChannelNotEnabled,
+            Code::AtCapacity,
+        ];
+        expected.sort();
+        assert_eq!(codes, expected);
+        agents[7].presence = Presence::Offline;
+        let none = route(&c, &agents);
+        assert_eq!((none.agent_id, none.eligible), (None, 0));
+        assert_eq!(
+            none.reasons[0],
+            ReasonCount {
+                code: Code::AgentNotOnline,
+                count: 2
+            }
+        );
+    }
+
+    #[test]
+    fn admins_cover_every_questionnaire_and_unlimited_never_fills() {
+        let c = conversation();
+        let mut admin = agent("z", 500);
+        admin.role = Role::Admin;
+        admin.questionnaires.clear();
+        admin.max_conversations = ConversationLimit::Unlimited;
+        assert_eq!(route(&c, &[admin]).agent_id.as_deref(), Some("z"));
+    }
+
+    #[test]
+    fn transfers_follow_routing_rules() {
+        let mut c = conversation();
+        c.assigned_to = Some("a".into());
+        assert!(can_transfer(&c, &agent("b", 0)).allowed);
+        let full = can_transfer(&c, &agent("b", 3));
+        assert_eq!(full.reasons, vec![Code::AtCapacity]);
+        let mut english = agent("b", 3);
+        english.languages = vec!["en".into()];
+        assert_eq!(
+            can_transfer(&c, &english).reasons,
+            vec![Code::LanguageNotSpoken, Code::AtCapacity]
+        );
+        assert_eq!(
+            can_transfer(&c, &agent("a", 0)).reasons,
+            vec![Code::AlreadyAssigned]
+        );
+    }
+
+    #[test]
+    fn presence_input() {
+        assert_eq!(
+            validate_presence(&serde_json::json!({"status": "away"})),
+            Ok(Presence::Away)
+        );
+        let err = validate_presence(&serde_json::json!({"status": "busy"})).unwrap_err();
+        assert_eq!(err[0].code, Code::PresenceUnknown);
+        assert_eq!(
+            validate_presence(&serde_json::json!({})).unwrap_err()[0].code,
+            Code::FieldRequired
+        );
+    }
+}
