@@ -91,7 +91,8 @@ pub struct AgentSnapshot {
     /// Conversations held now.
     pub load: u32,
     /// Most conversations at once (`null` for unlimited; required so a missing value never
-    /// means "unlimited").
+    /// means "unlimited": `deserialize_with` makes serde report it missing).
+    #[serde(deserialize_with = "ConversationLimit::deserialize")]
     pub max_conversations: ConversationLimit,
     /// When they last got a conversation (ms since the epoch); `None` = never.
     #[serde(default)]

@@ -1,0 +1,47 @@
+// The built Node package, used the way a JavaScript caller uses it (node --test).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const api = require('../../pkg/node/livechat_access.js');
+
+test('the package exports the documented API', () => {
+  for (const name of ['validateUser', 'validateUserPatch', 'validateInvitation', 'validateAcceptance',
+    'roleDefaults', 'isAllowed', 'routeConversation', 'canTransfer', 'errorCodes']) {
+    assert.equal(typeof api[name], 'function', name);
+  }
+});
+
+test('validateUser answers with a tagged union in the requested language', () => {
+  const ok = api.validateUser({ email: 'nina@exemple.fr', password: 'une longue phrase', role: 'agent' }, 'fr');
+  assert.equal(ok.type, 'success');
+  assert.deepEqual(ok.value.access.modules, ['livechat']);
+  const ko = api.validateUser({ email: 'nina', password: 'une longue phrase', role: 'agent' }, 'en');
+  assert.deepEqual(ko, { type: 'failure', errors: [{ field: 'email', code: 'email_invalid', message: 'Invalid email address' }] });
+});
+
+test('bad JS values never throw', () => {
+  for (const bad of [undefined, null, 1, 'x', [], () => 1, Symbol('s'), 10n, new Date()]) {
+    assert.equal(api.validateUser(bad, 'en').type, 'failure');
+    assert.equal(api.validateInvitation(bad).type, 'failure');
+    assert.equal(api.isAllowed(bad, bad).allowed, false);
+    assert.equal(api.routeConversation(bad, bad).agentId, null);
+  }
+});
+
+test('routing picks the least loaded eligible agent', () => {
+  const agent = (id, load) => ({ id, role: 'agent', presence: 'online', modules: ['livechat'], questionnaires: ['site'],
+    languages: ['fr'], channels: ['chat'], load, maxConversations: 3 });
+  const decision = api.routeConversation({ questionnaire: 'site', language: 'fr', channel: 'chat' },
+    [agent('a', 2), agent('b', 0), agent('c', 3)]);
+  assert.equal(decision.agentId, 'b');
+  assert.deepEqual(decision.reasons, [{ code: 'at_capacity', count: 1 }]);
+});
+
+test('the TypeScript declarations describe the API', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const dts = await readFile(new URL('../../pkg/node/livechat_access.d.ts', import.meta.url), 'utf8');
+  assert.match(dts, /export function validateUser\(input: any, locale_tag\?: string \| null, extra_modules\?: string\[\] \| null\): Outcome<NewUser>;/);
+  assert.match(dts, /export function isAllowed\(actor: Actor, action: Action\): Decision;/);
+});

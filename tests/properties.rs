@@ -1,0 +1,269 @@
+//! Properties of the whole model, over generated inputs.
+#![cfg(not(target_arch = "wasm32"))]
+
+use livechat_access::{
+    authorize, role_defaults, route, validate_acceptance, validate_invitation, validate_user,
+    validate_user_patch, Account, Action, Actor, AgentSnapshot, Channel, ConversationLimit, Grant,
+    Module, ModuleCatalog, Presence, Questionnaire, Role, Subject, WaitingConversation,
+};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+fn catalog() -> ModuleCatalog {
+    ModuleCatalog::with_extra(["crm"])
+}
+
+const MODULES: [&str; 7] = [
+    "livechat",
+    "statistics",
+    "history",
+    "users",
+    "settings",
+    "crm",
+    "nope",
+];
+const QUESTIONNAIRES: [&str; 3] = ["site-fr", "site-de", "shop"];
+const LANGUAGES: [&str; 4] = ["fr", "en", "de", "xx"];
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        ".{0,20}".prop_map(Value::from),
+        prop::sample::select(vec![
+            "agent",
+            "admin",
+            "fr",
+            "livechat",
+            "a@b.fr",
+            "Europe/Paris"
+        ])
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "email",
+                    "password",
+                    "role",
+                    "modules",
+                    "livechat",
+                    "profile",
+                    "emails",
+                    "token",
+                    "maxConversations",
+                    "languages",
+                    "mainLanguage",
+                    "channels",
+                    "questionnaires",
+                    "timeZone",
+                    "avatarUrl",
+                    "disabled",
+                    "pseudonym",
+                    "other",
+                ])
+                .prop_map(String::from),
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn subset<T: Clone + 'static + std::fmt::Debug>(
+    items: &'static [T],
+) -> impl Strategy<Value = Vec<T>> {
+    prop::sample::subsequence(items.to_vec(), 0..=items.len())
+}
+
+fn user_form() -> impl Strategy<Value = Value> {
+    (
+        prop::sample::select(vec!["agent", "manager", "admin"]),
+        subset(&MODULES),
+        prop::option::of(0u32..60),
+        subset(&LANGUAGES),
+        subset(&QUESTIONNAIRES),
+    )
+        .prop_map(|(role, modules, max, languages, questionnaires)| {
+            json!({"email": "p@exemple.fr", "password": "une longue phrase", "role": role, "modules": modules,
+                   "livechat": {"maxConversations": max, "languages": languages, "questionnaires": questionnaires}})
+        })
+}
+
+fn role() -> impl Strategy<Value = Role> {
+    prop::sample::select(Role::ALL.to_vec())
+}
+
+fn modules() -> impl Strategy<Value = BTreeSet<Module>> {
+    subset(&MODULES[..6]).prop_map(|m| m.into_iter().map(Module::named).collect())
+}
+
+fn questionnaires() -> impl Strategy<Value = BTreeSet<Questionnaire>> {
+    subset(&QUESTIONNAIRES).prop_map(|q| q.into_iter().filter_map(Questionnaire::parse).collect())
+}
+
+fn actor() -> impl Strategy<Value = Actor> {
+    (role(), modules(), questionnaires(), any::<bool>()).prop_map(
+        |(role, modules, questionnaires, disabled)| Actor {
+            id: "actor".into(),
+            modules: if role == Role::Admin {
+                catalog().allowed_for(Role::Admin)
+            } else {
+                modules
+            },
+            role,
+            questionnaires,
+            disabled,
+        },
+    )
+}
+
+fn agent() -> impl Strategy<Value = AgentSnapshot> {
+    (
+        (
+            0u32..1000,
+            role(),
+            any::<bool>(),
+            prop::sample::select(vec![Presence::Online, Presence::Away, Presence::Offline]),
+        ),
+        subset(&MODULES),
+        subset(&QUESTIONNAIRES),
+        subset(&LANGUAGES),
+        subset(&Channel::ALL),
+        (
+            0u32..6,
+            prop::option::of(1u8..5),
+            prop::option::of(0i64..100),
+        ),
+    )
+        .prop_map(
+            |(
+                (id, role, disabled, presence),
+                modules,
+                questionnaires,
+                languages,
+                channels,
+                (load, max, last),
+            )| {
+                AgentSnapshot {
+                    id: format!("agent-{id}"),
+                    role,
+                    disabled,
+                    presence,
+                    modules: modules.into_iter().map(Module::named).collect(),
+                    questionnaires: questionnaires.into_iter().map(String::from).collect(),
+                    languages: languages.into_iter().map(String::from).collect(),
+                    channels,
+                    load,
+                    max_conversations: max
+                        .map_or(ConversationLimit::Unlimited, ConversationLimit::AtMost),
+                    last_assigned_at: last,
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn validation_is_total(input in any_json()) {
+        let catalog = catalog();
+        let _ = validate_user(&input, &catalog);
+        let _ = validate_user_patch(&input, &catalog);
+        let _ = validate_invitation(&input, &catalog);
+        let _ = validate_acceptance(&input, None);
+    }
+
+    #[test]
+    fn an_accepted_admin_always_holds_every_module(mut form in user_form()) {
+        form["role"] = json!("admin");
+        if let Ok(user) = validate_user(&form, &catalog()) {
+            prop_assert_eq!(user.access.modules, catalog().allowed_for(Role::Admin));
+        }
+    }
+
+    #[test]
+    fn an_accepted_form_fits_its_role(form in user_form()) {
+        if let Ok(user) = validate_user(&form, &catalog()) {
+            prop_assert!(user.access.modules.is_subset(&catalog().allowed_for(user.access.role)));
+            prop_assert!(user.access.livechat.languages.contains(&user.access.livechat.main_language));
+        }
+    }
+
+    #[test]
+    fn routing_never_picks_an_ineligible_or_full_agent(
+        agents in prop::collection::vec(agent(), 0..30),
+        questionnaire in prop::sample::select(QUESTIONNAIRES.to_vec()),
+        language in prop::sample::select(LANGUAGES.to_vec()),
+        channel in prop::sample::select(Channel::ALL.to_vec()),
+    ) {
+        let conversation = WaitingConversation { questionnaire: questionnaire.into(), language: language.into(), channel, assigned_to: None };
+        let decision = route(&conversation, &agents);
+        let eligible: Vec<&AgentSnapshot> = agents.iter().filter(|a| a.refusal(&conversation).is_none()).collect();
+        prop_assert_eq!(decision.eligible as usize, eligible.len());
+        let excluded: u32 = decision.reasons.iter().map(|r| r.count).sum();
+        prop_assert_eq!(excluded as usize, agents.len() - eligible.len());
+        match &decision.agent_id {
+            None => prop_assert!(eligible.is_empty()),
+            Some(id) => {
+                let chosen = eligible.iter().find(|a| &a.id == id);
+                prop_assert!(chosen.is_some(), "picked an ineligible agent");
+                let chosen = chosen.unwrap();
+                prop_assert!(chosen.max_conversations.has_room(chosen.load));
+                prop_assert!(eligible.iter().all(|a| a.load >= chosen.load), "not the least loaded");
+            }
+        }
+    }
+
+    #[test]
+    fn no_accepted_edit_gives_more_than_the_actor_holds(
+        actor in actor(),
+        target_role in role(),
+        target_is_actor in any::<bool>(),
+        patch_role in prop::option::of(prop::sample::select(vec!["agent", "manager", "admin"])),
+        patch_modules in prop::option::of(subset(&MODULES[..6])),
+        patch_questionnaires in prop::option::of(subset(&QUESTIONNAIRES)),
+        disable in prop::option::of(any::<bool>()),
+        active_admins in 0u32..3,
+    ) {
+        let catalog = catalog();
+        let defaults = role_defaults(target_role, &catalog);
+        let current = Account {
+            email: livechat_access::Email::parse("t@exemple.fr").unwrap(),
+            access: livechat_access::Access { role: target_role, modules: defaults.modules, livechat: defaults.livechat },
+            profile: Default::default(),
+            disabled: false,
+        };
+        let mut input = serde_json::Map::new();
+        if let Some(r) = patch_role { input.insert("role".into(), json!(r)); }
+        if let Some(m) = &patch_modules { input.insert("modules".into(), json!(m)); }
+        if let Some(q) = &patch_questionnaires { input.insert("livechat".into(), json!({"questionnaires": q})); }
+        if let Some(d) = disable { input.insert("disabled".into(), json!(d)); }
+        let Ok(patch) = validate_user_patch(&Value::Object(input), &catalog) else { return Ok(()) };
+        let Ok(after) = patch.apply(&current, &catalog) else { return Ok(()) };
+        let target = Subject { id: if target_is_actor { actor.id.clone() } else { "target".into() }, role: target_role, disabled: false };
+        let grant = Grant {
+            role: after.access.role,
+            modules: after.access.modules.clone(),
+            questionnaires: after.access.livechat.questionnaires.clone(),
+            disabled: after.disabled,
+        };
+        let action = Action::EditUser { target, after: patch.changes_access().then_some(grant), active_admins };
+        if authorize(&actor, &action).is_ok() && patch.changes_access() {
+            prop_assert!(!actor.disabled);
+            prop_assert!(after.access.role <= actor.role);
+            prop_assert!(after.access.modules.is_subset(&actor.modules));
+            prop_assert!(actor.role == Role::Admin || after.access.livechat.questionnaires.is_subset(&actor.questionnaires));
+            if target_role == Role::Admin && (after.access.role != Role::Admin || after.disabled) {
+                prop_assert!(active_admins > 1, "the last admin was removed");
+            }
+        }
+    }
+}
