@@ -182,6 +182,70 @@ impl From<Result<(), Code>> for Decision {
     }
 }
 
+/// Which accounts someone may list: listing and [`Action::ViewUser`] share this one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserScope {
+    /// Every account (admins).
+    All,
+    /// Agents and themself (managers holding the users module).
+    AgentsAndSelf(String),
+    /// Themself only.
+    SelfOnly(String),
+}
+
+impl UserScope {
+    /// Whether an account falls inside.
+    pub fn includes(&self, target: &Subject) -> bool {
+        match self {
+            UserScope::All => true,
+            UserScope::AgentsAndSelf(me) => target.role == Role::Agent || target.id == *me,
+            UserScope::SelfOnly(me) => target.id == *me,
+        }
+    }
+}
+
+/// The accounts `actor` may see.
+pub fn user_scope(actor: &Actor) -> UserScope {
+    match actor.role {
+        _ if !actor.manages_users() || actor.disabled => UserScope::SelfOnly(actor.id.clone()),
+        Role::Admin => UserScope::All,
+        Role::Manager | Role::Agent => UserScope::AgentsAndSelf(actor.id.clone()),
+    }
+}
+
+/// Which conversations someone may see: listing and [`Action::ViewConversation`] share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationScope {
+    /// Every conversation (managers and admins with the livechat module).
+    All,
+    /// Those assigned to this user, transfers to them included (agents).
+    AssignedTo(String),
+    /// None (no livechat module, or disabled).
+    Nothing,
+}
+
+impl ConversationScope {
+    /// Whether a conversation falls inside.
+    pub fn includes(&self, conversation: &ConversationRef) -> bool {
+        match self {
+            ConversationScope::All => true,
+            ConversationScope::AssignedTo(me) => conversation.assigned_to.as_deref() == Some(me),
+            ConversationScope::Nothing => false,
+        }
+    }
+}
+
+/// The conversations `actor` may see.
+pub fn conversation_scope(actor: &Actor) -> ConversationScope {
+    if actor.disabled || !actor.has_module(Module::LIVECHAT) {
+        ConversationScope::Nothing
+    } else if actor.role >= Role::Manager {
+        ConversationScope::All
+    } else {
+        ConversationScope::AssignedTo(actor.id.clone())
+    }
+}
+
 fn require(condition: bool, code: Code) -> Result<(), Code> {
     if condition {
         Ok(())
@@ -193,14 +257,8 @@ fn require(condition: bool, code: Code) -> Result<(), Code> {
 /// Decides whether `actor` may do `action`.
 pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
     require(!actor.disabled, Code::AccountDisabled)?;
-    let sees_conversation = |c: &ConversationRef| {
-        require(actor.has_module(Module::LIVECHAT), Code::Forbidden)?;
-        // Agents see only what is assigned to them, transfers to them included.
-        require(
-            actor.role >= Role::Manager || c.assigned_to.as_deref() == Some(actor.id.as_str()),
-            Code::Forbidden,
-        )
-    };
+    let sees_conversation =
+        |c: &ConversationRef| require(conversation_scope(actor).includes(c), Code::Forbidden);
     // Managers act on agents only; admins on everyone.
     let manages = |target: &Subject| {
         require(actor.manages_users(), Code::Forbidden)?;
@@ -224,13 +282,7 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
         | Action::CloseConversation { conversation } => sees_conversation(conversation),
         Action::OpenConversation => require(actor.role == Role::Admin, Code::Forbidden),
         Action::ListUsers => require(actor.manages_users(), Code::Forbidden),
-        Action::ViewUser { target } => {
-            if target.id == actor.id {
-                Ok(())
-            } else {
-                manages(target)
-            }
-        }
+        Action::ViewUser { target } => require(user_scope(actor).includes(target), Code::Forbidden),
         Action::CreateUser { grant } | Action::InviteUser { grant } => {
             require(actor.manages_users(), Code::Forbidden)?;
             actor.may_grant(grant)

@@ -29,6 +29,7 @@ mod input;
 mod invitation;
 mod outcome;
 mod routing;
+mod session;
 mod user;
 
 #[cfg(feature = "wasm")]
@@ -38,7 +39,10 @@ pub use access::{
     role_defaults, Access, Channel, ConversationLimit, Language, LivechatSettings, Module,
     ModuleCatalog, ModuleEntry, Questionnaire, Role, RoleDefaults, TimeZone,
 };
-pub use authz::{authorize, Action, Actor, ConversationRef, Decision, Grant, Subject};
+pub use authz::{
+    authorize, conversation_scope, user_scope, Action, Actor, ConversationRef, ConversationScope,
+    Decision, Grant, Subject, UserScope,
+};
 pub use credentials::{Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
 pub use invitation::{
@@ -48,9 +52,10 @@ pub use invitation::{
 };
 pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
 pub use routing::{
-    can_transfer, route, validate_presence, AgentSnapshot, Presence, ReasonCount, RoutingDecision,
-    TransferCheck, WaitingConversation,
+    can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,
+    AgentSnapshot, Presence, ReasonCount, RoutingDecision, TransferCheck, WaitingConversation,
 };
+pub use session::{validate_login, Failures, Gate, Login, LoginThrottle};
 pub use user::{
     validate_user, validate_user_patch, Account, NewUser, Profile, ProfilePatch, UserPatch,
     MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,

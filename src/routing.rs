@@ -51,6 +51,66 @@ pub fn validate_presence(input: &Value) -> Result<Presence, Vec<Violation>> {
     }
 }
 
+/// Validates a new conversation from the chat box: `{questionnaire, language, channel}`.
+pub fn validate_new_conversation(input: &Value) -> Result<WaitingConversation, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let Some(obj) = object(
+        input,
+        "",
+        &["questionnaire", "language", "channel"],
+        &mut errors,
+    ) else {
+        return Err(errors);
+    };
+    let questionnaire = obj.required_string("questionnaire", &mut errors);
+    if let Some(q) = questionnaire {
+        if crate::Questionnaire::parse(q).is_none() {
+            errors.push(Violation::new("questionnaire", Code::QuestionnaireInvalid).value(q));
+        }
+    }
+    let language = obj
+        .required_string("language", &mut errors)
+        .and_then(|code| {
+            let language = crate::Language::parse(code);
+            if language.is_none() {
+                errors.push(Violation::new("language", Code::LanguageUnknown).value(code));
+            }
+            language
+        });
+    let channel = obj
+        .required_string("channel", &mut errors)
+        .and_then(|name| {
+            let channel = Channel::parse(name);
+            if channel.is_none() {
+                errors.push(Violation::new("channel", Code::ChannelUnknown).value(name));
+            }
+            channel
+        });
+    match (questionnaire, language, channel) {
+        (Some(questionnaire), Some(language), Some(channel)) if errors.is_empty() => {
+            Ok(WaitingConversation {
+                questionnaire: questionnaire.to_owned(),
+                language: language.as_str().to_owned(),
+                channel,
+                assigned_to: None,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Validates a transfer request: `{to}`, the target's user id.
+pub fn validate_transfer(input: &Value) -> Result<String, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let to = object(input, "", &["to"], &mut errors)
+        .and_then(|obj| obj.required_string("to", &mut errors))
+        .map(str::to_owned);
+    match to {
+        Some(to) if errors.is_empty() => Ok(to),
+        _ => Err(errors),
+    }
+}
+
 /// A conversation looking for an agent.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -1,0 +1,153 @@
+//! Signing in: the login form and the brake on password guessing.
+
+use crate::credentials::Email;
+use crate::error::{Code, Violation};
+use crate::input::object;
+use serde_json::Value;
+
+/// A sign-in attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    /// The address typed (normalised).
+    pub email: Email,
+    /// The password typed.
+    pub password: String,
+}
+
+/// Validates `{email, password}`. Only shape is checked: the password policy is not applied to
+/// sign-ins, so an old password that predates a policy change still works.
+pub fn validate_login(input: &Value) -> Result<Login, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let Some(obj) = object(input, "", &["email", "password"], &mut errors) else {
+        return Err(errors);
+    };
+    let email = obj
+        .required_string("email", &mut errors)
+        .and_then(|raw| Email::read(raw, "email", &mut errors));
+    let password = obj.required_string("password", &mut errors);
+    if password.is_some_and(|p| p.chars().count() > crate::PasswordPolicy::MAX_CHARS) {
+        errors.push(
+            Violation::new("password", Code::PasswordTooLong).max(crate::PasswordPolicy::MAX_CHARS),
+        );
+    }
+    match (email, password) {
+        (Some(email), Some(password)) if errors.is_empty() => Ok(Login {
+            email,
+            password: password.to_owned(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Recent failed sign-ins for one key (an address, or a client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    /// How many in the current window.
+    pub count: u32,
+    /// When the window started (ms since the epoch).
+    pub window_start: i64,
+}
+
+/// What to do with the next sign-in attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Check the password now.
+    Open,
+    /// Check it after a pause (ms), so guessing gets slow.
+    Slow(u32),
+    /// Refuse without checking, for this many more seconds.
+    Closed(u32),
+}
+
+/// The brake on guessing: a window of 15 minutes; from the 3rd failure each attempt waits a
+/// little longer, and at the limit the key is refused until the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    /// Failures allowed in a window before refusing.
+    pub limit: u32,
+    /// Window length in ms.
+    pub window_ms: i64,
+}
+
+impl LoginThrottle {
+    /// Per address: 5 failures per 15 minutes.
+    pub const PER_EMAIL: LoginThrottle = LoginThrottle {
+        limit: 5,
+        window_ms: 15 * 60 * 1000,
+    };
+    /// Per client: 30 failures per 15 minutes (an office behind one address has many people).
+    pub const PER_CLIENT: LoginThrottle = LoginThrottle {
+        limit: 30,
+        window_ms: 15 * 60 * 1000,
+    };
+
+    fn current(self, failures: Failures, now: i64) -> u32 {
+        if now - failures.window_start >= self.window_ms {
+            0
+        } else {
+            failures.count
+        }
+    }
+
+    /// Whether and when to check the next attempt.
+    pub fn gate(self, failures: Failures, now: i64) -> Gate {
+        let count = self.current(failures, now);
+        if count >= self.limit {
+            let left_ms = failures.window_start + self.window_ms - now;
+            Gate::Closed(u32::try_from((left_ms + 999).div_euclid(1000).max(1)).unwrap_or(u32::MAX))
+        } else if count >= 2 {
+            Gate::Slow(250 * (count - 1))
+        } else {
+            Gate::Open
+        }
+    }
+
+    /// The record after one more failure.
+    pub fn fail(self, failures: Failures, now: i64) -> Failures {
+        match self.current(failures, now) {
+            0 => Failures {
+                count: 1,
+                window_start: now,
+            },
+            n => Failures {
+                count: n + 1,
+                window_start: failures.window_start,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn login_shape() {
+        assert!(validate_login(&json!({"email": "a@x.fr", "password": "x"})).is_ok());
+        let errors = validate_login(&json!({"email": "a", "remember": true})).unwrap_err();
+        let codes: Vec<_> = errors.iter().map(|v| v.code).collect();
+        assert_eq!(
+            codes,
+            vec![Code::UnknownField, Code::EmailInvalid, Code::FieldRequired]
+        );
+    }
+
+    #[test]
+    fn guessing_slows_then_stops_then_resumes() {
+        let t = LoginThrottle::PER_EMAIL;
+        let mut f = Failures::default();
+        let now = 1_000_000;
+        assert_eq!(t.gate(f, now), Gate::Open);
+        f = t.fail(f, now);
+        assert_eq!(t.gate(f, now), Gate::Open);
+        f = t.fail(f, now);
+        assert_eq!(t.gate(f, now), Gate::Slow(250));
+        for _ in 0..3 {
+            f = t.fail(f, now);
+        }
+        assert_eq!(t.gate(f, now + 1000), Gate::Closed(899));
+        assert_eq!(t.gate(f, now + t.window_ms), Gate::Open);
+        assert_eq!(t.fail(f, now + t.window_ms).count, 1);
+    }
+}
