@@ -296,7 +296,7 @@ impl Language {
 }
 
 /// An IANA time zone name (`Europe/Paris`), checked against the bundled tz database list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TimeZone(String);
 
@@ -339,7 +339,7 @@ impl Questionnaire {
 }
 
 /// How someone takes live-chat conversations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LivechatSettings {
     /// Simultaneous conversations.
@@ -355,7 +355,7 @@ pub struct LivechatSettings {
 }
 
 /// A person's whole access: what the add form, the edit form and an invitation decide.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Access {
     /// The role.
@@ -367,6 +367,16 @@ pub struct Access {
 }
 
 impl Access {
+    /// The access as authorization sees it when granted to someone.
+    pub fn grant(&self, disabled: bool) -> crate::Grant {
+        crate::Grant {
+            role: self.role,
+            modules: self.modules.clone(),
+            questionnaires: self.livechat.questionnaires.clone(),
+            disabled,
+        }
+    }
+
     /// Whether this access includes a module.
     pub fn has_module(&self, id: &str) -> bool {
         self.modules.iter().any(|m| m.as_str() == id)

@@ -1,11 +1,11 @@
 //! Email addresses and the password policy.
 
 use crate::error::{Code, Violation};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A normalised email address: trimmed, domain lower-cased. Two addresses that differ only in
 /// case are the same account ([`Email::key`]).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Email(String);
 

@@ -7,12 +7,12 @@ use crate::access::{
 use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Violation};
 use crate::input::{self, object, Obj};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// What visitors and colleagues see of a person, and where they work from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// First name, known to the team only.

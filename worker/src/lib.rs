@@ -1,1 +1,26 @@
-//! The Cloudflare Worker adapter (built in the Worker issue).
+//! The Cloudflare Worker: the HTTP API over D1 and KV, and the admin page. An adapter only:
+//! it decodes requests, asks the policy core (`livechat-access`) every question, stores and
+//! encodes. Runs unchanged in local workerd (`wrangler dev`) and on Cloudflare.
+
+mod api;
+mod conversations;
+mod http;
+mod invitations;
+mod secrets;
+mod session;
+mod store;
+mod users;
+
+use worker::{event, Context, Env, Request, Response};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let is_api = req.path().starts_with("/api/");
+    let response = if is_api {
+        api::handle(req, env).await?
+    } else {
+        // The admin page and the wasm package, from Workers static assets.
+        env.assets("ASSETS")?.fetch_request(req).await?
+    };
+    Ok(http::secure(response, is_api))
+}

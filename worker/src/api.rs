@@ -1,0 +1,191 @@
+//! The `/api/v1` table: route → decode → core decision → store → encode.
+
+use crate::http::{self, cookie, is_state_changing, ApiError, SESSION_COOKIE};
+use crate::secrets::{token_digest, HashCost};
+use crate::store::{Store, UserRow};
+use crate::{conversations, invitations, session, users};
+use livechat_access::{Actor, Code, Locale, ModuleCatalog};
+use worker::{Env, Method, Request, Response};
+
+/// Everything a handler needs about the request and the deployment.
+pub struct Ctx {
+    pub req: Request,
+    pub store: Store,
+    pub locale: Locale,
+    /// Milliseconds since the epoch, read once per request.
+    pub now: i64,
+    pub catalog: ModuleCatalog,
+    pub config: Config,
+}
+
+/// Deployment settings from `[vars]` and secrets.
+pub struct Config {
+    pub hash_cost: HashCost,
+    pub invitation_ttl_s: i64,
+    pub session_ttl_s: i64,
+    pub service_token: Option<String>,
+    pub bootstrap: Option<(String, String)>,
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
+    var(env, name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+impl Config {
+    fn from_env(env: &Env) -> Config {
+        let default = HashCost::default();
+        Config {
+            hash_cost: HashCost {
+                m_kib: number(env, "ARGON2_M_KIB", default.m_kib),
+                t: number(env, "ARGON2_T", default.t),
+                p: number(env, "ARGON2_P", default.p),
+            },
+            invitation_ttl_s: number(env, "INVITATION_TTL_HOURS", 7 * 24) * 3600,
+            session_ttl_s: number(env, "SESSION_TTL_HOURS", 12) * 3600,
+            service_token: var(env, "SERVICE_TOKEN"),
+            bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
+        }
+    }
+}
+
+/// Someone signed in.
+pub struct Session {
+    pub user: UserRow,
+    pub actor: Actor,
+}
+
+impl Ctx {
+    /// The request's origin (`https://host`), for links and CSRF checks.
+    pub fn origin(&self) -> Result<String, ApiError> {
+        let url = self.req.url()?;
+        Ok(url.origin().ascii_serialization())
+    }
+
+    fn bearer(&self) -> Option<String> {
+        let header = self.req.headers().get("authorization").ok()??;
+        header.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+    }
+
+    /// The signed-in user, from a bearer token or the session cookie. Cookie-authenticated
+    /// writes must come from this origin (SameSite=Strict already stops most cross-site sends).
+    pub async fn session(&self) -> Result<Session, ApiError> {
+        let (token, via_cookie) = match self.bearer() {
+            Some(token) => (token, false),
+            None => (
+                cookie(&self.req, SESSION_COOKIE).ok_or(Code::Unauthenticated)?,
+                true,
+            ),
+        };
+        if via_cookie && is_state_changing(&self.req.method()) {
+            let origin = self.req.headers().get("origin")?;
+            let site = self.req.headers().get("sec-fetch-site")?;
+            let same = match origin {
+                Some(origin) => origin == self.origin()?,
+                None => site.as_deref() != Some("cross-site"),
+            };
+            if !same {
+                return Err(Code::CrossOrigin.into());
+            }
+        }
+        let user = self
+            .store
+            .session_user(&token_digest(&token), self.now)
+            .await?
+            .ok_or(Code::Unauthenticated)?;
+        Ok(Session {
+            actor: user.actor()?,
+            user,
+        })
+    }
+
+    /// Whether the request carries the chat box's service token (compared by digest, so the
+    /// comparison time says nothing about the secret).
+    pub fn is_service(&self) -> bool {
+        match (&self.config.service_token, self.bearer()) {
+            (Some(secret), Some(given)) => token_digest(secret) == token_digest(&given),
+            _ => false,
+        }
+    }
+
+    pub async fn body(&mut self) -> Result<serde_json::Value, ApiError> {
+        http::read_json(&mut self.req).await
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        let url = self.req.url().ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// Handles one `/api/v1` request.
+pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    let locale = http::locale_of(&req);
+    let store = Store::open(&env)?;
+    let catalog =
+        ModuleCatalog::with_extra(var(&env, "EXTRA_MODULES").unwrap_or_default().split(','));
+    let mut ctx = Ctx {
+        req,
+        store,
+        locale,
+        now: js_sys::Date::now() as i64,
+        catalog,
+        config: Config::from_env(&env),
+    };
+    let result = match users::ensure_first_admin(&ctx).await {
+        Ok(()) => route(&mut ctx).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(response) => Ok(response),
+        Err(error) => http::problem_response(error, locale),
+    }
+}
+
+async fn route(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let path = ctx.req.path();
+    let segments: Vec<String> = path
+        .trim_start_matches("/api/v1")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = ctx.req.method();
+    use Method::*;
+    match (method, segments.as_slice()) {
+        (Get, ["health"]) => http::json(200, &serde_json::json!({"status": "ok"})),
+        (Post, ["session"]) => session::sign_in(ctx).await,
+        (Delete, ["session"]) => session::sign_out(ctx).await,
+        (Get, ["me"]) => session::me(ctx).await,
+        (Put, ["me", "presence"]) => session::presence(ctx).await,
+        (Get, ["users"]) => users::list(ctx).await,
+        (Post, ["users"]) => users::create(ctx).await,
+        (Get, ["users", id]) => users::show(ctx, id).await,
+        (Patch, ["users", id]) => users::edit(ctx, id).await,
+        (Delete, ["users", id]) => users::remove(ctx, id).await,
+        (Get, ["audit"]) => users::audit(ctx).await,
+        (Post, ["invitations"]) => invitations::invite(ctx).await,
+        (Get, ["invitations"]) => invitations::list(ctx).await,
+        (Get, ["invitations", "lookup"]) => invitations::lookup(ctx).await,
+        (Post, ["invitations", "accept"]) => invitations::accept(ctx).await,
+        (Delete, ["invitations", id]) => invitations::revoke(ctx, id).await,
+        (Post, ["invitations", id, "resend"]) => invitations::resend(ctx, id).await,
+        (Post, ["conversations"]) => conversations::open(ctx).await,
+        (Get, ["conversations"]) => conversations::list(ctx).await,
+        (Post, ["conversations", id, "transfer"]) => conversations::transfer(ctx, id).await,
+        (Post, ["conversations", id, "close"]) => conversations::close(ctx, id).await,
+        _ => Err(Code::NotFound.into()),
+    }
+}

@@ -1,0 +1,239 @@
+//! The HTTP envelope: decoding requests, RFC 9457 problem responses, cookies and headers.
+
+use livechat_access::{localize_all, parse_json, Code, Locale, Violation, MAX_BODY_BYTES};
+use serde::Serialize;
+use serde_json::Value;
+use worker::{Headers, Method, Request, Response};
+
+/// Why a request was refused.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A refusal the client can act on.
+    Problem(Problem),
+    /// Something broke on our side; the detail goes to the log, never to the client.
+    Internal(String),
+}
+
+/// An RFC 9457 problem: a stable code, and for forms every field error.
+#[derive(Debug)]
+pub struct Problem {
+    /// The main code.
+    pub code: Code,
+    /// Field errors (forms).
+    pub errors: Vec<Violation>,
+    /// Extra members (per-email verdicts, routing reasons).
+    pub extra: Option<serde_json::Map<String, Value>>,
+    /// Seconds to wait, for 429.
+    pub retry_after: Option<u32>,
+}
+
+impl ApiError {
+    /// A refusal with only a code.
+    pub fn code(code: Code) -> Self {
+        ApiError::Problem(Problem {
+            code,
+            errors: Vec::new(),
+            extra: None,
+            retry_after: None,
+        })
+    }
+
+    /// A form refusal: the first error's code leads when all share a kind, else `field_invalid`.
+    pub fn form(errors: Vec<Violation>) -> Self {
+        let code = errors.first().map_or(Code::FieldInvalid, |v| v.code);
+        let code = if errors.iter().all(|v| v.code == code) {
+            code
+        } else {
+            Code::FieldInvalid
+        };
+        ApiError::Problem(Problem {
+            code,
+            errors,
+            extra: None,
+            retry_after: None,
+        })
+    }
+
+    /// Adds a member to the problem body.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        if let ApiError::Problem(p) = &mut self {
+            p.extra
+                .get_or_insert_with(Default::default)
+                .insert(key.into(), value);
+        }
+        self
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<Code> for ApiError {
+    fn from(code: Code) -> Self {
+        ApiError::code(code)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// The HTTP status of a code.
+pub fn status_of(problem: &Problem) -> u16 {
+    use Code::*;
+    match problem.code {
+        InvalidJson => 400,
+        Unauthenticated | InvalidCredentials => 401,
+        Forbidden | PrivilegeEscalation | LastAdmin | OwnRoleChange | SelfDelete
+        | AccountDisabled | CrossOrigin => 403,
+        NotFound => 404,
+        EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed => 409,
+        InvitationExpired | InvitationUsed | InvitationRevoked => 410,
+        PayloadTooLarge => 413,
+        UnsupportedMediaType => 415,
+        RateLimited => 429,
+        Internal => 500,
+        // Everything else is a field rule, or routing's reason a transfer cannot go ahead.
+        AgentDisabled
+        | AgentNotOnline
+        | NoLivechatModule
+        | QuestionnaireNotCovered
+        | LanguageNotSpoken
+        | ChannelNotEnabled
+        | AtCapacity => 409,
+        _ => 422,
+    }
+}
+
+/// Renders an error as `application/problem+json`.
+pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Response> {
+    let problem = match error {
+        ApiError::Problem(p) => p,
+        ApiError::Internal(detail) => {
+            worker::console_error!("internal error: {detail}");
+            Problem {
+                code: Code::Internal,
+                errors: Vec::new(),
+                extra: None,
+                retry_after: None,
+            }
+        }
+    };
+    let status = status_of(&problem);
+    let mut body = serde_json::json!({
+        "type": format!("urn:livechat-access:problem:{}", problem.code),
+        "title": problem.code.message(locale, &Default::default()),
+        "status": status,
+        "code": problem.code,
+    });
+    if !problem.errors.is_empty() {
+        body["errors"] =
+            serde_json::to_value(localize_all(&problem.errors, locale)).unwrap_or_default();
+    }
+    if let (Some(extra), Some(map)) = (problem.extra, body.as_object_mut()) {
+        map.extend(extra);
+    }
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/problem+json");
+    if let Some(seconds) = problem.retry_after {
+        let _ = headers.set("retry-after", &seconds.to_string());
+    }
+    Ok(Response::from_bytes(body.to_string().into_bytes())?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// A JSON response.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
+    Ok(Response::from_json(value)?.with_status(status))
+}
+
+/// The locale asked for by `Accept-Language`.
+pub fn locale_of(req: &Request) -> Locale {
+    req.headers()
+        .get("accept-language")
+        .ok()
+        .flatten()
+        .map(|h| Locale::from_accept_language(&h))
+        .unwrap_or_default()
+}
+
+/// Reads a JSON body: 415 unless it is JSON, 413 over 64 KB, 400 if it does not parse.
+pub async fn read_json(req: &mut Request) -> Result<Value, ApiError> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media != "application/json" {
+        return Err(Code::UnsupportedMediaType.into());
+    }
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|n| n.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(Code::PayloadTooLarge.into());
+    }
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(Code::PayloadTooLarge.into());
+    }
+    let text = String::from_utf8(bytes).map_err(|_| ApiError::code(Code::InvalidJson))?;
+    parse_json(&text).map_err(|v| ApiError::form(vec![v]))
+}
+
+/// The value of a cookie.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    let header = req.headers().get("cookie").ok()??;
+    header.split(';').find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then(|| value.to_owned())
+    })
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "lca_session";
+
+/// `Set-Cookie` for a session token (or its removal when `token` is empty).
+pub fn session_cookie(token: &str, max_age_s: i64) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_s}"
+    )
+}
+
+/// Whether a method changes state (and so needs CSRF checks under cookie auth).
+pub fn is_state_changing(method: &Method) -> bool {
+    !matches!(method, Method::Get | Method::Head | Method::Options)
+}
+
+/// Sets the headers every response carries; pages also get a strict CSP.
+pub fn secure(response: Response, is_api: bool) -> Response {
+    // Responses from the assets binding have immutable headers: copy them into new ones.
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        let _ = headers.append(&name, &value);
+    }
+    let _ = headers.set("x-content-type-options", "nosniff");
+    let _ = headers.set("referrer-policy", "no-referrer");
+    let _ = headers.set("x-frame-options", "DENY");
+    let _ = headers.set("cross-origin-opener-policy", "same-origin");
+    if is_api {
+        let _ = headers.set("cache-control", "no-store");
+    } else {
+        let _ = headers.set(
+            "content-security-policy",
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' https: data:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        );
+    }
+    response.with_headers(headers)
+}

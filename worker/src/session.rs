@@ -1,0 +1,136 @@
+//! Signing in and out, the current user, presence.
+
+use crate::api::Ctx;
+use crate::conversations::assign_waiting;
+use crate::http::{self, session_cookie, ApiError};
+use crate::secrets::{new_token, token_digest};
+use livechat_access::{validate_login, validate_presence, Code, Gate, LoginThrottle};
+use worker::{Delay, Response};
+
+/// `POST /session` {email, password} → {token, user} and the session cookie.
+pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let body = ctx.body().await?;
+    let login = validate_login(&body).map_err(ApiError::form)?;
+    let client = ctx
+        .req
+        .headers()
+        .get("cf-connecting-ip")?
+        .unwrap_or_else(|| "local".into());
+    let keys = [
+        (
+            format!("email:{}", login.email.key()),
+            LoginThrottle::PER_EMAIL,
+        ),
+        (format!("client:{client}"), LoginThrottle::PER_CLIENT),
+    ];
+    let mut pause = 0;
+    let mut records = Vec::with_capacity(keys.len());
+    for (key, throttle) in &keys {
+        let failures = ctx.store.failures(key).await?;
+        match throttle.gate(failures, ctx.now) {
+            Gate::Open => {}
+            Gate::Slow(ms) => pause = pause.max(ms),
+            Gate::Closed(seconds) => {
+                let mut error = ApiError::code(Code::RateLimited);
+                if let ApiError::Problem(p) = &mut error {
+                    p.retry_after = Some(seconds);
+                }
+                return Err(error);
+            }
+        }
+        records.push(failures);
+    }
+    if pause > 0 {
+        Delay::from(std::time::Duration::from_millis(u64::from(pause))).await;
+    }
+    let cost = ctx.config.hash_cost;
+    let user = ctx.store.user_by_email(&login.email).await?;
+    let verified = match &user {
+        Some(user) => cost.verify(&login.password, &user.password_hash),
+        None => {
+            cost.verify_nothing(&login.password);
+            false
+        }
+    };
+    let user = match user {
+        Some(user) if verified => user,
+        _ => {
+            let writes = keys
+                .iter()
+                .zip(&records)
+                .map(|((key, throttle), failures)| {
+                    ctx.store
+                        .record_failure(key, throttle.fail(*failures, ctx.now))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ctx.store.batch(writes).await?;
+            return Err(Code::InvalidCredentials.into());
+        }
+    };
+    // A disabled account is told apart only after the right password.
+    if user.disabled != 0 {
+        return Err(Code::AccountDisabled.into());
+    }
+    ctx.store.clear_failures(&keys[0].0).await?;
+    let token = new_token();
+    let expires_at = ctx.now + ctx.config.session_ttl_s * 1000;
+    ctx.store
+        .batch(vec![ctx.store.insert_session(
+            &token_digest(&token),
+            &user,
+            ctx.now,
+            expires_at,
+        )?])
+        .await?;
+    let response = http::json(
+        200,
+        &serde_json::json!({"token": token, "expiresAt": expires_at, "user": user.view()?}),
+    )?;
+    let mut response = response;
+    response.headers_mut().set(
+        "set-cookie",
+        &session_cookie(&token, ctx.config.session_ttl_s),
+    )?;
+    Ok(response)
+}
+
+/// `DELETE /session`: ends this session.
+pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let token = ctx
+        .req
+        .headers()
+        .get("authorization")?
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .or_else(|| http::cookie(&ctx.req, http::SESSION_COOKIE));
+    ctx.session().await?;
+    if let Some(token) = token {
+        ctx.store.delete_session(&token_digest(&token)).await?;
+    }
+    let mut response = Response::empty()?.with_status(204);
+    response
+        .headers_mut()
+        .set("set-cookie", &session_cookie("", 0))?;
+    Ok(response)
+}
+
+/// `GET /me`.
+pub async fn me(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    http::json(200, &session.user.view()?)
+}
+
+/// `PUT /me/presence` {status}: coming online may pick up waiting conversations.
+pub async fn presence(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let presence = validate_presence(&ctx.body().await?).map_err(ApiError::form)?;
+    ctx.store
+        .set_presence(&session.user.id, presence, ctx.now)
+        .await?;
+    assign_waiting(ctx).await?;
+    let user = ctx
+        .store
+        .user(&session.user.id)
+        .await?
+        .ok_or(Code::NotFound)?;
+    http::json(200, &user.view()?)
+}

@@ -1,0 +1,357 @@
+//! Accounts: the first admin, listing, creating, editing, removing, and the audit log.
+
+use crate::api::Ctx;
+use crate::conversations::assign_waiting;
+use crate::http::{self, ApiError};
+use crate::secrets::{base64url, new_id};
+use crate::store::{changes, is_unique_violation, NewUserRow, UserFilter};
+use livechat_access::{
+    authorize, user_scope, validate_user, validate_user_patch, Action, Code, Role, UserScope,
+    Violation,
+};
+use std::cell::Cell;
+use worker::Response;
+
+thread_local! {
+    // Per isolate: once an account exists there is nothing to bootstrap.
+    static HAS_USERS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// On an empty database, creates the admin named by `BOOTSTRAP_ADMIN_EMAIL` and
+/// `BOOTSTRAP_ADMIN_PASSWORD`, checked by the same add-user rules as anyone else.
+pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
+    if HAS_USERS.with(Cell::get) {
+        return Ok(());
+    }
+    if ctx.store.user_count().await? == 0 {
+        let Some((email, password)) = &ctx.config.bootstrap else {
+            return Ok(());
+        };
+        let form = serde_json::json!({"email": email, "password": password, "role": "admin"});
+        let admin = validate_user(&form, &ctx.catalog).map_err(|errors| {
+            let codes: Vec<_> = errors.iter().map(|v| v.code.as_str()).collect();
+            ApiError::Internal(format!(
+                "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
+            ))
+        })?;
+        let hash = ctx
+            .config
+            .hash_cost
+            .hash(&admin.password)
+            .map_err(ApiError::Internal)?;
+        let id = new_id();
+        let row = NewUserRow {
+            id: &id,
+            email: &admin.email,
+            password_hash: &hash,
+            access: &admin.access,
+            profile: &admin.profile,
+            now: ctx.now,
+        };
+        ctx.store
+            .batch(vec![
+                ctx.store.insert_first_user(&row)?,
+                ctx.store.audit(
+                    ctx.now,
+                    None,
+                    "created",
+                    (Some(&id), Some(admin.email.as_str())),
+                    None,
+                    Some(&admin.access),
+                )?,
+            ])
+            .await?;
+    }
+    HAS_USERS.with(|c| c.set(true));
+    Ok(())
+}
+
+fn email_taken() -> ApiError {
+    ApiError::form(vec![Violation::new("email", Code::EmailTaken)])
+}
+
+/// `GET /users?role=&q=&limit=&cursor=`: the accounts the caller may see, by address.
+pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ListUsers)?;
+    let role = match ctx.query("role") {
+        Some(name) => Some(Role::parse(&name).ok_or_else(|| {
+            ApiError::form(vec![Violation::new("role", Code::RoleUnknown).value(&name)])
+        })?),
+        None => None,
+    };
+    let limit = ctx
+        .query("limit")
+        .and_then(|l| l.parse::<u32>().ok())
+        .unwrap_or(50)
+        .clamp(1, 100);
+    let after = ctx.query("cursor").and_then(|c| decode_cursor(&c));
+    let search = ctx.query("q").filter(|q| !q.trim().is_empty());
+    // One more than asked tells whether a next page exists.
+    let mut rows = ctx
+        .store
+        .users(&UserFilter {
+            scope: user_scope(&session.actor),
+            role,
+            search: search.as_deref().map(str::trim),
+            after: after.as_deref(),
+            limit: limit + 1,
+        })
+        .await?;
+    let next = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| base64url(r.email.to_lowercase().as_bytes()))
+    });
+    let items = rows
+        .iter()
+        .map(|r| r.view())
+        .collect::<Result<Vec<_>, _>>()?;
+    http::json(
+        200,
+        &serde_json::json!({"items": items, "nextCursor": next.flatten()}),
+    )
+}
+
+fn decode_cursor(cursor: &str) -> Option<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in cursor.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `POST /users`: the add form.
+pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    if matches!(user_scope(&session.actor), UserScope::SelfOnly(_)) {
+        return Err(Code::Forbidden.into());
+    }
+    let new = validate_user(&ctx.body().await?, &ctx.catalog).map_err(ApiError::form)?;
+    authorize(
+        &session.actor,
+        &Action::CreateUser {
+            grant: new.access.grant(false),
+        },
+    )?;
+    if ctx.store.user_by_email(&new.email).await?.is_some() {
+        return Err(email_taken());
+    }
+    let hash = ctx
+        .config
+        .hash_cost
+        .hash(&new.password)
+        .map_err(ApiError::Internal)?;
+    let id = new_id();
+    let row = NewUserRow {
+        id: &id,
+        email: &new.email,
+        password_hash: &hash,
+        access: &new.access,
+        profile: &new.profile,
+        now: ctx.now,
+    };
+    let audit = ctx.store.audit(
+        ctx.now,
+        Some(&session.user.id),
+        "created",
+        (Some(&id), Some(new.email.as_str())),
+        None,
+        Some(&new.access),
+    )?;
+    match ctx
+        .store
+        .batch(vec![ctx.store.insert_user(&row)?, audit])
+        .await
+    {
+        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
+        other => other?,
+    };
+    let user = ctx.store.user(&id).await?.ok_or(Code::Internal)?;
+    http::json(201, &user.view()?)
+}
+
+/// The account `id` if the caller may see it; one they may not see is "not found", so that
+/// ids cannot be probed.
+async fn visible(
+    ctx: &Ctx,
+    actor: &livechat_access::Actor,
+    id: &str,
+) -> Result<crate::store::UserRow, ApiError> {
+    let row = ctx.store.user(id).await?.ok_or(Code::NotFound)?;
+    authorize(
+        actor,
+        &Action::ViewUser {
+            target: row.subject()?,
+        },
+    )
+    .map_err(|_| Code::NotFound)?;
+    Ok(row)
+}
+
+/// `GET /users/{id}`.
+pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let row = visible(ctx, &session.actor, id).await?;
+    http::json(200, &row.view()?)
+}
+
+/// `PATCH /users/{id}`: the edit form; only the fields sent change.
+pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let row = visible(ctx, &session.actor, id).await?;
+    let patch = validate_user_patch(&ctx.body().await?, &ctx.catalog).map_err(ApiError::form)?;
+    let before = row.account()?;
+    let after = patch.apply(&before, &ctx.catalog).map_err(ApiError::form)?;
+    let target = row.subject()?;
+    let active_admins = ctx.store.active_admins().await?;
+    authorize(
+        &session.actor,
+        &Action::EditUser {
+            target: target.clone(),
+            after: patch
+                .changes_access()
+                .then(|| after.access.grant(after.disabled)),
+            active_admins,
+        },
+    )?;
+    if after.email.key() != before.email.key()
+        && ctx.store.user_by_email(&after.email).await?.is_some()
+    {
+        return Err(email_taken());
+    }
+    let hash = match &patch.password {
+        Some(password) => Some(
+            ctx.config
+                .hash_cost
+                .hash(password)
+                .map_err(ApiError::Internal)?,
+        ),
+        None => None,
+    };
+    let was_active_admin = target.role == Role::Admin && !target.disabled;
+    let removes_admin = was_active_admin && (after.access.role != Role::Admin || after.disabled);
+    // A new role, a disable or a new password ends every session of the account.
+    let end_sessions = after.access.role != before.access.role
+        || (after.disabled && !before.disabled)
+        || hash.is_some();
+    let action = match (before.disabled, after.disabled) {
+        (false, true) => "disabled",
+        (true, false) => "enabled",
+        _ => "changed",
+    };
+    // Released first: the last-admin guard must see the count before the update changes it.
+    let mut writes = Vec::new();
+    if after.disabled {
+        writes.push(
+            ctx.store
+                .release_conversations(id, removes_admin, ctx.now)?,
+        );
+    }
+    let update_at = writes.len();
+    writes.push(ctx.store.update_user(
+        id,
+        &after,
+        hash.as_deref(),
+        end_sessions,
+        removes_admin,
+        ctx.now,
+    )?);
+    writes.push(ctx.store.audit(
+        ctx.now,
+        Some(&session.user.id),
+        action,
+        (Some(id), Some(after.email.as_str())),
+        Some(&before.access),
+        Some(&after.access),
+    )?);
+    let results = match ctx.store.batch(writes).await {
+        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
+        other => other?,
+    };
+    if results.get(update_at).map(changes) != Some(1) {
+        // Only the last-admin guard can stop an update of a row that exists.
+        return Err(Code::LastAdmin.into());
+    }
+    if after.disabled {
+        assign_waiting(ctx).await?;
+    }
+    let row = ctx.store.user(id).await?.ok_or(Code::NotFound)?;
+    http::json(200, &row.view()?)
+}
+
+/// `DELETE /users/{id}`.
+pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let row = visible(ctx, &session.actor, id).await?;
+    let target = row.subject()?;
+    let active_admins = ctx.store.active_admins().await?;
+    authorize(
+        &session.actor,
+        &Action::DeleteUser {
+            target: target.clone(),
+            active_admins,
+        },
+    )?;
+    let removes_admin = target.role == Role::Admin && !target.disabled;
+    let access = row.access()?;
+    let results = ctx
+        .store
+        .batch(vec![
+            ctx.store
+                .release_conversations(id, removes_admin, ctx.now)?,
+            ctx.store.delete_user(id, removes_admin)?,
+            ctx.store.audit(
+                ctx.now,
+                Some(&session.user.id),
+                "removed",
+                (Some(id), Some(&row.email)),
+                Some(&access),
+                None,
+            )?,
+        ])
+        .await?;
+    if results.get(1).map(changes) != Some(1) {
+        return Err(Code::LastAdmin.into());
+    }
+    assign_waiting(ctx).await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// `GET /audit?before=&limit=`: who changed whose access, newest first (admins).
+pub async fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ViewAudit)?;
+    let before = ctx.query("before").and_then(|b| b.parse().ok());
+    let limit = ctx
+        .query("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 500);
+    let rows = ctx.store.audit_entries(before, limit).await?;
+    let items: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            let parse = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            };
+            serde_json::json!({
+                "id": r.id, "at": r.at, "actorId": r.actor_id, "action": r.action,
+                "targetId": r.target_id, "targetEmail": r.target_email,
+                "before": parse(&r.before), "after": parse(&r.after),
+            })
+        })
+        .collect();
+    http::json(200, &serde_json::json!({"items": items}))
+}
