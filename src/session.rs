@@ -59,12 +59,14 @@ pub enum Gate {
     Closed(u32),
 }
 
-/// The brake on guessing: a window of 15 minutes; from the 3rd failure each attempt waits a
-/// little longer, and at the limit the key is refused until the window ends.
+/// The brake on guessing: a window of 15 minutes; past `slow_after` failures each attempt
+/// waits a little longer, and at the limit the key is refused until the window ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginThrottle {
     /// Failures allowed in a window before refusing.
     pub limit: u32,
+    /// Failures after which attempts are slowed (never, for keys shared by many people).
+    pub slow_after: Option<u32>,
     /// Window length in ms.
     pub window_ms: i64,
 }
@@ -73,11 +75,14 @@ impl LoginThrottle {
     /// Per address: 5 failures per 15 minutes.
     pub const PER_EMAIL: LoginThrottle = LoginThrottle {
         limit: 5,
+        slow_after: Some(2),
         window_ms: 15 * 60 * 1000,
     };
-    /// Per client: 30 failures per 15 minutes (an office behind one address has many people).
+    /// Per client: 30 failures per 15 minutes, never slowed (an office behind one address has
+    /// many people, who should not wait for a colleague's typos).
     pub const PER_CLIENT: LoginThrottle = LoginThrottle {
         limit: 30,
+        slow_after: None,
         window_ms: 15 * 60 * 1000,
     };
 
@@ -95,8 +100,8 @@ impl LoginThrottle {
         if count >= self.limit {
             let left_ms = failures.window_start + self.window_ms - now;
             Gate::Closed(u32::try_from((left_ms + 999).div_euclid(1000).max(1)).unwrap_or(u32::MAX))
-        } else if count >= 2 {
-            Gate::Slow(250 * (count - 1))
+        } else if let Some(after) = self.slow_after.filter(|after| count >= *after) {
+            Gate::Slow(250 * (count + 1 - after))
         } else {
             Gate::Open
         }
@@ -148,6 +153,13 @@ mod tests {
         }
         assert_eq!(t.gate(f, now + 1000), Gate::Closed(899));
         assert_eq!(t.gate(f, now + t.window_ms), Gate::Open);
+        let client = LoginThrottle::PER_CLIENT;
+        let many = Failures {
+            count: 29,
+            window_start: now,
+        };
+        assert_eq!(client.gate(many, now), Gate::Open);
+        assert_eq!(client.gate(client.fail(many, now), now), Gate::Closed(900));
         assert_eq!(t.fail(f, now + t.window_ms).count, 1);
     }
 }

@@ -1,0 +1,55 @@
+// A small client for the e2e tests: the Worker's URL comes from scripts/test-worker.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+export const BASE = process.env.E2E_URL;
+export const ADMIN = { email: process.env.E2E_ADMIN_EMAIL, password: process.env.E2E_ADMIN_PASSWORD };
+export const SERVICE_TOKEN = process.env.E2E_SERVICE_TOKEN;
+if (!BASE) throw new Error('run through scripts/test-worker (E2E_URL is not set)');
+
+/** One request; returns {status, headers, body} with the JSON body parsed when there is one. */
+export async function api(method, path, { token, body, headers = {}, raw } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (token) init.headers.authorization = `Bearer ${token}`;
+  if (raw !== undefined) init.body = raw;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(BASE + '/api/v1' + path, init);
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: res.status, headers: res.headers, body: json };
+}
+
+let counter = 0;
+/** A unique address for this run. */
+export const unique = (name = 'user') => `${name}.${Date.now().toString(36)}${(counter++).toString(36)}@e2e.test`;
+export const PASSWORD = 'a long enough passphrase';
+
+export async function signIn(email, password = PASSWORD) {
+  const res = await api('POST', '/session', { body: { email, password } });
+  if (res.status !== 200) throw new Error(`sign-in ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
+export const adminToken = () => signIn(ADMIN.email, ADMIN.password);
+
+/** Creates a user through the API and signs them in. */
+export async function createUser(token, fields = {}) {
+  const email = fields.email ?? unique(fields.role ?? 'agent');
+  const res = await api('POST', '/users', { token, body: { password: PASSWORD, role: 'agent', ...fields, email } });
+  if (res.status !== 201) throw new Error(`create ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...res.body, token: await signIn(email) };
+}
+
+/** Runs SQL against the local D1 the Worker uses (for checks the API does not expose). */
+export async function sql(command) {
+  const { stdout } = await promisify(execFile)('node_modules/.bin/wrangler',
+    ['d1', 'execute', 'DB', '--local', '--persist-to', process.env.E2E_STATE, '--json', '--command', command],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+  return JSON.parse(stdout)[0].results;
+}
+
+export const codes = (body) => (body.errors ?? []).map((e) => [e.field, e.code]).sort();

@@ -1,0 +1,107 @@
+// Routing and transfers over HTTP, with real capacities, languages and presence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, adminToken, createUser, SERVICE_TOKEN, sql } from './client.mjs';
+
+const site = () => `site-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+const open = (body, token = SERVICE_TOKEN) => api('POST', '/conversations', { token, body });
+
+async function onlineAgent(admin, questionnaire, livechat = {}) {
+  const agent = await createUser(admin, { livechat: { questionnaires: [questionnaire], ...livechat } });
+  assert.equal((await api('PUT', '/me/presence', { token: agent.token, body: { status: 'online' } })).status, 200);
+  return agent;
+}
+
+test('a conversation goes to the least loaded eligible agent; others wait with reasons', async () => {
+  const admin = await adminToken();
+  const q = site();
+  const fr = await onlineAgent(admin, q, { languages: ['fr'], maxConversations: 2 });
+  const frEn = await onlineAgent(admin, q, { languages: ['fr', 'en'], maxConversations: 1 });
+  const first = await open({ questionnaire: q, language: 'fr', channel: 'chat' });
+  assert.equal(first.status, 201);
+  assert.equal(first.body.status, 'assigned');
+  const second = await open({ questionnaire: q, language: 'fr', channel: 'chat' });
+  assert.notEqual(second.body.assignedTo, first.body.assignedTo, 'least loaded first');
+  const english = await open({ questionnaire: q, language: 'en', channel: 'chat' });
+  assert.equal(english.body.status, 'waiting', 'the only English speaker is full');
+  assert.ok(english.body.routing.reasons.some((r) => r.code === 'at_capacity'));
+  assert.ok(english.body.routing.reasons.some((r) => r.code === 'language_not_spoken'));
+  const video = await open({ questionnaire: q, language: 'fr', channel: 'video' });
+  assert.equal(video.body.status, 'waiting');
+  // Closing frees the English speaker's slot: the waiting English conversation is assigned.
+  const held = [first.body, second.body].find((c) => c.assignedTo === frEn.id);
+  const closed = await api('POST', `/conversations/${held.id}/close`, { token: frEn.token });
+  assert.equal(closed.status, 200);
+  assert.equal(closed.body.status, 'closed');
+  const mine = await api('GET', '/conversations?status=assigned', { token: frEn.token });
+  assert.deepEqual(mine.body.items.map((c) => c.id), [english.body.id]);
+  const twice = await api('POST', `/conversations/${held.id}/close`, { token: frEn.token });
+  assert.equal(twice.status, 409);
+  assert.equal(twice.body.code, 'conversation_closed');
+  assert.equal((await api('POST', `/conversations/${held.id}/close`, { token: fr.token })).status, 404, 'not theirs');
+});
+
+test('a waiting conversation is assigned when an agent comes online', async () => {
+  const admin = await adminToken();
+  const q = site();
+  const waiting = await open({ questionnaire: q, language: 'de', channel: 'chat' });
+  assert.equal(waiting.body.status, 'waiting');
+  const agent = await onlineAgent(admin, q, { languages: ['de'] });
+  const list = await api('GET', '/conversations', { token: agent.token });
+  assert.deepEqual(list.body.items.map((c) => c.id), [waiting.body.id]);
+});
+
+test('transfers follow routing rules and move visibility', async () => {
+  const admin = await adminToken();
+  const q = site();
+  const a = await onlineAgent(admin, q, { maxConversations: 3 });
+  const conv = (await open({ questionnaire: q, language: 'fr', channel: 'chat' })).body;
+  assert.equal(conv.assignedTo, a.id);
+  const full = await onlineAgent(admin, q, { maxConversations: 1 });
+  await sql(`INSERT INTO conversations (id, questionnaire, language, channel, status, assigned_to, created_at, updated_at)
+             VALUES ('filler-${full.id}', '${q}', 'fr', 'chat', 'assigned', '${full.id}', 0, 0)`);
+  const toFull = await api('POST', `/conversations/${conv.id}/transfer`, { token: a.token, body: { to: full.id } });
+  assert.equal(toFull.status, 409);
+  assert.equal(toFull.body.code, 'at_capacity');
+  const english = await onlineAgent(admin, q, { languages: ['en'] });
+  const toEnglish = await api('POST', `/conversations/${conv.id}/transfer`, { token: a.token, body: { to: english.id } });
+  assert.equal(toEnglish.body.code, 'language_not_spoken');
+  const away = await createUser(admin, { livechat: { questionnaires: [q] } });
+  const toAway = await api('POST', `/conversations/${conv.id}/transfer`, { token: a.token, body: { to: away.id } });
+  assert.deepEqual(toAway.body.reasons, ['agent_not_online']);
+  const b = await onlineAgent(admin, q);
+  const moved = await api('POST', `/conversations/${conv.id}/transfer`, { token: a.token, body: { to: b.id } });
+  assert.equal(moved.status, 200);
+  assert.equal(moved.body.assignedTo, b.id);
+  assert.deepEqual((await api('GET', '/conversations', { token: b.token })).body.items.map((c) => c.id), [conv.id]);
+  assert.equal((await api('GET', '/conversations', { token: a.token })).body.items.length, 0);
+  assert.equal((await api('POST', `/conversations/${conv.id}/transfer`, { token: a.token, body: { to: a.id } })).status, 404);
+  const self = await api('POST', `/conversations/${conv.id}/transfer`, { token: b.token, body: { to: b.id } });
+  assert.equal(self.body.code, 'already_assigned');
+  const manager = await createUser(admin, { role: 'manager' });
+  assert.ok((await api('GET', '/conversations?limit=500', { token: manager.token })).body.items.some((c) => c.id === conv.id));
+});
+
+test('concurrent conversations never overfill an agent', async () => {
+  const admin = await adminToken();
+  const q = site();
+  const agent = await onlineAgent(admin, q, { maxConversations: 1 });
+  const answers = await Promise.all([1, 2, 3, 4].map(() => open({ questionnaire: q, language: 'fr', channel: 'chat' })));
+  assert.equal(answers.filter((a) => a.body.status === 'assigned').length, 1);
+  const [{ n }] = await sql(`SELECT COUNT(*) AS n FROM conversations WHERE assigned_to = '${agent.id}' AND status = 'assigned'`);
+  assert.equal(n, 1);
+});
+
+test('who may open conversations, and bad input', async () => {
+  const admin = await adminToken();
+  const agent = await createUser(admin);
+  assert.equal((await open({ questionnaire: 'x', language: 'fr', channel: 'chat' }, 'wrong-token')).status, 401);
+  assert.equal((await open({ questionnaire: 'x', language: 'fr', channel: 'chat' }, agent.token)).status, 403);
+  assert.equal((await open({ questionnaire: 'x', language: 'fr', channel: 'chat' }, admin)).status, 201);
+  const bad = await open({ questionnaire: 'Not A Slug', language: 'klingon', channel: 'fax', extra: 1 });
+  assert.equal(bad.status, 422);
+  assert.deepEqual(bad.body.errors.map((e) => [e.field, e.code]).sort(), [
+    ['channel', 'channel_unknown'], ['extra', 'unknown_field'], ['language', 'language_unknown'], ['questionnaire', 'questionnaire_invalid'],
+  ]);
+  assert.equal((await api('POST', '/conversations/nope/close', { token: admin })).status, 404);
+});

@@ -1,0 +1,120 @@
+// Sessions, the HTTP envelope and the security headers, against the real Worker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, ADMIN, BASE, adminToken, createUser, unique, PASSWORD, signIn } from './client.mjs';
+
+test('the bootstrap admin signs in; the session cookie is HttpOnly, Secure, SameSite=Strict', async () => {
+  const res = await api('POST', '/session', { body: ADMIN });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.user.role, 'admin');
+  assert.equal(res.body.token.length, 43);
+  assert.equal(res.body.user.password_hash, undefined);
+  assert.equal(JSON.stringify(res.body).includes('argon2'), false, 'no hash in any response');
+  const cookie = res.headers.get('set-cookie');
+  for (const attr of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']) assert.ok(cookie.includes(attr), attr);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+});
+
+test('bearer token and cookie both authenticate; sign-out ends the session', async () => {
+  const token = await adminToken();
+  assert.equal((await api('GET', '/me', { token })).status, 200);
+  const byCookie = await api('GET', '/me', { headers: { cookie: `lca_session=${token}` } });
+  assert.equal(byCookie.status, 200);
+  assert.equal(byCookie.body.email, ADMIN.email);
+  assert.equal((await api('DELETE', '/session', { token })).status, 204);
+  const after = await api('GET', '/me', { token });
+  assert.equal(after.status, 401);
+  assert.equal(after.body.code, 'unauthenticated');
+  assert.equal((await api('GET', '/me')).status, 401);
+  assert.equal((await api('GET', '/me', { token: 'x'.repeat(43) })).status, 401);
+});
+
+test('a wrong password and an unknown address get the same answer', async () => {
+  const wrong = await api('POST', '/session', { body: { email: ADMIN.email.replace('root', 'nobody'), password: 'whatever it is' } });
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.body.code, 'invalid_credentials');
+  assert.equal(wrong.headers.get('content-type'), 'application/problem+json');
+  assert.equal(wrong.body.type, 'urn:livechat-access:problem:invalid_credentials');
+});
+
+test('repeated failures for one address are slowed, then refused with 429 and Retry-After', async () => {
+  const admin = await adminToken();
+  const user = await createUser(admin);
+  const statuses = [];
+  for (let i = 0; i < 6; i++) {
+    statuses.push((await api('POST', '/session', { body: { email: user.email, password: 'not the password' } })).status);
+  }
+  assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+  const refused = await api('POST', '/session', { body: { email: user.email, password: PASSWORD } });
+  assert.equal(refused.status, 429, 'even the right password waits out the window');
+  assert.equal(refused.body.code, 'rate_limited');
+  assert.ok(Number(refused.headers.get('retry-after')) > 800);
+});
+
+test('Accept-Language picks the language of messages', async () => {
+  const en = await api('POST', '/session', { body: { email: 'nope' }, headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+  assert.equal(en.status, 422);
+  assert.deepEqual(en.body.errors.map((e) => e.message), ['Invalid email address', 'This field is required']);
+  const fr = await api('POST', '/session', { body: { email: 'nope' }, headers: { 'accept-language': 'fr-FR' } });
+  assert.equal(fr.body.errors[0].message, 'Adresse e-mail non valide');
+});
+
+test('bad envelopes: wrong content type, broken JSON, huge body, unknown fields', async () => {
+  const token = await adminToken();
+  const typed = await api('POST', '/users', { token, raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(typed.status, 415);
+  assert.equal(typed.body.code, 'unsupported_media_type');
+  const broken = await api('POST', '/users', { token, raw: '{"email": ', headers: { 'content-type': 'application/json' } });
+  assert.equal(broken.status, 400);
+  assert.equal(broken.body.code, 'invalid_json');
+  const huge = await api('POST', '/users', { token, body: { email: unique(), password: PASSWORD, role: 'agent', profile: { firstName: 'x'.repeat(70 * 1024) } } });
+  assert.equal(huge.status, 413);
+  assert.equal(huge.body.code, 'payload_too_large');
+  const extra = await api('POST', '/session', { body: { ...ADMIN, remember: true } });
+  assert.equal(extra.status, 422);
+  assert.deepEqual(extra.body.errors.map((e) => [e.field, e.code]), [['remember', 'unknown_field']]);
+  assert.equal((await api('GET', '/nowhere', { token })).status, 404);
+});
+
+test('cookie-authenticated writes from another origin are refused', async () => {
+  const token = await adminToken();
+  const headers = { cookie: `lca_session=${token}`, origin: 'https://evil.example' };
+  const res = await api('POST', '/users', { headers, body: { email: unique(), password: PASSWORD, role: 'agent' } });
+  assert.equal(res.status, 403);
+  assert.equal(res.body.code, 'cross_origin');
+  const same = await api('PUT', '/me/presence', { headers: { cookie: `lca_session=${token}`, origin: BASE }, body: { status: 'away' } });
+  assert.equal(same.status, 200);
+});
+
+test('presence: valid statuses only', async () => {
+  const token = await adminToken();
+  const bad = await api('PUT', '/me/presence', { token, body: { status: 'busy' } });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.errors[0].code, 'presence_unknown');
+  const ok = await api('PUT', '/me/presence', { token, body: { status: 'offline' } });
+  assert.equal(ok.body.presence, 'offline');
+});
+
+test('pages carry a strict Content-Security-Policy', async () => {
+  const res = await fetch(BASE + '/');
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+});
+
+test('disabling an account or changing its role ends its sessions at once', async () => {
+  const admin = await adminToken();
+  const a = await createUser(admin);
+  assert.equal((await api('GET', '/me', { token: a.token })).status, 200);
+  assert.equal((await api('PATCH', `/users/${a.id}`, { token: admin, body: { role: 'manager' } })).status, 200);
+  assert.equal((await api('GET', '/me', { token: a.token })).status, 401);
+  const again = await signIn(a.email);
+  assert.equal((await api('PATCH', `/users/${a.id}`, { token: admin, body: { disabled: true } })).status, 200);
+  assert.equal((await api('GET', '/me', { token: again })).status, 401);
+  const blocked = await api('POST', '/session', { body: { email: a.email, password: PASSWORD } });
+  assert.equal(blocked.status, 403);
+  assert.equal(blocked.body.code, 'account_disabled');
+});
