@@ -284,6 +284,11 @@ impl Language {
             .then_some(Language(code))
     }
 
+    /// Every accepted code.
+    pub fn all() -> impl Iterator<Item = &'static str> {
+        LANGUAGES.lines()
+    }
+
     /// French, the default accepted language.
     pub fn french() -> Language {
         Language("fr".to_owned())
@@ -308,6 +313,11 @@ impl TimeZone {
             .lines()
             .any(|known| known == name)
             .then(|| TimeZone(name.to_owned()))
+    }
+
+    /// Every accepted name.
+    pub fn all() -> impl Iterator<Item = &'static str> {
+        TIME_ZONES.lines()
     }
 
     /// The product's home time zone.

@@ -264,6 +264,25 @@ pub fn can_transfer_js(
     }
 }
 
+/// The message of a code in a locale (`null` for an unknown code), for answers that carry only a
+/// code, such as `isAllowed`.
+#[wasm_bindgen(js_name = describeCode)]
+pub fn describe_code_js(code: &str, locale_tag: Option<String>) -> Option<String> {
+    Code::parse(code).map(|c| c.message(locale(locale_tag), &Default::default()))
+}
+
+/// The ISO 639-1 codes a language field accepts.
+#[wasm_bindgen(js_name = languageCodes, unchecked_return_type = "string[]")]
+pub fn language_codes_js() -> JsValue {
+    to_js(&crate::Language::all().collect::<Vec<_>>())
+}
+
+/// The IANA time zone names a time zone field accepts.
+#[wasm_bindgen(js_name = timeZones, unchecked_return_type = "string[]")]
+pub fn time_zones_js() -> JsValue {
+    to_js(&crate::TimeZone::all().collect::<Vec<_>>())
+}
+
 /// Every stable error code, for clients that map codes to their own words.
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "string[]")]
 pub fn error_codes_js() -> JsValue {

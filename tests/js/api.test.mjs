@@ -8,7 +8,8 @@ const api = require('../../pkg/node/livechat_access.js');
 
 test('the package exports the documented API', () => {
   for (const name of ['validateUser', 'validateUserPatch', 'validateInvitation', 'validateAcceptance',
-    'roleDefaults', 'isAllowed', 'routeConversation', 'canTransfer', 'errorCodes']) {
+    'roleDefaults', 'isAllowed', 'routeConversation', 'canTransfer', 'errorCodes', 'describeCode',
+    'languageCodes', 'timeZones']) {
     assert.equal(typeof api[name], 'function', name);
   }
 });
@@ -44,4 +45,11 @@ test('the TypeScript declarations describe the API', async () => {
   const dts = await readFile(new URL('../../pkg/node/livechat_access.d.ts', import.meta.url), 'utf8');
   assert.match(dts, /export function validateUser\(input: any, locale_tag\?: string \| null, extra_modules\?: string\[\] \| null\): Outcome<NewUser>;/);
   assert.match(dts, /export function isAllowed\(actor: Actor, action: Action\): Decision;/);
+});
+
+test('codes, languages and time zones for the form', () => {
+  assert.equal(api.describeCode('last_admin', 'en'), 'At least one active administrator must remain');
+  assert.equal(api.describeCode('no_such_code', 'en'), undefined);
+  assert.ok(api.languageCodes().includes('fr') && api.languageCodes().length === 184);
+  assert.ok(api.timeZones().includes('Europe/Paris'));
 });

@@ -1,0 +1,205 @@
+// The admin page in real headless Chromium (Debian's), driven by playwright-core, against the
+// real Worker. Screenshots of the main screens go to tests/e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { BASE, ADMIN, api, adminToken, createUser, unique, PASSWORD } from './client.mjs';
+
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ARTIFACTS, { recursive: true });
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu', '--disable-sync', '--no-first-run'],
+  });
+});
+after(() => browser?.close());
+
+async function page({ width = 1280, height = 900, locale = 'fr-FR' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale });
+  const p = await context.newPage();
+  p.errors = [];
+  p.on('pageerror', (e) => p.errors.push(e));
+  return p;
+}
+
+async function signIn(p, email = ADMIN.email, password = ADMIN.password) {
+  await p.goto(BASE + '/');
+  await p.fill('#si-email', email);
+  await p.fill('#si-password', password);
+  await p.click('#sign-in-form button[type=submit]');
+  await p.waitForSelector('#view-users:not([hidden]) tbody tr, #view-self:not([hidden])');
+}
+
+/** Closes a page's context, failing the test if the page threw. */
+async function done(p) {
+  await p.context().close();
+  assert.deepEqual(p.errors.map(String), [], 'no script error on the page');
+}
+
+const shot = (p, name) => p.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+
+test('sign in, add a user with instant checks, see them listed', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await shot(p, '01-users');
+  await p.click('#open-add');
+  await p.waitForSelector('#user-dialog[open]');
+  const apiCalls = [];
+  p.on('request', (r) => { if (r.url().includes('/api/')) apiCalls.push(r.url()); });
+  await p.fill('#uf-email', 'pas-un-email');
+  assert.equal(await p.textContent('#uf-email-error'), 'Adresse e-mail non valide');
+  assert.equal(await p.getAttribute('#uf-email', 'aria-invalid'), 'true');
+  assert.deepEqual(apiCalls, [], 'the check ran in the browser, no request');
+  assert.equal(await p.isDisabled('#uf-save'), true, 'Save is disabled while the form is invalid');
+  await p.fill('#uf-password', 'court');
+  assert.match(await p.textContent('#uf-password-error'), /au moins 12 caractères/);
+  await shot(p, '02-add-user-errors');
+  const email = unique('page');
+  await p.fill('#uf-email', email);
+  await p.fill('#uf-password', PASSWORD);
+  assert.equal(await p.textContent('#uf-password-hint'), 'Mot de passe solide');
+  await p.fill('#uf-first-name', 'Inès');
+  await p.fill('#uf-pseudonym', '<img src=x onerror=alert(1)>');
+  await p.fill('#uf-questionnaires', 'site-fr');
+  assert.equal(await p.isDisabled('#uf-save'), false);
+  await p.click('#uf-save');
+  await p.waitForSelector('#user-dialog[open]', { state: 'detached' });
+  await p.fill('#search', email.split('@')[0]);
+  const row = p.locator(`tr[data-email="${email}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), /Inès/);
+  assert.equal(await p.locator('img').count(), 0, 'names are text, never markup');
+  await done(p);
+});
+
+test('a server rejection shows against the right field', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-add');
+  await p.fill('#uf-email', ADMIN.email.toUpperCase());
+  await p.fill('#uf-password', PASSWORD);
+  await p.click('#uf-save');
+  await p.waitForFunction(() => document.querySelector('#uf-email-error').textContent !== '');
+  assert.equal(await p.textContent('#uf-email-error'), 'Un compte existe déjà avec cette adresse e-mail');
+  await done(p);
+});
+
+test('admin role selects and locks every module and hides questionnaires; unlimited toggle', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-add');
+  assert.equal(await p.isVisible('#uf-questionnaires'), true);
+  await p.selectOption('#uf-role', 'admin');
+  const boxes = p.locator('#uf-modules input');
+  assert.equal(await boxes.count(), 5);
+  for (let i = 0; i < 5; i++) {
+    assert.equal(await boxes.nth(i).isChecked(), true);
+    assert.equal(await boxes.nth(i).isDisabled(), true);
+  }
+  assert.equal(await p.isVisible('#uf-questionnaires'), false);
+  assert.equal(await p.isChecked('#uf-unlimited'), true, 'admins default to unlimited');
+  assert.equal(await p.isDisabled('#uf-max'), true);
+  await shot(p, '03-admin-role');
+  await p.selectOption('#uf-role', 'agent');
+  assert.equal(await p.isChecked('#uf-unlimited'), false);
+  assert.equal(await p.inputValue('#uf-max'), '3');
+  assert.equal(await p.isDisabled('#uf-modules input[value=settings]'), true, 'agents cannot hold settings');
+  await p.fill('#uf-max', '0');
+  assert.match(await p.textContent('#uf-max-error'), /illimité ou entre 1 et 50/);
+  await p.check('#uf-unlimited');
+  assert.equal(await p.textContent('#uf-max-error'), '');
+  assert.equal(await p.isDisabled('#uf-max'), true);
+  await done(p);
+});
+
+test('bulk invitation with one bad address, then accept in a fresh browser and sign in', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-invite');
+  const [a, b] = [unique('bulk'), unique('bulk')];
+  await p.fill('#uf-emails', `${a}, oops\n${b}`);
+  const verdicts = p.locator('#uf-emails-verdicts li');
+  assert.equal(await verdicts.count(), 3);
+  assert.match(await verdicts.nth(1).textContent(), /oops.*Adresse e-mail non valide/);
+  assert.equal(await p.isDisabled('#uf-save'), false, 'valid addresses go ahead');
+  await p.click('#uf-save');
+  await p.waitForSelector('#invite-results:not([hidden])');
+  const results = p.locator('#invite-results-list li');
+  assert.deepEqual(await results.evaluateAll((lis) => lis.map((li) => li.dataset.status)), ['invited', 'invalid', 'invited']);
+  const link = await results.nth(0).locator('code').textContent();
+  assert.match(link, /\/accept#token=/);
+  await shot(p, '04-invite-results');
+  await p.keyboard.press('Escape');
+  await p.waitForSelector(`tr[data-email="${b}"]`);
+  assert.match(await p.textContent(`tr[data-email="${b}"]`), /Invité·e, expire le/);
+
+  const fresh = await page();
+  await fresh.goto(link);
+  await fresh.waitForSelector('#accept-form:not([hidden])');
+  assert.match(await fresh.textContent('#accept-intro'), new RegExp(a.replace(/[.]/g, '\\.')));
+  await fresh.fill('#ac-password', 'short');
+  assert.match(await fresh.textContent('#ac-password-error'), /au moins 12/);
+  await fresh.fill('#ac-password', PASSWORD);
+  await fresh.fill('#ac-pseudonym', 'Bulk');
+  await shot(fresh, '05-accept');
+  await fresh.click('#accept-form button[type=submit]');
+  await fresh.waitForSelector('#view-self:not([hidden])');
+  assert.match(await fresh.textContent('#self-details'), new RegExp(a.replace(/[.]/g, '\\.')));
+  assert.equal(await fresh.isVisible('#view-users'), false, 'an agent has no users screen');
+  await shot(fresh, '06-agent-account');
+  await done(fresh);
+  await done(p);
+});
+
+test('a manager can only pick the agent role; the last admin cannot remove themself', async () => {
+  const admin = await adminToken();
+  const manager = await createUser(admin, { role: 'manager' });
+  const p = await page();
+  await signIn(p, manager.email, PASSWORD);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-add');
+  assert.equal(await p.isDisabled('#uf-role option[value=admin]'), true);
+  assert.equal(await p.isDisabled('#uf-role option[value=manager]'), true);
+  assert.equal(await p.isDisabled('#uf-role option[value=agent]'), false);
+  await done(p);
+
+  const root = await page();
+  await signIn(root);
+  await root.fill('#search', ADMIN.email);
+  const own = root.locator(`tr[data-email="${ADMIN.email}"]`);
+  await own.waitFor();
+  assert.equal(await own.locator('button.danger').isDisabled(), true);
+  assert.match(await own.locator('.why').textContent(), /Vous ne pouvez pas supprimer/);
+  await done(root);
+});
+
+test('English switch, keyboard only, and no layout break at 360 px', async () => {
+  const p = await page({ width: 360, height: 740 });
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#lang-switch');
+  assert.equal(await p.textContent('#view-users h1'), 'User management');
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px`);
+  await shot(p, '07-mobile-en');
+  await p.focus('#open-add');
+  await p.keyboard.press('Enter');
+  await p.waitForSelector('#user-dialog[open]');
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'uf-email', 'focus moves into the dialog');
+  await p.keyboard.type('nope');
+  assert.equal(await p.textContent('#uf-email-error'), 'Invalid email address');
+  const dialogOverflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(dialogOverflow <= 0);
+  await shot(p, '08-mobile-dialog');
+  await p.keyboard.press('Escape');
+  await p.waitForSelector('#user-dialog[open]', { state: 'detached' });
+  await done(p);
+});

@@ -1,0 +1,579 @@
+// The admin page: "Paramètres › Gestion des utilisateurs". Every check and every permission comes
+// from the policy core compiled to WebAssembly (the same code the Worker runs), so a field turns
+// red with the very code and message the server would answer. Nothing user-supplied is ever
+// written as HTML: the DOM is built with textContent.
+import init, * as core from '/pkg/livechat_access.js';
+
+const TEXT = {
+  fr: {
+    brand: 'Paramètres › Gestion des utilisateurs', signOut: 'Se déconnecter', loading: 'Chargement…',
+    signInTitle: 'Connexion', email: 'Adresse e-mail', password: 'Mot de passe', signIn: 'Se connecter',
+    usersTitle: 'Gestion des utilisateurs', invite: 'Inviter', addUser: 'Ajouter un utilisateur',
+    editUser: 'Modifier l’utilisateur', inviteUsers: 'Inviter des utilisateurs', search: 'Rechercher',
+    roleFilter: 'Filtrer par rôle', allRoles: 'Tous les rôles', role_agent: 'Conseiller', role_manager: 'Manager',
+    role_admin: 'Administrateur', name: 'Nom', role: 'Rôle', modules: 'Modules', status: 'Statut', actions: 'Actions',
+    more: 'Afficher plus', myAccount: 'Mon compte', acceptTitle: 'Activer votre compte',
+    choosePassword: 'Choisissez un mot de passe', passwordHint: '12 caractères minimum ; une phrase est idéale.',
+    passwordGood: 'Mot de passe solide', pseudonym: 'Pseudonyme (vu par les visiteurs)', activate: 'Activer mon compte',
+    emails: 'Adresses e-mail (séparées par des virgules, espaces ou retours à la ligne)',
+    moduleAccess: 'Accès aux modules', maxConversations: 'Livechat : conversations simultanées', unlimited: 'Illimité',
+    maxNumber: 'Nombre maximal', languages: 'Livechat : langues acceptées', mainLanguage: 'Langue principale',
+    channels: 'Canaux', questionnaires: 'Questionnaires / projets (séparés par des virgules)', timeZone: 'Fuseau horaire',
+    firstName: 'Prénom (interne)', lastName: 'Nom (interne)', avatarUrl: 'Avatar (adresse https://)',
+    inviteResults: 'Résultat', cancel: 'Annuler', save: 'Enregistrer', send: 'Envoyer les invitations', close: 'Fermer',
+    remove: 'Supprimer', edit: 'Modifier', revoke: 'Annuler l’invitation', copy: 'Copier le lien', copied: 'Lien copié',
+    active: 'Actif', disabled: 'Désactivé', invitedUntil: 'Invité·e, expire le {date}',
+    adminAllModules: 'Les administrateurs ont accès à tous les modules et à toutes les conversations.',
+    confirmRemove: 'Supprimer {email} ? Cette action est définitive.', confirmRevoke: 'Annuler l’invitation de {email} ?',
+    added: 'Utilisateur ajouté : {email}', saved: 'Modifications enregistrées', removed: 'Supprimé : {email}',
+    invitedCount: '{n} invitation(s) envoyée(s)', valid: 'valide', st_invited: 'invité·e',
+    st_already_member: 'a déjà un compte', st_already_invited: 'déjà invité·e', st_invalid: 'non valide',
+    invitationFor: 'Invitation pour {email} — rôle : {role}. Expire le {date}.', welcome: 'Bienvenue !',
+    noResults: 'Aucun utilisateur', ch_chat: 'Chat', ch_call: 'Appel', ch_video: 'Vidéo', ch_messaging: 'Messagerie',
+    m_livechat: 'Livechat', m_statistics: 'Statistiques', m_history: 'Historique', m_users: 'Utilisateurs',
+    m_settings: 'Paramètres', presence: 'Présence', switchTo: 'English',
+  },
+  en: {
+    brand: 'Settings › User management', signOut: 'Sign out', loading: 'Loading…',
+    signInTitle: 'Sign in', email: 'Email address', password: 'Password', signIn: 'Sign in',
+    usersTitle: 'User management', invite: 'Invite', addUser: 'Add a user', editUser: 'Edit user',
+    inviteUsers: 'Invite users', search: 'Search', roleFilter: 'Filter by role', allRoles: 'All roles',
+    role_agent: 'Agent', role_manager: 'Manager', role_admin: 'Administrator', name: 'Name', role: 'Role',
+    modules: 'Modules', status: 'Status', actions: 'Actions', more: 'Show more', myAccount: 'My account',
+    acceptTitle: 'Activate your account', choosePassword: 'Choose a password',
+    passwordHint: 'At least 12 characters; a passphrase is ideal.', passwordGood: 'Strong password',
+    pseudonym: 'Pseudonym (shown to visitors)', activate: 'Activate my account',
+    emails: 'Email addresses (separated by commas, spaces or new lines)', moduleAccess: 'Module access',
+    maxConversations: 'Live chat: simultaneous conversations', unlimited: 'Unlimited', maxNumber: 'Maximum',
+    languages: 'Live chat: accepted languages', mainLanguage: 'Main language', channels: 'Channels',
+    questionnaires: 'Questionnaires / projects (comma separated)', timeZone: 'Time zone',
+    firstName: 'First name (internal)', lastName: 'Last name (internal)', avatarUrl: 'Avatar (https:// address)',
+    inviteResults: 'Result', cancel: 'Cancel', save: 'Save', send: 'Send invitations', close: 'Close',
+    remove: 'Remove', edit: 'Edit', revoke: 'Revoke invitation', copy: 'Copy link', copied: 'Link copied',
+    active: 'Active', disabled: 'Disabled', invitedUntil: 'Invited, expires {date}',
+    adminAllModules: 'Administrators have every module and every conversation.',
+    confirmRemove: 'Remove {email}? This cannot be undone.', confirmRevoke: 'Revoke the invitation of {email}?',
+    added: 'User added: {email}', saved: 'Changes saved', removed: 'Removed: {email}',
+    invitedCount: '{n} invitation(s) sent', valid: 'valid', st_invited: 'invited',
+    st_already_member: 'already has an account', st_already_invited: 'already invited', st_invalid: 'invalid',
+    invitationFor: 'Invitation for {email} — role: {role}. Expires {date}.', welcome: 'Welcome!',
+    noResults: 'No users', ch_chat: 'Chat', ch_call: 'Call', ch_video: 'Video', ch_messaging: 'Messaging',
+    m_livechat: 'Live chat', m_statistics: 'Statistics', m_history: 'History', m_users: 'Users',
+    m_settings: 'Settings', presence: 'Presence', switchTo: 'Français',
+  },
+};
+const COMMON_LANGUAGES = ['fr', 'en', 'es', 'de', 'it', 'pt', 'nl', 'ar', 'zh', 'ja', 'ru', 'pl'];
+const CHANNELS = ['chat', 'call', 'video', 'messaging'];
+const ROLES = ['agent', 'manager', 'admin'];
+
+let lang = localStorage.getItem('lang') === 'en' ? 'en' : 'fr';
+let token = null; // held in memory only; the HttpOnly cookie carries the session across reloads
+let me = null;
+let actor = null;
+const $ = (id) => document.getElementById(id);
+const t = (key, vars = {}) => (TEXT[lang][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  Object.assign(node.dataset, dataset);
+  for (const child of children) node.append(child);
+  return node;
+};
+const date = (ms) => new Date(ms).toLocaleDateString(lang === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'medium' });
+const languageName = (code) => {
+  try { return new Intl.DisplayNames([lang], { type: 'language' }).of(code) ?? code; } catch { return code; }
+};
+const announce = (text) => { $('announce').textContent = ''; requestAnimationFrame(() => { $('announce').textContent = text; }); };
+
+async function api(method, path, body) {
+  const headers = { 'accept-language': lang };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch('/api/v1' + path, {
+    method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = { title: text }; }
+  return { status: res.status, body: json };
+}
+
+function translatePage() {
+  document.documentElement.lang = lang;
+  document.title = t('usersTitle');
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll('[data-t-placeholder]')) node.placeholder = t(node.dataset.tPlaceholder);
+  for (const node of document.querySelectorAll('[data-t-label]')) node.setAttribute('aria-label', t(node.dataset.tLabel));
+  $('lang-switch').textContent = lang === 'fr' ? 'EN' : 'FR';
+  $('lang-switch').setAttribute('aria-label', t('switchTo'));
+}
+
+function show(view) {
+  for (const id of ['view-sign-in', 'view-users', 'view-self', 'view-accept', 'loading']) $(id).hidden = id !== view;
+}
+
+// ---- signing in and out
+
+function asActor(user) {
+  return { id: user.id, role: user.role, modules: user.modules, questionnaires: user.livechat.questionnaires, disabled: user.disabled };
+}
+
+async function signedIn(user) {
+  me = user;
+  actor = asActor(user);
+  $('whoami').textContent = user.email;
+  $('whoami').hidden = false;
+  $('sign-out').hidden = false;
+  if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
+    show('view-users');
+    await loadUsers(true);
+  } else {
+    renderSelf();
+    show('view-self');
+  }
+}
+
+function renderSelf() {
+  const list = $('self-details');
+  list.replaceChildren();
+  const rows = [
+    [t('email'), me.email], [t('role'), t(`role_${me.role}`)],
+    [t('modules'), me.modules.map((m) => t(`m_${m}`)).join(', ')],
+    [t('languages'), me.livechat.languages.map(languageName).join(', ')], [t('presence'), me.presence],
+  ];
+  for (const [k, v] of rows) list.append(el('dt', { textContent: k }), el('dd', { textContent: v }));
+}
+
+$('sign-in-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('si-form-error').textContent = '';
+  const res = await api('POST', '/session', { email: $('si-email').value, password: $('si-password').value });
+  if (res.status === 200) {
+    token = res.body.token;
+    $('si-password').value = '';
+    await signedIn(res.body.user);
+  } else {
+    $('si-form-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+  }
+});
+
+$('sign-out').addEventListener('click', async () => {
+  await api('DELETE', '/session');
+  token = null; me = null; actor = null;
+  $('whoami').hidden = true;
+  $('sign-out').hidden = true;
+  show('view-sign-in');
+});
+
+$('lang-switch').addEventListener('click', () => {
+  lang = lang === 'fr' ? 'en' : 'fr';
+  localStorage.setItem('lang', lang);
+  translatePage();
+  if (!$('view-users').hidden) renderRows();
+  if (!$('view-self').hidden) renderSelf();
+  if ($('user-dialog').open) { renderChoices(); validateForm(); }
+});
+
+// ---- the users list
+
+const list = { users: [], invitations: [], cursor: null, activeAdmins: 0 };
+
+async function loadUsers(reset) {
+  const q = $('search').value.trim();
+  const role = $('role-filter').value;
+  const params = new URLSearchParams({ limit: '50' });
+  if (q) params.set('q', q);
+  if (role) params.set('role', role);
+  if (!reset && list.cursor) params.set('cursor', list.cursor);
+  const res = await api('GET', `/users?${params}`);
+  if (res.status === 401) return show('view-sign-in');
+  if (res.status !== 200) return announce(res.body?.title ?? '');
+  list.users = reset ? res.body.items : list.users.concat(res.body.items);
+  list.cursor = res.body.nextCursor;
+  if (reset) {
+    const invitations = await api('GET', '/invitations?limit=200');
+    list.invitations = (invitations.body?.items ?? []).filter((i) => i.status === 'pending');
+    if (actor.role === 'admin') {
+      const admins = await api('GET', '/users?role=admin&limit=100');
+      list.activeAdmins = (admins.body?.items ?? []).filter((u) => !u.disabled).length;
+    }
+  }
+  renderRows();
+}
+
+function displayName(user) {
+  const full = [user.profile.firstName, user.profile.lastName].filter(Boolean).join(' ');
+  return full || user.profile.pseudonym || '—';
+}
+
+function renderRows() {
+  const body = $('users-table').tBodies[0];
+  body.replaceChildren();
+  const q = $('search').value.trim().toLowerCase();
+  const role = $('role-filter').value;
+  const invitations = list.invitations.filter((i) => (!q || i.email.toLowerCase().includes(q)) && (!role || i.role === role));
+  for (const user of list.users) body.append(userRow(user));
+  for (const invitation of invitations) body.append(invitationRow(invitation));
+  if (!body.rows.length) body.append(el('tr', {}, el('td', { colSpan: 6, textContent: t('noResults') })));
+  $('more').hidden = !list.cursor;
+}
+
+function userRow(user) {
+  const subject = { id: user.id, role: user.role, disabled: user.disabled };
+  const canEdit = core.isAllowed(actor, { type: 'editUser', target: subject, after: null, activeAdmins: list.activeAdmins }).allowed;
+  const removal = core.isAllowed(actor, { type: 'deleteUser', target: subject, activeAdmins: list.activeAdmins });
+  const actions = el('td', { className: 'row-actions' });
+  if (canEdit) {
+    actions.append(el('button', { type: 'button', textContent: t('edit'), onclick: () => openForm('edit', user) }));
+  }
+  const remove = el('button', { type: 'button', className: 'danger', textContent: t('remove'), disabled: !removal.allowed });
+  remove.setAttribute('aria-label', `${t('remove')} ${user.email}`);
+  remove.onclick = () => confirmThen(t('confirmRemove', { email: user.email }), async () => {
+    const res = await api('DELETE', `/users/${user.id}`);
+    announce(res.status === 204 ? t('removed', { email: user.email }) : res.body?.title ?? '');
+    await loadUsers(true);
+  });
+  actions.append(' ', remove);
+  if (!removal.allowed && removal.code) {
+    // Say why, e.g. "At least one active administrator must remain".
+    const why = el('span', { className: 'why', id: `why-${user.id}`, textContent: core.describeCode(removal.code, lang) ?? '' });
+    remove.setAttribute('aria-describedby', why.id);
+    actions.append(why);
+  }
+  const status = el('span', { className: `badge ${user.disabled ? 'disabled' : ''}`, textContent: user.disabled ? t('disabled') : t('active') });
+  return el('tr', { dataset: { email: user.email } },
+    el('td', { textContent: user.email }), el('td', { textContent: displayName(user) }),
+    el('td', { textContent: t(`role_${user.role}`) }),
+    el('td', { textContent: user.modules.map((m) => TEXT[lang][`m_${m}`] ?? m).join(', ') }),
+    el('td', {}, status), actions);
+}
+
+function invitationRow(invitation) {
+  const revoke = el('button', { type: 'button', textContent: t('revoke') });
+  revoke.onclick = () => confirmThen(t('confirmRevoke', { email: invitation.email }), async () => {
+    const res = await api('DELETE', `/invitations/${invitation.id}`);
+    if (res.status !== 204) announce(res.body?.title ?? '');
+    await loadUsers(true);
+  });
+  return el('tr', { dataset: { email: invitation.email } },
+    el('td', { textContent: invitation.email }), el('td', { textContent: '—' }),
+    el('td', { textContent: t(`role_${invitation.role}`) }),
+    el('td', { textContent: invitation.modules.map((m) => TEXT[lang][`m_${m}`] ?? m).join(', ') }),
+    el('td', {}, el('span', { className: 'badge invited', textContent: t('invitedUntil', { date: date(invitation.expiresAt) }) })),
+    el('td', { className: 'row-actions' }, revoke));
+}
+
+function confirmThen(text, action) {
+  const dialog = $('confirm-dialog');
+  $('confirm-text').textContent = text;
+  dialog.returnValue = '';
+  dialog.onclose = () => { if (dialog.returnValue === 'ok') action(); };
+  dialog.showModal();
+}
+
+let searchTimer = null;
+$('search').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => loadUsers(true), 250); });
+$('role-filter').addEventListener('change', () => loadUsers(true));
+$('filters').addEventListener('submit', (e) => { e.preventDefault(); loadUsers(true); });
+$('more').addEventListener('click', () => loadUsers(false));
+$('open-add').addEventListener('click', () => openForm('add'));
+$('open-invite').addEventListener('click', () => openForm('invite'));
+
+// ---- the add / edit / invite form
+
+const form = { mode: 'add', user: null, touched: new Set(), showAll: false, serverErrors: [] };
+const FIELD_IDS = {
+  emails: 'uf-emails', email: 'uf-email', password: 'uf-password', role: 'uf-role', modules: 'uf-modules',
+  'livechat.maxConversations': 'uf-max', 'livechat.languages': 'uf-languages', 'livechat.mainLanguage': 'uf-main-language',
+  'livechat.channels': 'uf-channels', 'livechat.questionnaires': 'uf-questionnaires', 'profile.timeZone': 'uf-time-zone',
+  'profile.firstName': 'uf-first-name', 'profile.lastName': 'uf-last-name', 'profile.pseudonym': 'uf-pseudonym',
+  'profile.avatarUrl': 'uf-avatar-url',
+};
+
+function checkbox(name, value, label, checked, disabled = false) {
+  const input = el('input', { type: 'checkbox', name, value, checked, disabled });
+  return el('label', { className: 'check' }, input, el('span', { textContent: label }));
+}
+const checked = (containerId) => [...$(containerId).querySelectorAll('input:checked')].map((i) => i.value);
+
+/** May the actor give this role (with its default modules)? */
+function grantable(role) {
+  const defaults = core.roleDefaults(role);
+  const type = form.mode === 'invite' ? 'inviteUser' : 'createUser';
+  return core.isAllowed(actor, { type, grant: { role, modules: defaults.modules, questionnaires: actor.questionnaires } }).allowed;
+}
+
+/** Role-dependent choices: allowed roles, module ticks (locked for admins), questionnaires shown or not. */
+function renderChoices(applyDefaults = false) {
+  const role = $('uf-role').value;
+  const defaults = core.roleDefaults(role);
+  for (const option of $('uf-role').options) {
+    const self = form.mode === 'edit' && form.user?.id === actor.id;
+    option.disabled = self ? option.value !== form.user.role : !grantable(option.value) && option.value !== form.user?.role;
+  }
+  const previous = applyDefaults ? defaults.modules : checked('uf-modules');
+  const all = core.roleDefaults('admin').allowedModules;
+  $('uf-modules').replaceChildren(...all.map((m) => checkbox('module', m, TEXT[lang][`m_${m}`] ?? m,
+    defaults.modulesLocked || previous.includes(m), defaults.modulesLocked || !defaults.allowedModules.includes(m))));
+  $('uf-modules-hint').textContent = defaults.modulesLocked ? t('adminAllModules') : '';
+  $('uf-questionnaires-field').hidden = !defaults.showQuestionnaires;
+  if (applyDefaults) setLimit(defaults.livechat.maxConversations);
+  const languages = checked('uf-languages');
+  renderLanguages(languages.length ? languages : defaults.livechat.languages, $('uf-main-language').value);
+  const channels = checked('uf-channels');
+  $('uf-channels').replaceChildren(...CHANNELS.map((c) => checkbox('channel', c, t(`ch_${c}`),
+    (channels.length ? channels : defaults.livechat.channels).includes(c))));
+}
+
+function renderLanguages(selected, main) {
+  const codes = [...new Set([...COMMON_LANGUAGES, ...selected])];
+  $('uf-languages').replaceChildren(...codes.map((c) => checkbox('language', c, languageName(c), selected.includes(c))));
+  renderMainLanguage(main);
+}
+
+function renderMainLanguage(main) {
+  const accepted = checked('uf-languages');
+  const current = main && accepted.includes(main) ? main : accepted[0];
+  $('uf-main-language').replaceChildren(...accepted.map((c) => el('option', { value: c, textContent: languageName(c), selected: c === current })));
+}
+
+function setLimit(max) {
+  $('uf-unlimited').checked = max === null;
+  $('uf-max').disabled = max === null;
+  $('uf-max').value = max === null ? '' : String(max);
+}
+
+function openForm(mode, user = null) {
+  Object.assign(form, { mode, user, touched: new Set(), showAll: false, serverErrors: [] });
+  const title = { add: 'addUser', edit: 'editUser', invite: 'inviteUsers' }[mode];
+  $('user-dialog-title').textContent = t(title);
+  for (const node of $('user-form').querySelectorAll('[data-only]')) node.hidden = !node.dataset.only.split(' ').includes(mode);
+  $('uf-save').textContent = mode === 'invite' ? t('send') : t('save');
+  $('invite-results').hidden = true;
+  $('uf-form-error').textContent = '';
+  const role = user?.role ?? (grantable('agent') ? 'agent' : actor.role);
+  $('uf-role').value = role;
+  const defaults = core.roleDefaults(role);
+  $('uf-emails').value = '';
+  $('uf-email').value = user?.email ?? '';
+  $('uf-password').value = '';
+  $('uf-time-zone').value = user?.profile.timeZone ?? defaults.timeZone;
+  $('uf-first-name').value = user?.profile.firstName ?? '';
+  $('uf-last-name').value = user?.profile.lastName ?? '';
+  $('uf-pseudonym').value = user?.profile.pseudonym ?? '';
+  $('uf-avatar-url').value = user?.profile.avatarUrl ?? '';
+  $('uf-questionnaires').value = (user?.livechat.questionnaires ?? []).join(', ');
+  $('uf-modules').replaceChildren();
+  $('uf-languages').replaceChildren();
+  $('uf-channels').replaceChildren();
+  const livechat = user?.livechat ?? defaults.livechat;
+  renderLanguages(livechat.languages, livechat.mainLanguage);
+  $('uf-channels').replaceChildren(...CHANNELS.map((c) => checkbox('channel', c, t(`ch_${c}`), livechat.channels.includes(c))));
+  renderChoices(!user);
+  if (user) {
+    for (const box of $('uf-modules').querySelectorAll('input')) box.checked = user.modules.includes(box.value);
+    setLimit(user.livechat.maxConversations);
+  }
+  validateForm();
+  $('user-dialog').showModal();
+  (mode === 'invite' ? $('uf-emails') : $('uf-email')).focus();
+}
+
+const optional = (value) => (value.trim() === '' ? null : value.trim());
+
+/** The form as the core and the API read it. */
+function collect() {
+  const max = $('uf-max').value.trim();
+  const defaults = core.roleDefaults($('uf-role').value);
+  const livechat = {
+    maxConversations: $('uf-unlimited').checked ? null : max === '' ? '' : Number(max),
+    languages: checked('uf-languages'),
+    mainLanguage: $('uf-main-language').value || null,
+    channels: checked('uf-channels'),
+  };
+  if (defaults.showQuestionnaires) {
+    livechat.questionnaires = $('uf-questionnaires').value.split(',').map((q) => q.trim()).filter(Boolean);
+  }
+  const access = { role: $('uf-role').value, modules: checked('uf-modules'), livechat };
+  if (form.mode === 'invite') return { emails: $('uf-emails').value, ...access };
+  const input = {
+    email: $('uf-email').value, ...access,
+    profile: {
+      firstName: optional($('uf-first-name').value), lastName: optional($('uf-last-name').value),
+      pseudonym: optional($('uf-pseudonym').value), avatarUrl: optional($('uf-avatar-url').value),
+      timeZone: $('uf-time-zone').value.trim(),
+    },
+  };
+  if (form.mode === 'add' || $('uf-password').value !== '') input.password = $('uf-password').value;
+  return input;
+}
+
+function check(input) {
+  if (form.mode === 'add') return core.validateUser(input, lang);
+  if (form.mode === 'edit') return core.validateUserPatch(input, lang);
+  return core.validateInvitation(input, lang);
+}
+
+/** Shows errors (on touched fields, or all after a server answer) and enables Save only when valid. */
+function validateForm() {
+  const input = collect();
+  const result = check(input);
+  const errors = result.type === 'failure' ? result.errors : [];
+  const shown = new Map();
+  for (const e of [...form.serverErrors, ...errors]) {
+    const field = e.field.replace(/\[\d+\]$/, '');
+    if (!shown.has(field) && (form.showAll || form.touched.has(field) || form.serverErrors.includes(e))) shown.set(field, e);
+  }
+  for (const [field, id] of Object.entries(FIELD_IDS)) {
+    const error = shown.get(field);
+    const node = $(id);
+    $(`${id}-error`).textContent = error?.message ?? '';
+    node.setAttribute('aria-invalid', error ? 'true' : 'false');
+    node.closest('.field').classList.toggle('invalid', Boolean(error));
+  }
+  const unplaced = [...shown.entries()].filter(([f]) => !FIELD_IDS[f]).map(([, e]) => e.message);
+  $('uf-form-error').textContent = unplaced.join(' ');
+  if (form.mode !== 'invite') passwordHint(errors);
+  else renderVerdicts(result.type === 'success' ? result.value.emails : result.emails ?? []);
+  const anyValid = form.mode !== 'invite' || (result.value?.emails ?? []).some((e) => e.status === 'valid');
+  $('uf-save').disabled = result.type === 'failure' || !anyValid || form.serverErrors.length > 0;
+  return result;
+}
+
+function passwordHint(errors) {
+  const hint = $('uf-password-hint');
+  const value = $('uf-password').value;
+  const bad = errors.some((e) => e.field === 'password');
+  hint.classList.toggle('good', value !== '' && !bad);
+  hint.textContent = value === '' ? (form.mode === 'edit' ? '' : t('passwordHint')) : bad ? `${[...value].length} / 12` : t('passwordGood');
+}
+
+function renderVerdicts(verdicts) {
+  $('uf-emails-verdicts').replaceChildren(...verdicts.map((v) => el('li', {},
+    el('span', { className: v.status === 'valid' ? 'ok' : 'ko', textContent: v.status === 'valid' ? '✓' : '✗' }),
+    el('span', { textContent: v.input }),
+    el('span', { className: 'hint', textContent: v.status === 'valid' ? t('valid') : v.message }))));
+}
+
+function touch(event) {
+  const entry = Object.entries(FIELD_IDS).find(([, id]) => event.target.id === id || event.target.closest(`#${id}`));
+  const field = event.target.id === 'uf-unlimited' ? 'livechat.maxConversations' : entry?.[0];
+  if (!field) return;
+  form.touched.add(field);
+  // Editing a field retires what the server said about it.
+  form.serverErrors = form.serverErrors.filter((e) => e.field.replace(/\[\d+\]$/, '') !== field);
+}
+
+$('user-form').addEventListener('input', (event) => {
+  touch(event);
+  if (event.target.id === 'uf-unlimited') $('uf-max').disabled = event.target.checked;
+  if (event.target.name === 'language') renderMainLanguage($('uf-main-language').value);
+  $('invite-results').hidden = true;
+  validateForm();
+});
+$('uf-role').addEventListener('change', () => { renderChoices(true); validateForm(); });
+$('uf-cancel').addEventListener('click', () => $('user-dialog').close());
+
+$('user-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const result = validateForm();
+  if (result.type === 'failure') { form.showAll = true; validateForm(); return; }
+  const input = collect();
+  $('uf-save').disabled = true;
+  const res = form.mode === 'add' ? await api('POST', '/users', input)
+    : form.mode === 'edit' ? await api('PATCH', `/users/${form.user.id}`, input)
+      : await api('POST', '/invitations', input);
+  if (res.status === 200 || res.status === 201) {
+    if (form.mode === 'invite') {
+      showInviteResults(res.body);
+    } else {
+      $('user-dialog').close();
+      announce(form.mode === 'add' ? t('added', { email: res.body.email }) : t('saved'));
+    }
+    await loadUsers(true);
+    return;
+  }
+  // The server said no: show its errors against the right fields, in the page's language.
+  form.serverErrors = res.body?.errors ?? [];
+  form.showAll = true;
+  if (!form.serverErrors.length) $('uf-form-error').textContent = res.body?.title ?? String(res.status);
+  validateForm();
+  if (!form.serverErrors.length) $('uf-form-error').textContent = res.body?.title ?? String(res.status);
+});
+
+function showInviteResults(body) {
+  const items = body.results.map((r) => {
+    const li = el('li', {},
+      el('span', { className: r.status === 'invited' ? 'ok' : 'ko', textContent: r.status === 'invited' ? '✓' : '✗' }),
+      el('span', { textContent: r.input }),
+      el('span', { className: 'hint', textContent: t(`st_${r.status}`) + (r.status === 'invalid' && r.message ? ` — ${r.message}` : '') }));
+    li.dataset.status = r.status;
+    if (r.acceptUrl) {
+      const link = el('code', { textContent: r.acceptUrl });
+      const copy = el('button', { type: 'button', textContent: t('copy') });
+      copy.onclick = async () => { try { await navigator.clipboard.writeText(r.acceptUrl); } catch { /* shown anyway */ } announce(t('copied')); };
+      li.append(link, copy);
+    }
+    return li;
+  });
+  $('invite-results-list').replaceChildren(...items);
+  $('invite-results').hidden = false;
+  $('invite-results').scrollIntoView({ block: 'nearest' });
+  announce(t('invitedCount', { n: body.invited }));
+}
+
+// ---- accepting an invitation
+
+async function showAccept() {
+  show('view-accept');
+  const inviteToken = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  const res = await api('GET', `/invitations/lookup?token=${encodeURIComponent(inviteToken)}`);
+  if (res.status !== 200) {
+    $('accept-intro').textContent = res.body?.title ?? String(res.status);
+    return;
+  }
+  const invitation = res.body;
+  $('accept-intro').textContent = t('invitationFor', { email: invitation.email, role: t(`role_${invitation.role}`), date: date(invitation.expiresAt) });
+  $('accept-form').hidden = false;
+  const collectAcceptance = () => ({ token: inviteToken, password: $('ac-password').value, profile: { pseudonym: optional($('ac-pseudonym').value) } });
+  const touched = new Set();
+  const validate = () => {
+    const result = core.validateAcceptance(collectAcceptance(), lang, invitation.email);
+    const errors = result.type === 'failure' ? result.errors : [];
+    for (const [field, id] of [['password', 'ac-password'], ['profile.pseudonym', 'ac-pseudonym']]) {
+      const error = touched.has(field) ? errors.find((e) => e.field === field) : null;
+      $(`${id}-error`).textContent = error?.message ?? '';
+      $(id).setAttribute('aria-invalid', error ? 'true' : 'false');
+    }
+    $('accept-form').querySelector('button[type=submit]').disabled = result.type === 'failure';
+    return result;
+  };
+  $('accept-form').oninput = (event) => { touched.add(event.target.id === 'ac-password' ? 'password' : 'profile.pseudonym'); validate(); };
+  $('accept-form').onsubmit = async (event) => {
+    event.preventDefault();
+    if (validate().type === 'failure') return;
+    const accepted = await api('POST', '/invitations/accept', collectAcceptance());
+    if (accepted.status !== 201) {
+      $('ac-form-error').textContent = accepted.body?.errors?.[0]?.message ?? accepted.body?.title ?? String(accepted.status);
+      return;
+    }
+    token = accepted.body.token;
+    history.replaceState(null, '', '/');
+    announce(t('welcome'));
+    await signedIn(accepted.body.user);
+  };
+  validate();
+}
+
+// ---- start
+
+async function start() {
+  await init();
+  translatePage();
+  $('time-zones').replaceChildren(...core.timeZones().map((z) => el('option', { value: z })));
+  if (location.pathname === '/accept') return showAccept();
+  const res = await api('GET', '/me');
+  if (res.status === 200) await signedIn(res.body);
+  else show('view-sign-in');
+}
+
+start();
