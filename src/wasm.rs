@@ -73,9 +73,10 @@ export interface TransferCheck { allowed: boolean; reasons: string[]; error?: Fi
 "#;
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    // Plain objects (not Maps), `null` for None: what JSON.stringify and the server agree on.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    // Through JSON text: plain objects and `null`s, exactly what the Worker sends over HTTP.
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
 }
 
@@ -83,14 +84,20 @@ fn locale(tag: Option<String>) -> Locale {
     tag.as_deref().map(Locale::from_tag).unwrap_or_default()
 }
 
-/// A JS value as JSON; values JSON cannot hold (functions, symbols) are one error.
+/// A JS value as JSON, decoded by the same serde_json code as the Worker's request bodies, so
+/// the browser and the server read input identically. What JSON cannot hold (undefined,
+/// functions, symbols, BigInt) is one `invalid_json` error.
 fn json(input: JsValue) -> Result<Value, Violation> {
-    serde_wasm_bindgen::from_value(input).map_err(|_| Violation::new("", Code::InvalidJson))
+    let invalid = || Violation::new("", Code::InvalidJson);
+    let text = js_sys::JSON::stringify(&input).map_err(|_| invalid())?;
+    let text = text.as_string().ok_or_else(invalid)?;
+    crate::parse_json(&text)
 }
 
 /// A JS value as a typed core input; a shape error names what serde saw.
 fn typed<T: DeserializeOwned>(input: JsValue, field: &str) -> Result<T, Violation> {
-    serde_wasm_bindgen::from_value(input)
+    let value = json(input)?;
+    serde_json::from_value(value)
         .map_err(|e| Violation::new(field, Code::FieldInvalid).value(&e.to_string()))
 }
 

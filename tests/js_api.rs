@@ -102,11 +102,18 @@ fn no_input_of_any_js_type_throws() {
 }
 
 #[wasm_bindgen_test]
-fn a_js_map_reads_like_an_object() {
+fn values_cross_as_json_as_they_would_over_http() {
+    // A Map has no JSON form but `{}`; a Date becomes its ISO string (a wrong type for email).
     let map = js_sys::Map::new();
     map.set(&"disabled".into(), &"oui".into());
-    let out = rust(validate_user_patch_js(map.into(), en(), None));
-    assert_eq!(out["errors"][0]["field"], "disabled");
+    assert_eq!(
+        rust(validate_user_patch_js(map.into(), en(), None))["type"],
+        "success"
+    );
+    let form = js(json!({"password": "une longue phrase", "role": "agent"}));
+    js_sys::Reflect::set(&form, &"email".into(), &js_sys::Date::new_0().into()).unwrap();
+    let out = rust(validate_user_js(form, en(), None));
+    assert_eq!(out["errors"][0]["code"], "email_invalid");
 }
 
 #[wasm_bindgen_test]
