@@ -253,6 +253,61 @@ pub fn route_conversation_js(
     }
 }
 
+/// Agents kept in wasm memory, for callers that route many conversations over the same team:
+/// the snapshot crosses the JS boundary once instead of on every decision.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct AgentRoster {
+    agents: Vec<AgentSnapshot>,
+}
+
+#[wasm_bindgen]
+impl AgentRoster {
+    /// An empty roster.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> AgentRoster {
+        AgentRoster::default()
+    }
+
+    /// Replaces the agents; on bad input keeps the previous ones and answers the error.
+    #[wasm_bindgen(unchecked_return_type = "FieldError | null")]
+    pub fn replace(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "AgentSnapshot[]")] agents: JsValue,
+        locale_tag: Option<String>,
+    ) -> JsValue {
+        match typed::<Vec<AgentSnapshot>>(agents, "agents") {
+            Ok(agents) => {
+                self.agents = agents;
+                JsValue::NULL
+            }
+            Err(v) => to_js(&v.localize(locale(locale_tag))),
+        }
+    }
+
+    /// How many agents it holds.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// Picks the agent for a waiting conversation among the roster.
+    #[wasm_bindgen(unchecked_return_type = "RoutingDecision")]
+    pub fn route(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WaitingConversation")] conversation: JsValue,
+        locale_tag: Option<String>,
+    ) -> JsValue {
+        match typed::<WaitingConversation>(conversation, "conversation") {
+            Ok(conversation) => to_js(&route(&conversation, &self.agents)),
+            Err(v) => to_js(&serde_json::json!({
+                "agentId": null, "eligible": 0, "reasons": [],
+                "error": v.localize(locale(locale_tag)),
+            })),
+        }
+    }
+}
+
 /// Whether a conversation may be transferred to `target`.
 #[wasm_bindgen(js_name = canTransfer, unchecked_return_type = "TransferCheck")]
 pub fn can_transfer_js(

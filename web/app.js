@@ -567,7 +567,10 @@ async function showAccept() {
 // ---- start
 
 async function start() {
+  const t0 = performance.now();
   await init();
+  // Read by bench/page.mjs: how long fetching and instantiating the wasm took.
+  window.__wasmInitMs = performance.now() - t0;
   translatePage();
   $('time-zones').replaceChildren(...core.timeZones().map((z) => el('option', { value: z })));
   if (location.pathname === '/accept') return showAccept();

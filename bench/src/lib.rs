@@ -55,6 +55,8 @@ pub struct Case {
     pub kind: Kind,
     pub actor: Actor,
     pub action: Action,
+    /// The same actor and action as the JS API takes them (for the wasm benchmark).
+    pub js: serde_json::Value,
     pub cedar: Request,
     pub entities: Entities,
 }
@@ -125,14 +127,14 @@ pub fn cases(n: usize) -> Vec<Case> {
                 disabled: rng.below(10) == 0,
             };
             let principal = uid("User", &actor.id);
-            match i % 3 {
+            let mut case = match i % 3 {
                 0 => {
                     let module = MODULES[rng.below(5) as usize];
                     let entities = entity_json(&actor, serde_json::json!({
                         "uid": {"type": "Module", "id": module}, "attrs": {"name": module}, "parents": []}));
                     let cedar = Request::new(principal, uid("Action", "accessModule"), uid("Module", module), Context::empty(), None)
                         .expect("request");
-                    Case { kind: Kind::ModuleAccess, action: Action::AccessModule { module: Module::named(module) }, actor, cedar, entities }
+                    Case { kind: Kind::ModuleAccess, action: Action::AccessModule { module: Module::named(module) }, actor, cedar, entities, js: serde_json::json!({"type": "accessModule", "module": module}) }
                 }
                 1 => {
                     let assigned = (rng.below(3) > 0).then(|| format!("u{}", rng.below(4)));
@@ -144,8 +146,9 @@ pub fn cases(n: usize) -> Vec<Case> {
                         "uid": {"type": "Conversation", "id": "c1"}, "attrs": attrs, "parents": []}));
                     let cedar = Request::new(principal, uid("Action", "viewConversation"), uid("Conversation", "c1"), Context::empty(), None)
                         .expect("request");
+                    let js = serde_json::json!({"type": "viewConversation", "conversation": {"assignedTo": assigned}});
                     let action = Action::ViewConversation { conversation: ConversationRef { assigned_to: assigned } };
-                    Case { kind: Kind::ConversationVisibility, action, actor, cedar, entities }
+                    Case { kind: Kind::ConversationVisibility, action, actor, cedar, entities, js }
                 }
                 _ => {
                     // Another account (never the actor, never touching the last admin: those rules
@@ -175,9 +178,21 @@ pub fn cases(n: usize) -> Vec<Case> {
                         }),
                         active_admins: 5,
                     };
-                    Case { kind: Kind::UserEdit, action, actor, cedar, entities }
+                    let js = serde_json::json!({"type": "editUser", "target": {"id": "target", "role": target_role, "disabled": false},
+                        "after": {"role": after_role, "modules": after_modules, "questionnaires": after_questionnaires, "disabled": false},
+                        "activeAdmins": 5});
+                    Case { kind: Kind::UserEdit, action, actor, cedar, entities, js }
                 }
-            }
+            };
+            let modules: Vec<&str> = case.actor.modules.iter().map(Module::as_str).collect();
+            let questionnaires: Vec<&str> = case.actor.questionnaires.iter().map(Questionnaire::as_str).collect();
+            case.js = serde_json::json!({
+                "kind": format!("{:?}", case.kind),
+                "actor": {"id": case.actor.id, "role": case.actor.role, "modules": modules, "questionnaires": questionnaires, "disabled": case.actor.disabled},
+                "action": case.js,
+                "allowed": core_allows(&case),
+            });
+            case
         })
         .collect()
 }

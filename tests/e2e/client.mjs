@@ -1,6 +1,37 @@
 // A small client for the e2e tests: the Worker's URL comes from scripts/test-worker.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+// Every response of every e2e test is checked against api/openapi.json: its status must be
+// declared for that operation, and its body must match the declared schema.
+export const OPENAPI = JSON.parse(readFileSync(new URL('../../api/openapi.json', import.meta.url), 'utf8'));
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema(OPENAPI, 'openapi');
+const templates = Object.keys(OPENAPI.paths).map((t) => [t, new RegExp('^' + t.replace(/\{[^}]+\}/g, '[^/]+') + '$')]);
+
+/** Throws when a response breaks the contract. */
+export function checkContract(method, path, status, contentType, body) {
+  const bare = path.split('?')[0];
+  const found = templates.find(([, re]) => re.test(bare));
+  const operation = found && OPENAPI.paths[found[0]][method.toLowerCase()];
+  if (!operation) {
+    if (status === 404 && body?.code === 'not_found') return; // an unknown route, answered as such
+    throw new Error(`contract: ${method} ${bare} is not in the OpenAPI description (got ${status})`);
+  }
+  const declared = operation.responses[String(status)];
+  if (!declared) throw new Error(`contract: ${method} ${found[0]} does not declare status ${status}: ${JSON.stringify(body)}`);
+  const media = (contentType ?? '').split(';')[0].trim();
+  const content = declared.content?.[media];
+  if (declared.content && !content) throw new Error(`contract: ${method} ${found[0]} ${status} answered ${media}`);
+  const ref = content?.schema?.$ref;
+  if (!ref) return;
+  const validate = ajv.getSchema(`openapi${ref}`);
+  if (!validate(body)) {
+    throw new Error(`contract: ${method} ${found[0]} ${status} body does not match ${ref}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 400)}`);
+  }
+}
 
 export const BASE = process.env.E2E_URL;
 export const ADMIN = { email: process.env.E2E_ADMIN_EMAIL, password: process.env.E2E_ADMIN_PASSWORD };
@@ -20,6 +51,7 @@ export async function api(method, path, { token, body, headers = {}, raw } = {})
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  checkContract(method, path, res.status, res.headers.get('content-type'), json);
   return { status: res.status, headers: res.headers, body: json };
 }
 

@@ -25,6 +25,8 @@ pub struct Config {
     pub session_ttl_s: i64,
     pub service_token: Option<String>,
     pub bootstrap: Option<(String, String)>,
+    /// Lets benchmarks ask for unbatched writes (`x-bench-writes: rows`); off unless set.
+    pub bench_modes: bool,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -54,6 +56,7 @@ impl Config {
             session_ttl_s: number(env, "SESSION_TTL_HOURS", 12) * 3600,
             service_token: var(env, "SERVICE_TOKEN"),
             bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
+            bench_modes: var(env, "BENCH_MODES").as_deref() == Some("1"),
         }
     }
 }
@@ -121,6 +124,19 @@ impl Ctx {
         http::read_json(&mut self.req).await
     }
 
+    /// Whether this request asks for row-at-a-time writes (benchmarks only).
+    pub fn bench_rows(&self) -> bool {
+        self.config.bench_modes
+            && self
+                .req
+                .headers()
+                .get("x-bench-writes")
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("rows")
+    }
+
     pub fn query(&self, name: &str) -> Option<String> {
         let url = self.req.url().ok()?;
         url.query_pairs()
@@ -166,6 +182,13 @@ async fn route(ctx: &mut Ctx) -> Result<Response, ApiError> {
     use Method::*;
     match (method, segments.as_slice()) {
         (Get, ["health"]) => http::json(200, &serde_json::json!({"status": "ok"})),
+        (Get, ["openapi.json"]) => {
+            let mut response = Response::ok(include_str!("../../api/openapi.json"))?;
+            response
+                .headers_mut()
+                .set("content-type", "application/json")?;
+            Ok(response)
+        }
         (Post, ["session"]) => session::sign_in(ctx).await,
         (Delete, ["session"]) => session::sign_out(ctx).await,
         (Get, ["me"]) => session::me(ctx).await,

@@ -108,7 +108,11 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         fresh.push((results.len(), id, token, digest));
         results.push(json!({"input": verdict.input, "email": email, "status": "invited"}));
     }
-    let written = ctx.store.batch(writes).await?;
+    let written = if ctx.bench_rows() {
+        ctx.store.one_by_one(writes).await?
+    } else {
+        ctx.store.batch(writes).await?
+    };
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
     for (n, (index, id, token, digest)) in fresh.iter().enumerate() {
         // Statement 0 expires old invitations; each new one is an insert and its audit entry.

@@ -566,6 +566,19 @@ impl Store {
         self.db.batch(statements).await
     }
 
+    /// The same writes one round trip each, without a transaction: only for the benchmark that
+    /// measures what batching saves (`BENCH_MODES`).
+    pub async fn one_by_one(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, worker::Error> {
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in statements {
+            results.push(statement.run().await?);
+        }
+        Ok(results)
+    }
+
     // ---- sessions
 
     pub fn insert_session(

@@ -1,0 +1,63 @@
+// The API on local workerd under load from this second process (autocannon, loopback only, each
+// run bounded in time), plus argon2 costs seen through the API. Prints one JSON object.
+// Needs the Worker started by scripts/bench (E2E_* variables, BENCH_MODES=1).
+import autocannon from 'autocannon';
+import { writeFileSync } from 'node:fs';
+import { api, adminToken, sql, SERVICE_TOKEN, PASSWORD, BASE } from '../tests/e2e/client.mjs';
+import { execFileSync } from 'node:child_process';
+
+const only = process.argv[2]; // "argon2" to time hashing only (profile variants)
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+async function timed(fn) { const t0 = performance.now(); const r = await fn(); return [performance.now() - t0, r]; }
+async function medianOf(n, fn) { const xs = []; for (let i = 0; i < n; i++) xs.push((await timed(() => fn(i)))[0]); return median(xs); }
+
+const admin = await adminToken();
+const out = {};
+
+// argon2id through the API: a sign-in verifies one hash, an account creation computes one; the
+// baselines are requests of the same shape without hashing.
+const seed = await api('POST', '/users', { token: admin, body: { email: 'bench.seed@bench.test', password: PASSWORD, role: 'agent' } });
+const meMs = await medianOf(25, () => api('GET', '/me', { token: admin }));
+const signInMs = await medianOf(25, () => api('POST', '/session', { body: { email: 'bench.seed@bench.test', password: PASSWORD } }));
+const patchMs = await medianOf(15, (i) => api('PATCH', `/users/${seed.body.id}`, { token: admin, body: { profile: { pseudonym: `p${i}` } } }));
+const stamp = Date.now().toString(36);
+const createMs = await medianOf(15, (i) => api('POST', '/users', { token: admin, body: { email: `h${i}.${stamp}@bench.test`, password: PASSWORD, role: 'agent' } }));
+out.argon2 = { signInMs, meMs, verifyMs: signInMs - meMs, createMs, patchMs, hashMs: createMs - patchMs };
+if (only === 'argon2') { console.log(JSON.stringify(out)); process.exit(0); }
+
+// Seed 1,000 users (200 of them online agents for routing) straight into D1, reusing one real hash.
+const [{ password_hash: hash }] = await sql(`SELECT password_hash FROM users WHERE id = '${seed.body.id}'`);
+const rows = [];
+for (let i = 0; i < 1000; i++) {
+  const agent = i < 200;
+  const access = JSON.stringify({ role: 'agent', modules: ['livechat'], livechat: { maxConversations: null, languages: ['fr'], mainLanguage: 'fr', questionnaires: ['bench'], channels: ['chat'] } });
+  const profile = JSON.stringify({ firstName: `User ${i}`, lastName: null, pseudonym: null, avatarUrl: null, timeZone: 'Europe/Paris' });
+  rows.push(`('seed${i}', 'load${String(i).padStart(4, '0')}@bench.test', 'load${String(i).padStart(4, '0')}@bench.test', '${hash}', 'agent', '${access}', '${profile}', 0, '${agent ? 'online' : 'offline'}', 0, 0)`);
+}
+const file = `${process.env.E2E_STATE}/seed.sql`;
+writeFileSync(file, `INSERT INTO users (id, email, email_key, password_hash, role, access, profile, disabled, presence, created_at, updated_at) VALUES\n${rows.join(',\n')};\n`);
+execFileSync('node_modules/.bin/wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', process.env.E2E_STATE, '--file', file], { stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+const [{ n }] = await sql('SELECT COUNT(*) AS n FROM users');
+out.seededUsers = n;
+
+const load = (opts) => new Promise((resolve, reject) => autocannon({ url: BASE, connections: 8, duration: 10, ...opts }, (e, r) => e ? reject(e) : resolve(r)));
+const summary = (r) => ({ requestsPerSecond: r.requests.average, p50ms: r.latency.p50, p99ms: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors });
+
+out.listUsers = summary(await load({ url: `${BASE}/api/v1/users?limit=100`, headers: { authorization: `Bearer ${admin}` } }));
+out.openConversation = summary(await load({
+  url: `${BASE}/api/v1/conversations`, method: 'POST',
+  headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ questionnaire: 'bench', language: 'fr', channel: 'chat' }),
+}));
+let batch = 0;
+const invitations = (mode) => load({
+  url: `${BASE}/api/v1/invitations`, method: 'POST', connections: 4, duration: 8,
+  headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...(mode ? { 'x-bench-writes': mode } : {}) },
+  requests: [{ setupRequest: (req) => {
+    const b = batch++;
+    return { ...req, body: JSON.stringify({ role: 'agent', emails: Array.from({ length: 100 }, (_, i) => `inv${b}.${i}.${stamp}.${mode ?? 'batch'}@bench.test`) }) };
+  } }],
+});
+out.invite100Batched = summary(await invitations(null));
+out.invite100RowByRow = summary(await invitations('rows'));
+console.log(JSON.stringify(out));

@@ -1,0 +1,57 @@
+// Decisions, the add-user form and routing in wasm under Node (pkg/node), timed as medians of
+// repeated batches. Usage: node bench/wasm.mjs <cases.json>   (scripts/bench passes it)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+
+const api = createRequire(import.meta.url)('../pkg/node/livechat_access.js');
+const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+/** Median ns per call of `fn` over `batches` batches of `per` calls. */
+function time(fn, { batches = 30, per = 200 } = {}) {
+  for (let i = 0; i < per; i++) fn(i); // warm up
+  const samples = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < per; i++) fn(i);
+    samples.push(Number(process.hrtime.bigint() - t0) / per);
+  }
+  return median(samples);
+}
+
+const out = { decisions: {}, routing: {} };
+for (const kind of ['ModuleAccess', 'ConversationVisibility', 'UserEdit']) {
+  const of = cases.filter((c) => c.kind === kind);
+  for (const c of of) assert.equal(api.isAllowed(c.actor, c.action).allowed, c.allowed, 'wasm and native agree');
+  out.decisions[kind] = time((i) => { const c = of[i % of.length]; api.isAllowed(c.actor, c.action); }, { per: of.length * 5 });
+}
+const form = { email: 'lea.martin@exemple.fr', password: 'une longue phrase', role: 'agent', modules: ['livechat', 'history'],
+  livechat: { maxConversations: 3, languages: ['fr', 'en'], mainLanguage: 'fr', questionnaires: ['site-fr'], channels: ['chat'] },
+  profile: { firstName: 'Léa', pseudonym: 'Léa', timeZone: 'Europe/Paris', avatarUrl: 'https://cdn.exemple.fr/lea.png' } };
+assert.equal(api.validateUser(form, 'fr').type, 'success');
+out.decisions.validateUser = time(() => api.validateUser(form, 'fr'), { per: 500 });
+
+// The same agents as bench/benches/routing.rs.
+const agents = (n) => Array.from({ length: n }, (_, i) => ({
+  id: `agent-${String(i).padStart(5, '0')}`, role: i % 50 === 0 ? 'manager' : 'agent', disabled: i % 97 === 0,
+  presence: i % 7 === 0 ? 'away' : 'online', modules: ['livechat', 'history'],
+  questionnaires: [i % 5 === 0 ? 'site-de' : 'site-fr', 'shop'], languages: i % 3 === 0 ? ['fr', 'en'] : ['fr'],
+  channels: ['chat', 'messaging'], load: i % 4, maxConversations: 3, lastAssignedAt: 1_700_000_000_000 + (i * 7919) % 100_000,
+}));
+const conversation = { questionnaire: 'site-fr', language: 'fr', channel: 'chat' };
+for (const n of [10, 1000, 10000]) {
+  const pool = agents(n);
+  const once = api.routeConversation(conversation, pool);
+  assert.ok(once.agentId);
+  const roster = new api.AgentRoster();
+  assert.equal(roster.replace(pool), null);
+  assert.deepEqual(roster.route(conversation), once, 'roster and one-shot agree');
+  const per = n >= 10000 ? 5 : n >= 1000 ? 20 : 500;
+  out.routing[n] = {
+    oneShot: time(() => api.routeConversation(conversation, pool), { per, batches: 15 }),
+    roster: time(() => roster.route(conversation), { per: per * 4, batches: 15 }),
+  };
+  roster.free();
+}
+console.log(JSON.stringify(out));
