@@ -1,7 +1,7 @@
 // Sessions, the HTTP envelope and the security headers, against the real Worker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ADMIN, BASE, adminToken, createUser, unique, PASSWORD, signIn } from './client.mjs';
+import { api, ADMIN, BASE, adminToken, createUser, unique, PASSWORD, signIn, sql } from './client.mjs';
 
 test('the bootstrap admin signs in; the session cookie is HttpOnly, Secure, SameSite=Strict', async () => {
   const res = await api('POST', '/session', { body: ADMIN });
@@ -117,4 +117,25 @@ test('disabling an account or changing its role ends its sessions at once', asyn
   const blocked = await api('POST', '/session', { body: { email: a.email, password: PASSWORD } });
   assert.equal(blocked.status, 403);
   assert.equal(blocked.body.code, 'account_disabled');
+});
+
+test('a new password ends the account\'s other sessions', async () => {
+  const admin = await adminToken();
+  const a = await createUser(admin);
+  const other = await signIn(a.email);
+  const changed = await api('PATCH', `/users/${a.id}`, { token: a.token, body: { password: 'a brand new passphrase' } });
+  assert.equal(changed.status, 200);
+  assert.equal((await api('GET', '/me', { token: other })).status, 401);
+  assert.equal((await api('POST', '/session', { body: { email: a.email, password: PASSWORD } })).status, 401);
+  assert.ok(await signIn(a.email, 'a brand new passphrase'));
+});
+
+test('an expired session is refused; sessions are stored as digests only', async () => {
+  const admin = await adminToken();
+  const a = await createUser(admin);
+  const rows = await sql(`SELECT token_hash FROM sessions WHERE user_id = '${a.id}'`);
+  assert.ok(rows.length >= 1);
+  assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash) && r.token_hash !== a.token), 'only SHA-256 digests are stored');
+  await sql(`UPDATE sessions SET expires_at = 1 WHERE user_id = '${a.id}'`);
+  assert.equal((await api('GET', '/me', { token: a.token })).status, 401);
 });
