@@ -15,6 +15,7 @@ def nullable(s): return {"anyOf": [s, {"type": "null"}]}
 def arr(s): return {"type": "array", "items": s}
 
 ROLE = {"type": "string", "enum": ["agent", "manager", "admin"]}
+TOKEN = {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}
 CHANNEL = {"type": "string", "enum": ["chat", "call", "video", "messaging"]}
 schemas = {
     "Role": ROLE,
@@ -47,7 +48,7 @@ schemas = {
     "UserPatch": {"type": "object", "additionalProperties": False,
                   "properties": {"email": S, "password": S, "role": ROLE, "modules": arr(S), "disabled": B,
                                  "livechat": ref("LivechatInput"), "profile": ref("ProfileInput")}},
-    "Login": obj({"email": S, "password": S}),
+    "Login": obj({"email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "maxLength": 128}}),
     "Presence": obj({"status": {"enum": ["online", "away", "offline"]}}),
     "InvitationInput": {"type": "object", "required": ["emails", "role"], "additionalProperties": False,
                         "properties": {"emails": {"anyOf": [S, arr(S)], "description": "An array, or one string separated by commas, semicolons or white space; at most 100."},
@@ -63,7 +64,8 @@ schemas = {
     "Access": obj({"role": ROLE, "modules": arr(S), "livechat": ref("LivechatSettings")}),
     "InvitationLookup": obj({"email": S, "role": ROLE, "expiresAt": I, "access": ref("Access")}),
     "Acceptance": {"type": "object", "required": ["token", "password"], "additionalProperties": False,
-                   "properties": {"token": S, "password": S, "profile": ref("ProfileInput")}},
+                   "properties": {"token": TOKEN, "password": {"type": "string", "minLength": 12, "maxLength": 128},
+                                  "profile": ref("ProfileInput")}},
     "Resent": obj({"invitationId": S, "acceptUrl": S, "expiresAt": I}),
     "NewConversation": obj({"questionnaire": S, "language": S, "channel": CHANNEL}),
     "Conversation": obj({"id": S, "questionnaire": S, "language": S, "channel": CHANNEL,
@@ -87,53 +89,55 @@ def problems(*statuses):
     return {str(s): {"description": "Problem", "content": {"application/problem+json": {"schema": ref("Problem")}}} for s in statuses}
 NO_CONTENT = {"204": {"description": "Done"}}
 AUTH = [{"bearer": []}, {"cookie": []}]
-def op(summary, responses, request=None, params=None, security=AUTH):
-    o = {"summary": summary, "responses": responses}
+def op(operation_id, summary, responses, request=None, params=None, security=AUTH):
+    o = {"operationId": operation_id, "summary": summary, "responses": responses}
     if request: o["requestBody"] = body(request)
     if params: o["parameters"] = params
     o["security"] = security
     return o
-def q(name, schema=S, desc=""): return {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+def q(name, schema=S, desc="", required=False): return {"name": name, "in": "query", "required": required, "schema": schema, "description": desc}
+def limit(top): return q("limit", {"type": "integer", "minimum": 1, "maximum": top})
+BEFORE = q("before", {"type": "integer", "minimum": 0, "maximum": 9007199254740991})
 ID = [{"name": "id", "in": "path", "required": True, "schema": S}]
 PUBLIC = []
 COMMON = (401, 403, 415, 413, 422, 400)
 
 paths = {
-    "/health": {"get": op("Liveness", ok("Health"), security=PUBLIC)},
-    "/openapi.json": {"get": {"summary": "This description", "security": PUBLIC, "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
+    "/health": {"get": op("health", "Liveness", ok("Health"), security=PUBLIC)},
+    "/openapi.json": {"get": {"operationId": "openapi", "summary": "This description", "security": PUBLIC, "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
     "/session": {
-        "post": op("Sign in", {**ok("Session"), **problems(400, 401, 403, 413, 415, 422, 429)}, "Login", security=PUBLIC),
-        "delete": op("Sign out", {**NO_CONTENT, **problems(401, 403)}),
+        "post": op("signIn", "Sign in", {**ok("Session"), **problems(400, 401, 403, 413, 415, 422, 429)}, "Login", security=PUBLIC),
+        "delete": op("signOut", "Sign out", {**NO_CONTENT, **problems(401, 403)}),
     },
-    "/me": {"get": op("The signed-in user", {**ok("User"), **problems(401)})},
-    "/me/presence": {"put": op("Set presence; coming online picks up waiting conversations", {**ok("User"), **problems(*COMMON)}, "Presence")},
+    "/me": {"get": op("me", "The signed-in user", {**ok("User"), **problems(401)})},
+    "/me/presence": {"put": op("setPresence", "Set presence; coming online picks up waiting conversations", {**ok("User"), **problems(*COMMON)}, "Presence")},
     "/users": {
-        "get": op("List accounts (admins: all; managers: agents and themself)", {**ok("UserPage"), **problems(401, 403, 422)},
-                  params=[q("role", ROLE), q("q", S, "search in address and names"), q("limit", I), q("cursor")]),
-        "post": op("Create an account", {**ok("User", "201", "Created"), **problems(*COMMON, 409)}, "NewUser"),
+        "get": op("listUsers", "List accounts (admins: all; managers: agents and themself)", {**ok("UserPage"), **problems(401, 403, 422)},
+                  params=[q("role", ROLE), q("q", S, "search in address and names"), limit(100), q("cursor")]),
+        "post": op("createUser", "Create an account", {**ok("User", "201", "Created"), **problems(*COMMON, 409)}, "NewUser"),
     },
     "/users/{id}": {
         "parameters": ID,
-        "get": op("One account", {**ok("User"), **problems(401, 404)}),
-        "patch": op("Edit an account (fields sent only)", {**ok("User"), **problems(*COMMON, 404, 409)}, "UserPatch"),
-        "delete": op("Delete an account", {**NO_CONTENT, **problems(401, 403, 404)}),
+        "get": op("getUser", "One account", {**ok("User"), **problems(401, 404)}),
+        "patch": op("editUser", "Edit an account (fields sent only)", {**ok("User"), **problems(*COMMON, 404, 409)}, "UserPatch"),
+        "delete": op("deleteUser", "Delete an account", {**NO_CONTENT, **problems(401, 403, 404)}),
     },
-    "/audit": {"get": op("Who changed whose access (admins)", {**ok("AuditLog"), **problems(401, 403)}, params=[q("before", I), q("limit", I)])},
+    "/audit": {"get": op("audit", "Who changed whose access (admins)", {**ok("AuditLog"), **problems(401, 403, 422)}, params=[BEFORE, limit(500)])},
     "/invitations": {
-        "post": op("Invite many addresses with one access", {**ok("InvitationResults"), **problems(*COMMON)}, "InvitationInput"),
-        "get": op("Invitations the caller could have sent", {**ok("InvitationList"), **problems(401, 403)}, params=[q("before", I), q("limit", I)]),
+        "post": op("invite", "Invite many addresses with one access", {**ok("InvitationResults"), **problems(*COMMON)}, "InvitationInput"),
+        "get": op("listInvitations", "Invitations the caller could have sent", {**ok("InvitationList"), **problems(401, 403, 422)}, params=[BEFORE, limit(500)]),
     },
-    "/invitations/lookup": {"get": op("What the accept page shows", {**ok("InvitationLookup"), **problems(404, 410, 422)}, params=[q("token")], security=PUBLIC)},
-    "/invitations/accept": {"post": op("Accept: creates the account and signs in", {**ok("Session", "201", "Created"), **problems(400, 404, 409, 410, 413, 415, 422)}, "Acceptance", security=PUBLIC)},
-    "/invitations/{id}": {"parameters": ID, "delete": op("Revoke", {**NO_CONTENT, **problems(401, 403, 404, 410)})},
-    "/invitations/{id}/resend": {"parameters": ID, "post": op("New link; the old one dies", {**ok("Resent"), **problems(401, 403, 404, 410)})},
+    "/invitations/lookup": {"get": op("lookupInvitation", "What the accept page shows", {**ok("InvitationLookup"), **problems(404, 410, 422)}, params=[q("token", TOKEN, required=True)], security=PUBLIC)},
+    "/invitations/accept": {"post": op("acceptInvitation", "Accept: creates the account and signs in", {**ok("Session", "201", "Created"), **problems(400, 404, 409, 410, 413, 415, 422)}, "Acceptance", security=PUBLIC)},
+    "/invitations/{id}": {"parameters": ID, "delete": op("revokeInvitation", "Revoke", {**NO_CONTENT, **problems(401, 403, 404, 410)})},
+    "/invitations/{id}/resend": {"parameters": ID, "post": op("resendInvitation", "New link; the old one dies", {**ok("Resent"), **problems(401, 403, 404, 410)})},
     "/conversations": {
-        "post": op("Open and route a conversation (admins or the service token)", {**ok("OpenedConversation", "201", "Created"), **problems(*COMMON)}, "NewConversation",
+        "post": op("openConversation", "Open and route a conversation (admins or the service token)", {**ok("OpenedConversation", "201", "Created"), **problems(*COMMON)}, "NewConversation",
                    security=[{"bearer": []}]),
-        "get": op("Conversations (agents: their own)", {**ok("ConversationList"), **problems(401)}, params=[q("status", {"enum": ["waiting", "assigned", "closed"]}), q("limit", I)]),
+        "get": op("listConversations", "Conversations (agents: their own)", {**ok("ConversationList"), **problems(401, 422)}, params=[q("status", {"enum": ["waiting", "assigned", "closed"]}), limit(500)]),
     },
-    "/conversations/{id}/transfer": {"parameters": ID, "post": op("Transfer (routing rules apply)", {**ok("Conversation"), **problems(*COMMON, 404, 409)}, "Transfer")},
-    "/conversations/{id}/close": {"parameters": ID, "post": op("Close; the slot goes to the queue", {**ok("Conversation"), **problems(401, 403, 404, 409)})},
+    "/conversations/{id}/transfer": {"parameters": ID, "post": op("transferConversation", "Transfer (routing rules apply)", {**ok("Conversation"), **problems(*COMMON, 404, 409)}, "Transfer")},
+    "/conversations/{id}/close": {"parameters": ID, "post": op("closeConversation", "Close; the slot goes to the queue", {**ok("Conversation"), **problems(401, 403, 404, 409)})},
 }
 
 doc = {

@@ -139,6 +139,7 @@ codes! {
     AtCapacity => "at_capacity", "Le conseiller a atteint son nombre maximal de conversations", "The agent has reached their conversation limit";
     AlreadyAssigned => "already_assigned", "La conversation est déjà attribuée à ce conseiller", "The conversation is already assigned to this agent";
     // HTTP envelope.
+    MethodNotAllowed => "method_not_allowed", "Méthode non prise en charge pour cette adresse", "Method not allowed for this address";
     PayloadTooLarge => "payload_too_large", "Requête trop volumineuse", "Request body too large";
     UnsupportedMediaType => "unsupported_media_type", "Le contenu doit être en JSON", "The body must be JSON";
     CrossOrigin => "cross_origin", "Requête d'une autre origine refusée", "Cross-origin request refused";

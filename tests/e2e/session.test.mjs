@@ -139,3 +139,13 @@ test('an expired session is refused; sessions are stored as digests only', async
   await sql(`UPDATE sessions SET expires_at = 1 WHERE user_id = '${a.id}'`);
   assert.equal((await api('GET', '/me', { token: a.token })).status, 401);
 });
+
+test('a known path with another method is 405 with Allow', async () => {
+  const res = await api('PUT', '/users');
+  assert.equal(res.status, 405);
+  assert.equal(res.body.code, 'method_not_allowed');
+  assert.equal(res.headers.get('allow'), 'GET, POST');
+  const bad = await api('GET', '/users?limit=lots', { token: await adminToken() });
+  assert.equal(bad.status, 422);
+  assert.deepEqual(bad.body.errors.map((e) => [e.field, e.code]), [['limit', 'field_invalid']]);
+});

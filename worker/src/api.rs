@@ -7,6 +7,9 @@ use crate::{conversations, invitations, session, users};
 use livechat_access::{Actor, Code, Locale, ModuleCatalog};
 use worker::{Env, Method, Request, Response};
 
+/// The largest integer JavaScript clients can hold exactly; ids and times stay below it.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
 /// Everything a handler needs about the request and the deployment.
 pub struct Ctx {
     pub req: Request,
@@ -137,6 +140,28 @@ impl Ctx {
                 == Some("rows")
     }
 
+    /// A whole-number query parameter within `range`; anything else is a 422 naming it.
+    pub fn query_number<T>(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<Option<T>, ApiError>
+    where
+        T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        let Some(raw) = self.query(name) else {
+            return Ok(None);
+        };
+        match raw.trim().parse::<T>() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => Err(ApiError::form(vec![livechat_access::Violation::new(
+                name,
+                Code::FieldInvalid,
+            )
+            .value(&raw)])),
+        }
+    }
+
     pub fn query(&self, name: &str) -> Option<String> {
         let url = self.req.url().ok()?;
         url.query_pairs()
@@ -178,6 +203,14 @@ async fn route(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .map(str::to_owned)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // worker::Method reads unknown methods (QUERY, PROPFIND…) as GET: refuse them first.
+    let raw_method = ctx.req.inner().method();
+    if !matches!(
+        raw_method.as_str(),
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
+    ) {
+        return Err(method_not_allowed(&segments));
+    }
     let method = ctx.req.method();
     use Method::*;
     match (method, segments.as_slice()) {
@@ -209,6 +242,36 @@ async fn route(ctx: &mut Ctx) -> Result<Response, ApiError> {
         (Get, ["conversations"]) => conversations::list(ctx).await,
         (Post, ["conversations", id, "transfer"]) => conversations::transfer(ctx, id).await,
         (Post, ["conversations", id, "close"]) => conversations::close(ctx, id).await,
-        _ => Err(Code::NotFound.into()),
+        (_, segments) => Err(method_not_allowed(segments)),
+    }
+}
+
+/// 405 with `Allow` for a known path; 404 for an unknown one.
+fn method_not_allowed(segments: &[&str]) -> ApiError {
+    match allowed_methods(segments) {
+        "" => Code::NotFound.into(),
+        methods => {
+            let mut error = ApiError::code(Code::MethodNotAllowed);
+            if let ApiError::Problem(p) = &mut error {
+                p.allow = Some(methods);
+            }
+            error
+        }
+    }
+}
+
+/// The methods each path of the table above takes (for 405 and its `Allow` header).
+fn allowed_methods(segments: &[&str]) -> &'static str {
+    match segments {
+        ["health"] | ["openapi.json"] | ["me"] | ["audit"] | ["invitations", "lookup"] => "GET",
+        ["session"] => "POST, DELETE",
+        ["me", "presence"] => "PUT",
+        ["users"] | ["invitations"] | ["conversations"] => "GET, POST",
+        ["users", _] => "GET, PATCH, DELETE",
+        ["invitations", "accept"]
+        | ["invitations", _, "resend"]
+        | ["conversations", _, "transfer" | "close"] => "POST",
+        ["invitations", _] => "DELETE",
+        _ => "",
     }
 }

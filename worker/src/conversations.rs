@@ -117,14 +117,18 @@ pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// admins see all.
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
-    let status = ctx
-        .query("status")
-        .filter(|s| matches!(s.as_str(), "waiting" | "assigned" | "closed"));
-    let limit = ctx
-        .query("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 500);
+    let status = ctx.query("status");
+    if let Some(raw) = status
+        .as_deref()
+        .filter(|s| !matches!(*s, "waiting" | "assigned" | "closed"))
+    {
+        return Err(ApiError::form(vec![livechat_access::Violation::new(
+            "status",
+            Code::FieldInvalid,
+        )
+        .value(raw)]));
+    }
+    let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let items = ctx
         .store
         .conversations(

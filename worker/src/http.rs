@@ -25,6 +25,8 @@ pub struct Problem {
     pub extra: Option<serde_json::Map<String, Value>>,
     /// Seconds to wait, for 429.
     pub retry_after: Option<u32>,
+    /// The methods a path takes, for 405.
+    pub allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -35,6 +37,7 @@ impl ApiError {
             errors: Vec::new(),
             extra: None,
             retry_after: None,
+            allow: None,
         })
     }
 
@@ -51,6 +54,7 @@ impl ApiError {
             errors,
             extra: None,
             retry_after: None,
+            allow: None,
         })
     }
 
@@ -92,6 +96,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         Forbidden | PrivilegeEscalation | LastAdmin | OwnRoleChange | SelfDelete
         | AccountDisabled | CrossOrigin => 403,
         NotFound => 404,
+        MethodNotAllowed => 405,
         EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked => 410,
         PayloadTooLarge => 413,
@@ -121,13 +126,19 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
                 errors: Vec::new(),
                 extra: None,
                 retry_after: None,
+                allow: None,
             }
         }
     };
     let status = status_of(&problem);
+    // A form problem is titled by its first field error (whose message has its values filled).
+    let title = match problem.errors.first() {
+        Some(first) => first.localize(locale).message,
+        None => problem.code.message(locale, &Default::default()),
+    };
     let mut body = serde_json::json!({
         "type": format!("urn:livechat-access:problem:{}", problem.code),
-        "title": problem.code.message(locale, &Default::default()),
+        "title": title,
         "status": status,
         "code": problem.code,
     });
@@ -140,6 +151,9 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
     }
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/problem+json");
+    if let Some(methods) = problem.allow {
+        let _ = headers.set("allow", methods);
+    }
     if let Some(seconds) = problem.retry_after {
         let _ = headers.set("retry-after", &seconds.to_string());
     }

@@ -141,12 +141,8 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         UserScope::All => &Role::ALL,
         _ => &[Role::Agent],
     };
-    let before = ctx.query("before").and_then(|b| b.parse().ok());
-    let limit = ctx
-        .query("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 500);
+    let before = ctx.query_number("before", 0..=crate::api::MAX_SAFE_INTEGER)?;
+    let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let rows = ctx.store.invitations(roles, before, limit).await?;
     let items = rows
         .iter()

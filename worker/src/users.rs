@@ -80,11 +80,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         })?),
         None => None,
     };
-    let limit = ctx
-        .query("limit")
-        .and_then(|l| l.parse::<u32>().ok())
-        .unwrap_or(50)
-        .clamp(1, 100);
+    let limit = ctx.query_number("limit", 1..=100)?.unwrap_or(50);
     let after = ctx.query("cursor").and_then(|c| decode_cursor(&c));
     let search = ctx.query("q").filter(|q| !q.trim().is_empty());
     // One more than asked tells whether a next page exists.
@@ -332,12 +328,8 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 pub async fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ViewAudit)?;
-    let before = ctx.query("before").and_then(|b| b.parse().ok());
-    let limit = ctx
-        .query("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 500);
+    let before = ctx.query_number("before", 0..=crate::api::MAX_SAFE_INTEGER)?;
+    let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let rows = ctx.store.audit_entries(before, limit).await?;
     let items: Vec<_> = rows
         .into_iter()
