@@ -3,8 +3,9 @@
 
 use livechat_access::{
     authorize, role_defaults, route, validate_acceptance, validate_invitation, validate_user,
-    validate_user_patch, Account, Action, Actor, AgentSnapshot, Channel, ConversationLimit, Grant,
-    Module, ModuleCatalog, Presence, Questionnaire, Role, Subject, WaitingConversation,
+    validate_user_patch, Account, Action, Actor, AgentSnapshot, Channel, ConversationLimit,
+    ConversationRef, Grant, Module, ModuleCatalog, Presence, Questionnaire, Role, Subject,
+    WaitingConversation,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -218,6 +219,27 @@ proptest! {
                 let chosen = chosen.unwrap();
                 prop_assert!(chosen.max_conversations.has_room(chosen.load));
                 prop_assert!(eligible.iter().all(|a| a.load >= chosen.load), "not the least loaded");
+            }
+        }
+    }
+
+    #[test]
+    fn an_agent_sees_only_conversations_assigned_to_them(
+        actor in actor(),
+        holder in prop::option::of(prop::sample::select(vec!["actor", "someone", "else"])),
+    ) {
+        let conversation = ConversationRef { assigned_to: holder.map(String::from) };
+        for action in [
+            Action::ViewConversation { conversation: conversation.clone() },
+            Action::ReplyConversation { conversation: conversation.clone() },
+            Action::TransferConversation { conversation: conversation.clone() },
+        ] {
+            let allowed = authorize(&actor, &action).is_ok();
+            if actor.role == Role::Agent {
+                // Assigned to them, which is also what a transfer to them does.
+                prop_assert_eq!(allowed, !actor.disabled && actor.modules.contains(&Module::named("livechat")) && holder == Some("actor"));
+            } else if allowed {
+                prop_assert!(!actor.disabled && actor.modules.contains(&Module::named("livechat")));
             }
         }
     }
