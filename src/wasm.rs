@@ -112,8 +112,14 @@ fn failure<T: Serialize>(errors: &[Violation], locale: Locale) -> JsValue {
     })
 }
 
-fn outcome<T: Serialize>(result: Result<T, Vec<Violation>>, locale: Locale) -> JsValue {
-    match result {
+/// Runs a form validator on a JS value and answers the tagged union.
+fn form<T: Serialize>(
+    input: JsValue,
+    locale_tag: Option<String>,
+    validate: impl FnOnce(&Value) -> Result<T, Vec<Violation>>,
+) -> JsValue {
+    let locale = locale(locale_tag);
+    match json(input).map_err(|v| vec![v]).and_then(|v| validate(&v)) {
         Ok(value) => to_js(&Outcome::<T>::Success { value }),
         Err(errors) => failure::<T>(&errors, locale),
     }
@@ -126,11 +132,9 @@ pub fn validate_user_js(
     locale_tag: Option<String>,
     extra_modules: Option<Vec<String>>,
 ) -> JsValue {
-    let locale = locale(locale_tag);
-    let result = json(input)
-        .map_err(|v| vec![v])
-        .and_then(|v| validate_user(&v, &catalog(extra_modules)));
-    outcome(result, locale)
+    form(input, locale_tag, |v| {
+        validate_user(v, &catalog(extra_modules))
+    })
 }
 
 /// Validates the edit form (each present field on its own).
@@ -140,12 +144,9 @@ pub fn validate_user_patch_js(
     locale_tag: Option<String>,
     extra_modules: Option<Vec<String>>,
 ) -> JsValue {
-    let locale = locale(locale_tag);
-    let result = json(input)
-        .map_err(|v| vec![v])
-        .and_then(|v| validate_user_patch(&v, &catalog(extra_modules)))
-        .map(|_| serde_json::Map::new());
-    outcome(result, locale)
+    form(input, locale_tag, |v| {
+        validate_user_patch(v, &catalog(extra_modules)).map(|_| serde_json::Map::new())
+    })
 }
 
 /// Validates the invitation form; both answers carry a verdict per address.
@@ -202,12 +203,10 @@ pub fn validate_acceptance_js(
     locale_tag: Option<String>,
     email: Option<String>,
 ) -> JsValue {
-    let locale = locale(locale_tag);
     let invited = email.as_deref().and_then(Email::parse);
-    let result = json(input)
-        .map_err(|v| vec![v])
-        .and_then(|v| validate_acceptance(&v, invited.as_ref()));
-    outcome(result, locale)
+    form(input, locale_tag, |v| {
+        validate_acceptance(v, invited.as_ref())
+    })
 }
 
 /// The form's defaults for a role; `null` for an unknown role.

@@ -269,26 +269,40 @@ async fn managed(ctx: &Ctx, id: &str) -> Result<(crate::api::Session, Invitation
     Ok((session, invitation))
 }
 
+/// Writes a change to a pending invitation with its audit entry; a no longer pending one is gone.
+async fn change_pending(
+    ctx: &Ctx,
+    actor_id: &str,
+    invitation: &InvitationRow,
+    change: worker::D1PreparedStatement,
+    action: &str,
+) -> Result<(), ApiError> {
+    let audit = ctx.store.audit(
+        ctx.now,
+        Some(actor_id),
+        action,
+        (None, Some(&invitation.email)),
+        None,
+        None,
+    )?;
+    let written = ctx.store.batch(vec![change, audit]).await?;
+    if written.first().map(changes) != Some(1) {
+        return Err(gone(invitation, ctx.now));
+    }
+    Ok(())
+}
+
 /// `DELETE /invitations/{id}`: the link stops working at once.
 pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let (session, invitation) = managed(ctx, id).await?;
-    let written = ctx
-        .store
-        .batch(vec![
-            ctx.store.revoke_invitation(id)?,
-            ctx.store.audit(
-                ctx.now,
-                Some(&session.user.id),
-                "revoked",
-                (None, Some(&invitation.email)),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
-    if written.first().map(changes) != Some(1) {
-        return Err(gone(&invitation, ctx.now));
-    }
+    change_pending(
+        ctx,
+        &session.user.id,
+        &invitation,
+        ctx.store.revoke_invitation(id)?,
+        "revoked",
+    )
+    .await?;
     if let Some(digest) = ctx.store.token_digest_of(id).await? {
         ctx.store.forget_token(&digest).await?;
     }
@@ -302,24 +316,10 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let token = new_token();
     let digest = token_digest(&token);
     let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
-    let written = ctx
+    let renew = ctx
         .store
-        .batch(vec![
-            ctx.store
-                .renew_invitation(id, &digest, ctx.now, expires_at)?,
-            ctx.store.audit(
-                ctx.now,
-                Some(&session.user.id),
-                "reinvited",
-                (None, Some(&invitation.email)),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
-    if written.first().map(changes) != Some(1) {
-        return Err(gone(&invitation, ctx.now));
-    }
+        .renew_invitation(id, &digest, ctx.now, expires_at)?;
+    change_pending(ctx, &session.user.id, &invitation, renew, "reinvited").await?;
     if let Some(old) = old_digest {
         ctx.store.forget_token(&old).await?;
     }

@@ -358,28 +358,24 @@ impl Store {
     }
 
     pub fn insert_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
-        self.stmt(
-            "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, \
-             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            &[
-                js(row.id),
-                js(row.email.as_str()),
-                js(row.email.key()),
-                js(row.password_hash),
-                js(row.access.role.as_str()),
-                js(serde_json::to_string(row.access)?),
-                js(serde_json::to_string(row.profile)?),
-                num(row.now),
-            ],
-        )
+        self.insert_user_if(row, "1")
     }
 
     /// Creates the first admin when the table is empty; a no-op otherwise, even under races.
     pub fn insert_first_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
+        self.insert_user_if(row, "NOT EXISTS (SELECT 1 FROM users)")
+    }
+
+    fn insert_user_if(
+        &self,
+        row: &NewUserRow<'_>,
+        condition: &str,
+    ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, \
-             created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 \
-             WHERE NOT EXISTS (SELECT 1 FROM users)",
+            &format!(
+                "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, \
+                 created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 WHERE {condition}"
+            ),
             &[
                 js(row.id),
                 js(row.email.as_str()),
