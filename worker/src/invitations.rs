@@ -234,25 +234,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .forget_token(&token_digest(&acceptance.token))
         .await?;
     let user = ctx.store.user(&user_id).await?.ok_or(Code::Internal)?;
-    let session_token = new_token();
-    let expires_at = ctx.now + ctx.config.session_ttl_s * 1000;
-    ctx.store
-        .batch(vec![ctx.store.insert_session(
-            &token_digest(&session_token),
-            &user,
-            ctx.now,
-            expires_at,
-        )?])
-        .await?;
-    let mut response = http::json(
-        201,
-        &json!({"token": session_token, "expiresAt": expires_at, "user": user.view()?}),
-    )?;
-    response.headers_mut().set(
-        "set-cookie",
-        &http::session_cookie(&session_token, ctx.config.session_ttl_s),
-    )?;
-    Ok(response)
+    crate::session::start(ctx, &user, 201).await
 }
 
 /// The invitation `id` if the caller may manage it (they could have sent it).

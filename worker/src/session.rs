@@ -4,6 +4,7 @@ use crate::api::Ctx;
 use crate::conversations::assign_waiting;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{new_token, token_digest};
+use crate::store::UserRow;
 use livechat_access::{validate_login, validate_presence, Code, Gate, LoginThrottle};
 use worker::{Delay, Response};
 
@@ -72,21 +73,19 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return Err(Code::AccountDisabled.into());
     }
     ctx.store.clear_failures(&keys[0].0).await?;
+    start(ctx, &user, 200).await
+}
+
+/// Opens a session for `user`: the token in the body (shown once) and in the session cookie.
+pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, ApiError> {
     let token = new_token();
     let expires_at = ctx.now + ctx.config.session_ttl_s * 1000;
-    ctx.store
-        .batch(vec![ctx.store.insert_session(
-            &token_digest(&token),
-            &user,
-            ctx.now,
-            expires_at,
-        )?])
-        .await?;
-    let response = http::json(
-        200,
-        &serde_json::json!({"token": token, "expiresAt": expires_at, "user": user.view()?}),
-    )?;
-    let mut response = response;
+    let insert = ctx
+        .store
+        .insert_session(&token_digest(&token), user, ctx.now, expires_at)?;
+    ctx.store.batch(vec![insert]).await?;
+    let body = serde_json::json!({"token": token, "expiresAt": expires_at, "user": user.view()?});
+    let mut response = http::json(status, &body)?;
     response.headers_mut().set(
         "set-cookie",
         &session_cookie(&token, ctx.config.session_ttl_s),

@@ -230,6 +230,9 @@ impl InvitationRow {
     }
 }
 
+const CONVERSATION_COLUMNS: &str =
+    "id, questionnaire, language, channel, status, assigned_to, created_at, updated_at";
+
 const INVITATION_COLUMNS: &str =
     "id, email, role, access, status, invited_by, created_at, expires_at, accepted_at, user_id";
 
@@ -840,8 +843,7 @@ impl Store {
 
     pub async fn conversation(&self, id: &str) -> Result<Option<ConversationRow>, ApiError> {
         self.first(
-            "SELECT id, questionnaire, language, channel, status, assigned_to, created_at, updated_at \
-             FROM conversations WHERE id = ?1",
+            &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"),
             &[js(id)],
         )
         .await
@@ -860,8 +862,7 @@ impl Store {
         };
         self.all(
             &format!(
-                "SELECT id, questionnaire, language, channel, status, assigned_to, created_at, updated_at \
-                 FROM conversations WHERE {scope_sql} AND (?2 IS NULL OR status = ?2) \
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE {scope_sql} AND (?2 IS NULL OR status = ?2) \
                  ORDER BY created_at DESC, id LIMIT ?3"
             ),
             &[opt(me), opt(status), num(i64::from(limit))],
@@ -945,8 +946,10 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ConversationRow>, ApiError> {
         self.all(
-            "SELECT id, questionnaire, language, channel, status, assigned_to, created_at, updated_at \
-             FROM conversations WHERE status = 'waiting' ORDER BY created_at, id LIMIT ?1",
+            &format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE status = 'waiting' \
+                 ORDER BY created_at, id LIMIT ?1"
+            ),
             &[num(i64::from(limit))],
         )
         .await
