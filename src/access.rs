@@ -342,6 +342,11 @@ impl Questionnaire {
         is_slug(id).then(|| Questionnaire(id.to_owned()))
     }
 
+    /// An id as a stored actor holds it, unchecked (as serde reads it).
+    pub(crate) fn unchecked(id: &str) -> Questionnaire {
+        Questionnaire(id.to_owned())
+    }
+
     /// The id.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -24,6 +24,7 @@
 mod access;
 mod authz;
 mod credentials;
+pub mod decode;
 mod error;
 mod input;
 mod invitation;

@@ -4,14 +4,14 @@
 //! Every function takes untyped values and never throws: bad input, including wrong JS types,
 //! comes back as a `failure` (or a denial) with stable codes.
 
+use crate::decode;
 use crate::error::{localize_all, Code, Locale, Violation};
 use crate::outcome::Outcome;
 use crate::{
     authorize, can_transfer, role_defaults, route, validate_acceptance, validate_invitation,
-    validate_user, validate_user_patch, Action, Actor, AgentSnapshot, Decision, Email,
-    ModuleCatalog, Role, WaitingConversation,
+    validate_user, validate_user_patch, AgentSnapshot, Decision, Email, ModuleCatalog, Role,
 };
-use serde::{de::DeserializeOwned, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -94,11 +94,12 @@ fn json(input: JsValue) -> Result<Value, Violation> {
     crate::parse_json(&text)
 }
 
-/// A JS value as a typed core input; a shape error names what serde saw.
-fn typed<T: DeserializeOwned>(input: JsValue, field: &str) -> Result<T, Violation> {
-    let value = json(input)?;
-    serde_json::from_value(value)
-        .map_err(|e| Violation::new(field, Code::FieldInvalid).value(&e.to_string()))
+/// A JS value decoded into a typed core input by the core's own readers (`crate::decode`).
+fn typed<T>(
+    input: JsValue,
+    decode: impl FnOnce(&Value) -> Result<T, Violation>,
+) -> Result<T, Violation> {
+    decode(&json(input)?)
 }
 
 fn catalog(extra_modules: Option<Vec<String>>) -> ModuleCatalog {
@@ -218,16 +219,13 @@ pub fn role_defaults_js(role: JsValue, extra_modules: Option<Vec<String>>) -> Js
     }
 }
 
-/// May `actor` do `action`? Malformed input is a denial with `field_invalid`.
+/// May `actor` do `action`? Malformed input is a denial naming the first broken field's code.
 #[wasm_bindgen(js_name = isAllowed, unchecked_return_type = "Decision")]
 pub fn is_allowed_js(
     #[wasm_bindgen(unchecked_param_type = "Actor")] actor: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
 ) -> JsValue {
-    let decision: Decision = match (
-        typed::<Actor>(actor, "actor"),
-        typed::<Action>(action, "action"),
-    ) {
+    let decision: Decision = match (typed(actor, decode::actor), typed(action, decode::action)) {
         (Ok(actor), Ok(action)) => authorize(&actor, &action).into(),
         (Err(v), _) | (_, Err(v)) => Err(v.code).into(),
     };
@@ -241,8 +239,8 @@ pub fn route_conversation_js(
     #[wasm_bindgen(unchecked_param_type = "AgentSnapshot[]")] agents: JsValue,
     locale_tag: Option<String>,
 ) -> JsValue {
-    let read = typed::<WaitingConversation>(conversation, "conversation")
-        .and_then(|c| Ok((c, typed::<Vec<AgentSnapshot>>(agents, "agents")?)));
+    let read = typed(conversation, decode::waiting_conversation)
+        .and_then(|c| Ok((c, typed(agents, decode::agents)?)));
     match read {
         Ok((conversation, agents)) => to_js(&route(&conversation, &agents)),
         Err(v) => to_js(&serde_json::json!({
@@ -275,7 +273,7 @@ impl AgentRoster {
         #[wasm_bindgen(unchecked_param_type = "AgentSnapshot[]")] agents: JsValue,
         locale_tag: Option<String>,
     ) -> JsValue {
-        match typed::<Vec<AgentSnapshot>>(agents, "agents") {
+        match typed(agents, decode::agents) {
             Ok(agents) => {
                 self.agents = agents;
                 JsValue::NULL
@@ -297,7 +295,7 @@ impl AgentRoster {
         #[wasm_bindgen(unchecked_param_type = "WaitingConversation")] conversation: JsValue,
         locale_tag: Option<String>,
     ) -> JsValue {
-        match typed::<WaitingConversation>(conversation, "conversation") {
+        match typed(conversation, decode::waiting_conversation) {
             Ok(conversation) => to_js(&route(&conversation, &self.agents)),
             Err(v) => to_js(&serde_json::json!({
                 "agentId": null, "eligible": 0, "reasons": [],
@@ -314,8 +312,8 @@ pub fn can_transfer_js(
     #[wasm_bindgen(unchecked_param_type = "AgentSnapshot")] target: JsValue,
     locale_tag: Option<String>,
 ) -> JsValue {
-    let read = typed::<WaitingConversation>(conversation, "conversation")
-        .and_then(|c| Ok((c, typed::<AgentSnapshot>(target, "target")?)));
+    let read = typed(conversation, decode::waiting_conversation)
+        .and_then(|c| Ok((c, typed(target, |v| decode::agent(v, "target"))?)));
     match read {
         Ok((conversation, target)) => to_js(&can_transfer(&conversation, &target)),
         Err(v) => to_js(&serde_json::json!({

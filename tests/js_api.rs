@@ -198,7 +198,7 @@ fn is_allowed_from_js() {
     );
     let typo =
         js(json!({"type": "createUser", "grant": {"role": "agent", "modules": []}, "sudo": true}));
-    assert_eq!(rust(is_allowed_js(manager, typo))["code"], "field_invalid");
+    assert_eq!(rust(is_allowed_js(manager, typo))["code"], "unknown_field");
 }
 
 #[wasm_bindgen_test]
@@ -229,7 +229,8 @@ fn routing_from_js() {
         en(),
     ));
     assert_eq!(out["agentId"], Value::Null);
-    assert_eq!(out["error"]["code"], "field_invalid");
+    assert_eq!(out["error"]["code"], "field_required");
+    assert_eq!(out["error"]["field"], "agents[0].maxConversations");
 }
 
 #[wasm_bindgen_test]
