@@ -13,6 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = validate_presence(&value);
     let _ = validate_new_conversation(&value);
     let _ = validate_transfer(&value);
+    // The JS API's typed decoders: any JSON gives a value or a field error.
+    let _ = decode::actor(&value);
+    let _ = decode::action(&value);
+    let _ = decode::waiting_conversation(&value);
+    let _ = decode::agents(&value);
     let invited = Email::parse("fuzz@exemple.fr");
     let _ = validate_acceptance(&value, invited.as_ref());
     if let Ok(patch) = validate_user_patch(&value, &catalog) {
