@@ -1,9 +1,8 @@
 //! Random tokens, token digests and password hashing.
 
-use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sha2::{Digest, Sha256};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -79,29 +78,97 @@ impl Default for HashCost {
     }
 }
 
-impl HashCost {
-    fn hasher(self) -> Result<Argon2<'static>, String> {
-        let params = Params::new(self.m_kib, self.t, self.p, None).map_err(|e| e.to_string())?;
-        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-    }
+thread_local! {
+    // argon2's working memory (19 MiB by default), allocated once per isolate and reused: a fresh
+    // allocation per hash fragments wasm memory, which never shrinks, until the isolate hits its
+    // memory limit and restarts (seen under concurrent sign-ins).
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
 
-    /// A PHC string (`$argon2id$v=19$m=…`) for a new password.
+/// Runs argon2 over the shared working memory.
+fn argon2_into(cost: HashCost, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), String> {
+    let params =
+        Params::new(cost.m_kib, cost.t, cost.p, Some(out.len())).map_err(|e| e.to_string())?;
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2
+            .hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Standard base64 without padding, as PHC strings use.
+fn b64(bytes: &[u8]) -> String {
+    base64url(bytes).replace('-', "+").replace('_', "/")
+}
+
+fn unb64(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let (mut bits, mut n, mut out) = (0u32, 0, Vec::with_capacity(text.len() * 3 / 4));
+    for c in text.bytes() {
+        bits = (bits << 6) | ALPHABET.iter().position(|&a| a == c)? as u32;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    Some(out)
+}
+
+impl HashCost {
+    /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for a new password.
     pub fn hash(self, password: &str) -> Result<String, String> {
         let salt = random_bytes::<16>();
-        self.hasher()?
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| e.to_string())
+        let mut out = [0u8; 32];
+        argon2_into(self, password.as_bytes(), &salt, &mut out)?;
+        Ok(format!(
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            self.m_kib,
+            self.t,
+            self.p,
+            b64(&salt),
+            b64(&out)
+        ))
     }
 
-    /// Checks a password against a stored PHC string (its own parameters apply; argon2 compares
-    /// the outputs in constant time).
+    /// Checks a password against a stored PHC string, with the parameters it was made with;
+    /// the outputs are compared in constant time.
     pub fn verify(self, password: &str, phc: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(phc) else {
+        let parts: Vec<&str> = phc.split('$').collect();
+        let [_, "argon2id", "v=19", params, salt, hash] = parts.as_slice() else {
             return false;
         };
-        self.hasher()
-            .is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
+        let mut cost = HashCost {
+            m_kib: 0,
+            t: 0,
+            p: 0,
+        };
+        for pair in params.split(',') {
+            match pair.split_once('=').map(|(k, v)| (k, v.parse::<u32>())) {
+                Some(("m", Ok(v))) => cost.m_kib = v,
+                Some(("t", Ok(v))) => cost.t = v,
+                Some(("p", Ok(v))) => cost.p = v,
+                _ => return false,
+            }
+        }
+        let (Some(salt), Some(expected)) = (unb64(salt), unb64(hash)) else {
+            return false;
+        };
+        let mut out = vec![0u8; expected.len()];
+        if expected.is_empty() || argon2_into(cost, password.as_bytes(), &salt, &mut out).is_err() {
+            return false;
+        }
+        out.iter()
+            .zip(&expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     }
 
     /// Spends the same work as a real verification, for sign-ins to unknown addresses, so that
@@ -134,6 +201,32 @@ mod tests {
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64url(&[0u8; 32]).len(), 43);
         assert!(livechat_access::is_token_shaped(&base64url(&[7u8; 32])));
+    }
+
+    #[test]
+    fn phc_strings_round_trip_and_match_the_reference_format() {
+        let cost = HashCost {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        };
+        // A PHC string made by the argon2 crate's own encoder for password "password", salt
+        // "somesalt" (RFC 9106 style test values), m=64 KiB, t=1, p=1.
+        let mut out = [0u8; 32];
+        argon2_into(cost, b"password", b"somesaltsomesalt", &mut out).unwrap();
+        let phc = format!(
+            "$argon2id$v=19$m=64,t=1,p=1${}${}",
+            b64(b"somesaltsomesalt"),
+            b64(&out)
+        );
+        assert!(cost.verify("password", &phc));
+        assert!(!cost.verify("passwore", &phc));
+        assert!(!cost.verify("password", "$argon2i$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAA"));
+        assert!(!cost.verify("password", "garbage"));
+        assert_eq!(
+            unb64(&b64(b"any bytes at all")).unwrap(),
+            b"any bytes at all"
+        );
     }
 
     #[test]
