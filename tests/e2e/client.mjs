@@ -77,12 +77,23 @@ export async function createUser(token, fields = {}) {
   return { ...res.body, token: await signIn(email) };
 }
 
-/** Runs SQL against the local D1 the Worker uses (for checks the API does not expose). */
+/**
+ * Runs SQL against the local D1 the Worker uses (for checks the API does not expose), straight on
+ * its SQLite file: spawning `wrangler d1 execute` next to a running `wrangler dev` touches the
+ * shared dev registry, and wrangler dev then restarts its Worker, sometimes mid-request.
+ */
+const SQL = `
+import glob, json, sqlite3, sys
+files = [f for f in glob.glob(sys.argv[1] + "/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if not f.endswith("metadata.sqlite")]
+db = sqlite3.connect(files[0], timeout=10)
+db.row_factory = sqlite3.Row
+rows = [dict(r) for r in db.execute(sys.argv[2]).fetchall()]
+db.commit()
+print(json.dumps(rows))
+`;
 export async function sql(command) {
-  const { stdout } = await promisify(execFile)('node_modules/.bin/wrangler',
-    ['d1', 'execute', 'DB', '--local', '--persist-to', process.env.E2E_STATE, '--json', '--command', command],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
-  return JSON.parse(stdout)[0].results;
+  const { stdout } = await promisify(execFile)('python3', ['-c', SQL, process.env.E2E_STATE, command]);
+  return JSON.parse(stdout);
 }
 
 export const codes = (body) => (body.errors ?? []).map((e) => [e.field, e.code]).sort();
