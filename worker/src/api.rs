@@ -127,6 +127,14 @@ impl Ctx {
         http::read_json(&mut self.req).await
     }
 
+    /// An argon2id PHC string for a new password, with the deployment's cost.
+    pub fn hash_password(&self, password: &str) -> Result<String, ApiError> {
+        self.config
+            .hash_cost
+            .hash(password)
+            .map_err(ApiError::Internal)
+    }
+
     /// Whether this request asks for row-at-a-time writes (benchmarks only).
     pub fn bench_rows(&self) -> bool {
         self.config.bench_modes

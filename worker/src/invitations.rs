@@ -189,11 +189,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     if invitation.status_at(ctx.now) != "pending" {
         return Err(gone(&invitation, ctx.now));
     }
-    let hash = ctx
-        .config
-        .hash_cost
-        .hash(&acceptance.password)
-        .map_err(ApiError::Internal)?;
+    let hash = ctx.hash_password(&acceptance.password)?;
     let user_id = new_id();
     let access = invitation.access()?;
     let written = match ctx

@@ -34,36 +34,47 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
                 "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
             ))
         })?;
-        let hash = ctx
-            .config
-            .hash_cost
-            .hash(&admin.password)
-            .map_err(ApiError::Internal)?;
-        let id = new_id();
-        let row = NewUserRow {
-            id: &id,
-            email: &admin.email,
-            password_hash: &hash,
-            access: &admin.access,
-            profile: &admin.profile,
-            now: ctx.now,
-        };
-        ctx.store
-            .batch(vec![
-                ctx.store.insert_first_user(&row)?,
-                ctx.store.audit(
-                    ctx.now,
-                    None,
-                    "created",
-                    (Some(&id), Some(admin.email.as_str())),
-                    None,
-                    Some(&admin.access),
-                )?,
-            ])
-            .await?;
+        insert_new_user(ctx, None, &admin, true).await?;
     }
     HAS_USERS.with(|c| c.set(true));
     Ok(())
+}
+
+/// Hashes the password and writes the account with its audit entry in one batch; `first` writes
+/// only into an empty table (the bootstrap admin, safe under races).
+async fn insert_new_user(
+    ctx: &Ctx,
+    by: Option<&str>,
+    new: &livechat_access::NewUser,
+    first: bool,
+) -> Result<String, ApiError> {
+    let hash = ctx.hash_password(&new.password)?;
+    let id = new_id();
+    let row = NewUserRow {
+        id: &id,
+        email: &new.email,
+        password_hash: &hash,
+        access: &new.access,
+        profile: &new.profile,
+        now: ctx.now,
+    };
+    let insert = if first {
+        ctx.store.insert_first_user(&row)?
+    } else {
+        ctx.store.insert_user(&row)?
+    };
+    let audit = ctx.store.audit(
+        ctx.now,
+        by,
+        "created",
+        (Some(&id), Some(new.email.as_str())),
+        None,
+        Some(&new.access),
+    )?;
+    match ctx.store.batch(vec![insert, audit]).await {
+        Err(e) if is_unique_violation(&e) => Err(email_taken()),
+        other => other.map(|_| id).map_err(ApiError::from),
+    }
 }
 
 fn email_taken() -> ApiError {
@@ -143,36 +154,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     if ctx.store.user_by_email(&new.email).await?.is_some() {
         return Err(email_taken());
     }
-    let hash = ctx
-        .config
-        .hash_cost
-        .hash(&new.password)
-        .map_err(ApiError::Internal)?;
-    let id = new_id();
-    let row = NewUserRow {
-        id: &id,
-        email: &new.email,
-        password_hash: &hash,
-        access: &new.access,
-        profile: &new.profile,
-        now: ctx.now,
-    };
-    let audit = ctx.store.audit(
-        ctx.now,
-        Some(&session.user.id),
-        "created",
-        (Some(&id), Some(new.email.as_str())),
-        None,
-        Some(&new.access),
-    )?;
-    match ctx
-        .store
-        .batch(vec![ctx.store.insert_user(&row)?, audit])
-        .await
-    {
-        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
-        other => other?,
-    };
+    let id = insert_new_user(ctx, Some(&session.user.id), &new, false).await?;
     let user = ctx.store.user(&id).await?.ok_or(Code::Internal)?;
     http::json(201, &user.view()?)
 }
@@ -227,12 +209,7 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         return Err(email_taken());
     }
     let hash = match &patch.password {
-        Some(password) => Some(
-            ctx.config
-                .hash_cost
-                .hash(password)
-                .map_err(ApiError::Internal)?,
-        ),
+        Some(password) => Some(ctx.hash_password(password)?),
         None => None,
     };
     let was_active_admin = target.role == Role::Admin && !target.disabled;
