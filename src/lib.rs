@@ -28,6 +28,7 @@ pub mod decode;
 mod error;
 mod input;
 mod invitation;
+pub mod json;
 mod outcome;
 mod routing;
 mod session;
@@ -44,7 +45,7 @@ pub use authz::{
     authorize, conversation_scope, user_scope, Action, Actor, ConversationRef, ConversationScope,
     Decision, Grant, Subject, UserScope,
 };
-pub use credentials::{Email, PasswordPolicy};
+pub use credentials::{fold_case, Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
 pub use invitation::{
     check_emails, is_token_shaped, split_email_list, validate_acceptance, validate_invitation,

@@ -30,7 +30,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Parses a request body; anything but a JSON value is one `invalid_json` error.
 pub fn parse_json(text: &str) -> Result<Value, Violation> {
-    serde_json::from_str(text).map_err(|_| Violation::new("", Code::InvalidJson))
+    crate::json::parse(text).ok_or_else(|| Violation::new("", Code::InvalidJson))
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@
 //! comes back as a `failure` (or a denial) with stable codes.
 
 use crate::decode;
-use crate::error::{localize_all, Code, Locale, Violation};
+use crate::error::{localize_all, Code, FieldError, Locale, Violation};
 use crate::outcome::Outcome;
 use crate::{
     authorize, can_transfer, role_defaults, route, validate_acceptance, validate_invitation,
-    validate_user, validate_user_patch, AgentSnapshot, Decision, Email, ModuleCatalog, Role,
+    validate_user, validate_user_patch, AgentSnapshot, Decision, Email, ModuleCatalog, ReasonCount,
+    Role,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -74,8 +75,7 @@ export interface TransferCheck { allowed: boolean; reasons: string[]; error?: Fi
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
     // Through JSON text: plain objects and `null`s, exactly what the Worker sends over HTTP.
-    serde_json::to_string(value)
-        .ok()
+    crate::json::to_string(value)
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
 }
@@ -84,7 +84,7 @@ fn locale(tag: Option<String>) -> Locale {
     tag.as_deref().map(Locale::from_tag).unwrap_or_default()
 }
 
-/// A JS value as JSON, decoded by the same serde_json code as the Worker's request bodies, so
+/// A JS value as JSON, decoded by the same parser as the Worker's request bodies, so
 /// the browser and the server read input identically. What JSON cannot hold (undefined,
 /// functions, symbols, BigInt) is one `invalid_json` error.
 fn json(input: JsValue) -> Result<Value, Violation> {
@@ -145,8 +145,11 @@ pub fn validate_user_patch_js(
     locale_tag: Option<String>,
     extra_modules: Option<Vec<String>>,
 ) -> JsValue {
+    // The patch itself stays in the core: the page only needs to know it is valid.
+    #[derive(Serialize)]
+    struct Valid {}
     form(input, locale_tag, |v| {
-        validate_user_patch(v, &catalog(extra_modules)).map(|_| serde_json::Map::new())
+        validate_user_patch(v, &catalog(extra_modules)).map(|_| Valid {})
     })
 }
 
@@ -243,11 +246,26 @@ pub fn route_conversation_js(
         .and_then(|c| Ok((c, typed(agents, decode::agents)?)));
     match read {
         Ok((conversation, agents)) => to_js(&route(&conversation, &agents)),
-        Err(v) => to_js(&serde_json::json!({
-            "agentId": null, "eligible": 0, "reasons": [],
-            "error": v.localize(locale(locale_tag)),
-        })),
+        Err(v) => unroutable(&v, locale_tag),
     }
+}
+
+/// A routing answer for unreadable input: nobody, and why.
+fn unroutable(v: &Violation, locale_tag: Option<String>) -> JsValue {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Unroutable {
+        agent_id: Option<String>,
+        eligible: usize,
+        reasons: [ReasonCount; 0],
+        error: FieldError,
+    }
+    to_js(&Unroutable {
+        agent_id: None,
+        eligible: 0,
+        reasons: [],
+        error: v.localize(locale(locale_tag)),
+    })
 }
 
 /// Agents kept in wasm memory, for callers that route many conversations over the same team:
@@ -297,10 +315,7 @@ impl AgentRoster {
     ) -> JsValue {
         match typed(conversation, decode::waiting_conversation) {
             Ok(conversation) => to_js(&route(&conversation, &self.agents)),
-            Err(v) => to_js(&serde_json::json!({
-                "agentId": null, "eligible": 0, "reasons": [],
-                "error": v.localize(locale(locale_tag)),
-            })),
+            Err(v) => unroutable(&v, locale_tag),
         }
     }
 }
@@ -316,10 +331,19 @@ pub fn can_transfer_js(
         .and_then(|c| Ok((c, typed(target, |v| decode::agent(v, "target"))?)));
     match read {
         Ok((conversation, target)) => to_js(&can_transfer(&conversation, &target)),
-        Err(v) => to_js(&serde_json::json!({
-            "allowed": false, "reasons": [v.code],
-            "error": v.localize(locale(locale_tag)),
-        })),
+        Err(v) => {
+            #[derive(Serialize)]
+            struct Refused {
+                allowed: bool,
+                reasons: [Code; 1],
+                error: FieldError,
+            }
+            to_js(&Refused {
+                allowed: false,
+                reasons: [v.code],
+                error: v.localize(locale(locale_tag)),
+            })
+        }
     }
 }
 

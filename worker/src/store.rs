@@ -415,8 +415,7 @@ impl Store {
             UserScope::SelfOnly(me) => ("id = ?1", Some(me.as_str())),
         };
         let search = filter.search.map(|s| {
-            let escaped = s
-                .to_lowercase()
+            let escaped = livechat_access::fold_case(s)
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");

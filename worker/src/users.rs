@@ -108,7 +108,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let next = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
         rows.last()
-            .map(|r| base64url(r.email.to_lowercase().as_bytes()))
+            .map(|r| base64url(livechat_access::fold_case(&r.email).as_bytes()))
     });
     let items = rows
         .iter()
