@@ -3,9 +3,9 @@
 
 use crate::error::{Code, Violation};
 use crate::input::Obj;
+use crate::SortedSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// The three kinds of account, ordered by power.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -131,7 +131,7 @@ impl ModuleCatalog {
     }
 
     /// The modules a role may hold.
-    pub fn allowed_for(&self, role: Role) -> BTreeSet<Module> {
+    pub fn allowed_for(&self, role: Role) -> SortedSet<Module> {
         self.entries
             .iter()
             .filter(|e| e.min_role <= role)
@@ -140,7 +140,7 @@ impl ModuleCatalog {
     }
 
     /// The modules ticked when the form switches to `role`.
-    pub fn defaults_for(&self, role: Role) -> BTreeSet<Module> {
+    pub fn defaults_for(&self, role: Role) -> SortedSet<Module> {
         match role {
             Role::Admin => self.allowed_for(Role::Admin),
             Role::Manager => ["livechat", "statistics", "history", Module::USERS]
@@ -148,7 +148,7 @@ impl ModuleCatalog {
                 .filter(|id| self.get(id).is_some())
                 .map(Module::named)
                 .collect(),
-            Role::Agent => BTreeSet::from([Module::named(Module::LIVECHAT)]),
+            Role::Agent => SortedSet::from([Module::named(Module::LIVECHAT)]),
         }
     }
 }
@@ -360,13 +360,13 @@ pub struct LivechatSettings {
     /// Simultaneous conversations.
     pub max_conversations: ConversationLimit,
     /// Accepted languages, never empty.
-    pub languages: BTreeSet<Language>,
+    pub languages: SortedSet<Language>,
     /// The native language, one of `languages`.
     pub main_language: Language,
     /// Questionnaires covered; always empty for admins, who cover them all.
-    pub questionnaires: BTreeSet<Questionnaire>,
+    pub questionnaires: SortedSet<Questionnaire>,
     /// Channels the agent answers on.
-    pub channels: BTreeSet<Channel>,
+    pub channels: SortedSet<Channel>,
 }
 
 /// A person's whole access: what the add form, the edit form and an invitation decide.
@@ -376,7 +376,7 @@ pub struct Access {
     /// The role.
     pub role: Role,
     /// The modules held; for admins, always the whole catalog.
-    pub modules: BTreeSet<Module>,
+    pub modules: SortedSet<Module>,
     /// Live-chat settings.
     pub livechat: LivechatSettings,
 }
@@ -456,9 +456,9 @@ pub struct RoleDefaults {
     /// The role.
     pub role: Role,
     /// Modules ticked.
-    pub modules: BTreeSet<Module>,
+    pub modules: SortedSet<Module>,
     /// Modules that may be ticked at all.
-    pub allowed_modules: BTreeSet<Module>,
+    pub allowed_modules: SortedSet<Module>,
     /// Whether module ticks are locked (admins hold everything).
     pub modules_locked: bool,
     /// Whether the questionnaire picker is shown (hidden for admins, who have them all).
@@ -483,10 +483,10 @@ pub fn role_defaults(role: Role, catalog: &ModuleCatalog) -> RoleDefaults {
                 Role::Agent => ConversationLimit::AtMost(3),
                 Role::Manager | Role::Admin => ConversationLimit::Unlimited,
             },
-            languages: BTreeSet::from([Language::french()]),
+            languages: SortedSet::from([Language::french()]),
             main_language: Language::french(),
-            questionnaires: BTreeSet::new(),
-            channels: BTreeSet::from([Channel::Chat]),
+            questionnaires: SortedSet::new(),
+            channels: SortedSet::from([Channel::Chat]),
         },
         time_zone: TimeZone::default_zone(),
     }
@@ -504,10 +504,10 @@ pub(crate) const LIVECHAT_KEYS: &[&str] = &[
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct LivechatFields {
     pub max_conversations: Option<ConversationLimit>,
-    pub languages: Option<BTreeSet<Language>>,
+    pub languages: Option<SortedSet<Language>>,
     pub main_language: Option<Language>,
-    pub questionnaires: Option<BTreeSet<Questionnaire>>,
-    pub channels: Option<BTreeSet<Channel>>,
+    pub questionnaires: Option<SortedSet<Questionnaire>>,
+    pub channels: Option<SortedSet<Channel>>,
 }
 
 impl LivechatFields {
@@ -592,8 +592,8 @@ pub(crate) fn parse_each<T: Ord>(
     parse: impl Fn(&str) -> Option<T>,
     code: Code,
     errors: &mut Vec<Violation>,
-) -> Option<BTreeSet<T>> {
-    let mut out = BTreeSet::new();
+) -> Option<SortedSet<T>> {
+    let mut out = SortedSet::new();
     let mut ok = true;
     for item in items {
         match parse(item) {
@@ -632,7 +632,7 @@ pub(crate) fn read_modules(
     obj: &Obj<'_>,
     catalog: &ModuleCatalog,
     errors: &mut Vec<Violation>,
-) -> Option<BTreeSet<Module>> {
+) -> Option<SortedSet<Module>> {
     let ids = obj.strings("modules", errors)?;
     parse_each(
         &ids,
@@ -686,12 +686,12 @@ mod tests {
     fn agent_and_manager_defaults_follow_the_guides() {
         let catalog = ModuleCatalog::default();
         let agent = role_defaults(Role::Agent, &catalog);
-        assert_eq!(agent.modules, BTreeSet::from([Module::named("livechat")]));
+        assert_eq!(agent.modules, SortedSet::from([Module::named("livechat")]));
         assert!(!agent.allowed_modules.contains(&Module::named("users")));
         assert!(agent.show_questionnaires);
         assert_eq!(
             agent.livechat.languages,
-            BTreeSet::from([Language::french()])
+            SortedSet::from([Language::french()])
         );
         let manager = role_defaults(Role::Manager, &catalog);
         for m in ["livechat", "statistics", "history", "users"] {

@@ -2,8 +2,8 @@
 
 use crate::access::{Module, Questionnaire, Role};
 use crate::error::Code;
+use crate::SortedSet;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// The person asking, as stored (never as they claim).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -14,10 +14,10 @@ pub struct Actor {
     /// Their role.
     pub role: Role,
     /// Their modules (an admin's are the whole catalog).
-    pub modules: BTreeSet<Module>,
+    pub modules: SortedSet<Module>,
     /// Their questionnaires (ignored for admins, who cover all).
     #[serde(default)]
-    pub questionnaires: BTreeSet<Questionnaire>,
+    pub questionnaires: SortedSet<Questionnaire>,
     /// A disabled account may do nothing.
     #[serde(default)]
     pub disabled: bool,
@@ -68,10 +68,10 @@ pub struct Grant {
     /// Role.
     pub role: Role,
     /// Modules.
-    pub modules: BTreeSet<Module>,
+    pub modules: SortedSet<Module>,
     /// Questionnaires (empty for admins).
     #[serde(default)]
-    pub questionnaires: BTreeSet<Questionnaire>,
+    pub questionnaires: SortedSet<Questionnaire>,
     /// Whether the account ends up disabled.
     #[serde(default)]
     pub disabled: bool,
@@ -359,7 +359,7 @@ mod tests {
         Grant {
             role,
             modules: modules.iter().map(|m| Module::named(m)).collect(),
-            questionnaires: BTreeSet::new(),
+            questionnaires: SortedSet::new(),
             disabled: false,
         }
     }

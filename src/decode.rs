@@ -78,14 +78,14 @@ fn role(obj: &Obj<'_>) -> Decoded<Role> {
     named(obj, "role", Role::parse, Code::RoleUnknown)
 }
 
-fn modules(obj: &Obj<'_>, required: bool) -> Decoded<std::collections::BTreeSet<Module>> {
+fn modules(obj: &Obj<'_>, required: bool) -> Decoded<crate::SortedSet<Module>> {
     Ok(list(obj, "modules", required)?
         .iter()
         .map(|m| Module::named(m))
         .collect())
 }
 
-fn questionnaires(obj: &Obj<'_>) -> Decoded<std::collections::BTreeSet<Questionnaire>> {
+fn questionnaires(obj: &Obj<'_>) -> Decoded<crate::SortedSet<Questionnaire>> {
     Ok(list(obj, "questionnaires", false)?
         .iter()
         .map(|q| Questionnaire::unchecked(q))

@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_are_unique() {
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = crate::SortedSet::new();
         for code in Code::ALL {
             assert!(seen.insert(code.as_str()), "duplicate {code}");
             assert_eq!(Code::parse(code.as_str()), Some(*code));

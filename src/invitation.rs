@@ -6,9 +6,9 @@ use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Locale, Violation};
 use crate::input::{object, strings};
 use crate::user::{Profile, ProfilePatch};
+use crate::SortedSet;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// Most addresses in one invitation.
 pub const MAX_EMAILS: usize = 100;
@@ -103,7 +103,7 @@ pub fn split_email_list(text: &str) -> Vec<&str> {
 /// Checks every address of a list: invalid ones and repeats (same account key) are marked, the
 /// first occurrence of each address stays valid.
 pub fn check_emails(items: &[&str]) -> Vec<EmailCheck> {
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     items
         .iter()
         .map(|raw| {

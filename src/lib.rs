@@ -32,6 +32,7 @@ pub mod json;
 mod outcome;
 mod routing;
 mod session;
+mod set;
 mod user;
 
 #[cfg(feature = "wasm")]
@@ -58,6 +59,7 @@ pub use routing::{
     AgentSnapshot, Presence, ReasonCount, RoutingDecision, TransferCheck, WaitingConversation,
 };
 pub use session::{validate_login, Failures, Gate, Login, LoginThrottle};
+pub use set::SortedSet;
 pub use user::{
     validate_user, validate_user_patch, Account, NewUser, Profile, ProfilePatch, UserPatch,
     MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,

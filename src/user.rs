@@ -7,9 +7,9 @@ use crate::access::{
 use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Violation};
 use crate::input::{self, object, Obj};
+use crate::SortedSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// What visitors and colleagues see of a person, and where they work from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,7 +221,7 @@ pub struct UserPatch {
     /// New role.
     pub role: Option<Role>,
     /// New modules.
-    pub modules: Option<BTreeSet<Module>>,
+    pub modules: Option<SortedSet<Module>>,
     /// Live-chat fields.
     pub(crate) livechat: LivechatFields,
     /// Profile fields.
@@ -564,7 +564,7 @@ mod tests {
         let agent = demote.apply(&admin, &catalog).unwrap();
         assert_eq!(
             agent.access.modules,
-            BTreeSet::from([Module::named("livechat")])
+            SortedSet::from([Module::named("livechat")])
         );
     }
 }

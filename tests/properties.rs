@@ -1,6 +1,7 @@
 //! Properties of the whole model, over generated inputs.
 #![cfg(not(target_arch = "wasm32"))]
 
+use livechat_access::SortedSet;
 use livechat_access::{
     authorize, role_defaults, route, validate_acceptance, validate_invitation, validate_user,
     validate_user_patch, Account, Action, Actor, AgentSnapshot, Channel, ConversationLimit,
@@ -9,7 +10,6 @@ use livechat_access::{
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 fn catalog() -> ModuleCatalog {
     ModuleCatalog::with_extra(["crm"])
@@ -101,11 +101,11 @@ fn role() -> impl Strategy<Value = Role> {
     prop::sample::select(Role::ALL.to_vec())
 }
 
-fn modules() -> impl Strategy<Value = BTreeSet<Module>> {
+fn modules() -> impl Strategy<Value = SortedSet<Module>> {
     subset(&MODULES[..6]).prop_map(|m| m.into_iter().map(Module::named).collect())
 }
 
-fn questionnaires() -> impl Strategy<Value = BTreeSet<Questionnaire>> {
+fn questionnaires() -> impl Strategy<Value = SortedSet<Questionnaire>> {
     subset(&QUESTIONNAIRES).prop_map(|q| q.into_iter().filter_map(Questionnaire::parse).collect())
 }
 

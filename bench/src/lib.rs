@@ -9,7 +9,7 @@ use cedar_policy::{
 use livechat_access::{
     authorize, Action, Actor, ConversationRef, Grant, Module, Questionnaire, Role, Subject,
 };
-use std::collections::BTreeSet;
+use livechat_access::SortedSet;
 use std::str::FromStr;
 
 /// The core's rules for these three kinds of decision, written in Cedar.
@@ -173,7 +173,7 @@ pub fn cases(n: usize) -> Vec<Case> {
                         after: Some(Grant {
                             role: after_role,
                             modules: after_modules.iter().map(|m| Module::named(m)).collect(),
-                            questionnaires: after_questionnaires.iter().filter_map(|q| Questionnaire::parse(q)).collect::<BTreeSet<_>>(),
+                            questionnaires: after_questionnaires.iter().filter_map(|q| Questionnaire::parse(q)).collect::<SortedSet<_>>(),
                             disabled: false,
                         }),
                         active_admins: 5,
