@@ -248,46 +248,48 @@ impl<'a> Parser<'a> {
 /// than the largest float before their exponent applies make the number unreadable.
 fn approximate(text: &str) -> f64 {
     let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
-    let exponent = exponent
+    let mut scale = exponent
         .parse::<i32>()
         .unwrap_or(if exponent.starts_with('-') {
             i32::MIN / 2
         } else {
             i32::MAX / 2
         });
+    // The first 17 or so significant digits; later integer digits only scale the value.
     let mut value = 0.0_f64;
-    let mut scale = exponent;
     let mut fraction = false;
     for byte in mantissa.bytes() {
         match byte {
-            b'0'..=b'9' => {
+            b'0'..=b'9' if value < 1e17 => {
                 value = value * 10.0 + f64::from(byte - b'0');
-                scale -= i32::from(fraction);
+                scale = scale.saturating_sub(i32::from(fraction));
             }
+            b'0'..=b'9' => scale = scale.saturating_add(i32::from(!fraction)),
             b'.' => fraction = true,
             _ => {}
         }
     }
-    // In steps, so that a long mantissa with a very negative exponent (or the reverse) does not
-    // pass through infinity or zero on the way.
-    let mut magnitude = value;
-    while scale < -300 && magnitude != 0.0 {
-        magnitude /= 1e300;
-        scale += 300;
+    // In steps of 10^300, stopping at zero or infinity, so that a value and an exponent that
+    // are both far from 1 do not pass through zero or infinity on the way.
+    while value != 0.0 && value.is_finite() && scale.unsigned_abs() > 300 {
+        value = if scale < 0 {
+            value / 1e300
+        } else {
+            value * 1e300
+        };
+        scale -= 300 * scale.signum();
     }
-    while scale > 300 && magnitude != 0.0 && magnitude.is_finite() {
-        magnitude *= 1e300;
-        scale -= 300;
+    if value != 0.0 {
+        value = if scale < 0 {
+            value / 10_f64.powi(-scale)
+        } else {
+            value * 10_f64.powi(scale)
+        };
     }
-    magnitude = if scale < 0 {
-        magnitude / 10_f64.powi(-scale)
-    } else {
-        magnitude * 10_f64.powi(scale)
-    };
     if mantissa.starts_with('-') {
-        -magnitude
+        -value
     } else {
-        magnitude
+        value
     }
 }
 
@@ -332,6 +334,8 @@ fn write_str(out: &mut String, text: &str) {
             Some('\n') => out.push_str("\\n"),
             Some('\r') => out.push_str("\\r"),
             Some('\t') => out.push_str("\\t"),
+            Some('\u{8}') => out.push_str("\\b"),
+            Some('\u{c}') => out.push_str("\\f"),
             Some(c) => {
                 let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
@@ -662,6 +666,10 @@ mod tests {
             "1e400",
             "-1e400",
             "1e-400",
+            "0E228011246",
+            "-0.0e-99999999999",
+            "1234567890123456789012345678901234567890e-30",
+            "0.000000000000000000000000000000000000001234567890123456789e35",
             "18446744073709551615",
             "18446744073709551616",
             "-9223372036854775808",
@@ -739,7 +747,7 @@ mod tests {
                 18446744073709551615u64,
                 -9223372036854775808i64
             ]),
-            json!("quote \" backslash \\ newline \n tab \t bell \u{7} nul \0 é 💬 \u{2028}"),
+            json!("quote \" backslash \\ newline \n tab \t bell \u{7} nul \0 \u{8}\u{c}\u{1f} é 💬 \u{2028}"),
             json!({"type": "failure", "errors": [{"field": "a.b[0]", "code": "x"}], "e": {}}),
             json!([[], {}, [[]], {"a": {"b": []}}]),
         ];
