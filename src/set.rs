@@ -42,9 +42,10 @@ impl<T: Ord> SortedSet<T> {
         self.0.binary_search_by(|x| x.borrow().cmp(value)).is_ok()
     }
 
-    /// Whether every element of `self` is in `other`.
+    /// Whether every element of `self` is in `other`: one walk over both sorted vectors.
     pub fn is_subset(&self, other: &Self) -> bool {
-        self.0.iter().all(|x| other.contains(x))
+        let mut rest = other.0.iter();
+        self.0.iter().all(|x| rest.any(|y| y == x))
     }
 }
 
