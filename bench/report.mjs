@@ -36,7 +36,7 @@ for (const [name, s] of Object.entries(sizes)) console.log(`| ${name} | ${kb(s.r
 console.log('\n### argon2id in workerd (median ms, through the API)\n');
 console.log('| release profile | sign-in | GET /me | ≈ verify | POST /users | PATCH /users | ≈ hash |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
-const labels = { a: 'shipped: opt-level z', b: 'argon2 + blake2 at opt-level 3', c: 'b + simd128' };
+const labels = { a: 'a: opt-level z everywhere (before)', b: 'b: argon2 + blake2 at opt-level 3 (shipped)', c: 'c: b + simd128' };
 for (const v of ['a', 'b', 'c']) {
   const a = read(`argon2-${v}.json`).argon2;
   console.log(`| ${labels[v]} | ${a.signInMs.toFixed(1)} | ${a.meMs.toFixed(1)} | ${a.verifyMs.toFixed(1)} | ${a.createMs.toFixed(1)} | ${a.patchMs.toFixed(1)} | ${a.hashMs.toFixed(1)} |`);
