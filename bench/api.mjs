@@ -1,29 +1,17 @@
 // The API on local workerd under load from this second process (autocannon, loopback only, each
-// run bounded in time), plus argon2 costs seen through the API. Prints one JSON object.
+// run bounded in time). Prints one JSON object.
 // Needs the Worker started by scripts/bench (E2E_* variables, BENCH_MODES=1).
 import autocannon from 'autocannon';
 import { writeFileSync } from 'node:fs';
 import { api, adminToken, sql, SERVICE_TOKEN, PASSWORD, BASE } from '../tests/e2e/client.mjs';
 import { execFileSync } from 'node:child_process';
 
-const only = process.argv[2]; // "argon2" to time hashing only (profile variants)
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-async function timed(fn) { const t0 = performance.now(); const r = await fn(); return [performance.now() - t0, r]; }
-async function medianOf(n, fn) { const xs = []; for (let i = 0; i < n; i++) xs.push((await timed(() => fn(i)))[0]); return median(xs); }
-
 const admin = await adminToken();
 const out = {};
 
-// argon2id through the API: a sign-in verifies one hash, an account creation computes one; the
-// baselines are requests of the same shape without hashing.
+// One real account, whose argon2 hash the 1,000 seeded users reuse.
 const seed = await api('POST', '/users', { token: admin, body: { email: 'bench.seed@bench.test', password: PASSWORD, role: 'agent' } });
-const meMs = await medianOf(60, () => api('GET', '/me', { token: admin }));
-const signInMs = await medianOf(60, () => api('POST', '/session', { body: { email: 'bench.seed@bench.test', password: PASSWORD } }));
-const patchMs = await medianOf(40, (i) => api('PATCH', `/users/${seed.body.id}`, { token: admin, body: { profile: { pseudonym: `p${i}` } } }));
 const stamp = Date.now().toString(36);
-const createMs = await medianOf(40, (i) => api('POST', '/users', { token: admin, body: { email: `h${i}.${stamp}@bench.test`, password: PASSWORD, role: 'agent' } }));
-out.argon2 = { signInMs, meMs, verifyMs: signInMs - meMs, createMs, patchMs, hashMs: createMs - patchMs };
-if (only === 'argon2') { console.log(JSON.stringify(out)); process.exit(0); }
 
 // Seed 1,000 users (200 of them online agents for routing) straight into D1, reusing one real hash.
 const [{ password_hash: hash }] = await sql(`SELECT password_hash FROM users WHERE id = '${seed.body.id}'`);
