@@ -58,7 +58,7 @@ pub use routing::{
     can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,
     AgentSnapshot, Presence, ReasonCount, RoutingDecision, TransferCheck, WaitingConversation,
 };
-pub use session::{validate_login, Failures, Gate, Login, LoginThrottle};
+pub use session::{decide_sign_in, validate_login, Failures, Gate, Login, LoginThrottle, SignIn};
 pub use set::SortedSet;
 pub use user::{
     validate_user, validate_user_patch, Account, NewUser, Profile, ProfilePatch, UserPatch,

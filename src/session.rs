@@ -39,6 +39,29 @@ pub fn validate_login(input: &Value) -> Result<Login, Vec<Violation>> {
     }
 }
 
+/// How a sign-in attempt ends once the password has been checked against the account's hash (or,
+/// for an unknown address, against nothing, so that both take as long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// A session may start.
+    Granted,
+    /// Unknown address or wrong password, told apart from nothing: counts as a failure.
+    Refused,
+    /// The right password for a disabled account.
+    Disabled,
+}
+
+/// Decides a sign-in from whether the address has an account (`Some(disabled)`) and whether the
+/// password matched. A disabled account is named only after the right password, so the answer
+/// tells someone guessing nothing about which addresses exist or are disabled.
+pub fn decide_sign_in(account_disabled: Option<bool>, password_matches: bool) -> SignIn {
+    match account_disabled {
+        Some(false) if password_matches => SignIn::Granted,
+        Some(true) if password_matches => SignIn::Disabled,
+        _ => SignIn::Refused,
+    }
+}
+
 /// Recent failed sign-ins for one key (an address, or a client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Failures {
@@ -136,6 +159,16 @@ mod tests {
             codes,
             vec![Code::UnknownField, Code::EmailInvalid, Code::FieldRequired]
         );
+    }
+
+    #[test]
+    fn a_disabled_account_is_named_only_after_the_right_password() {
+        assert_eq!(decide_sign_in(Some(false), true), SignIn::Granted);
+        assert_eq!(decide_sign_in(Some(true), true), SignIn::Disabled);
+        for account in [None, Some(false), Some(true)] {
+            assert_eq!(decide_sign_in(account, false), SignIn::Refused);
+        }
+        assert_eq!(decide_sign_in(None, true), SignIn::Refused);
     }
 
     #[test]

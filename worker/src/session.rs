@@ -5,7 +5,9 @@ use crate::conversations::assign_waiting;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{new_token, token_digest};
 use crate::store::UserRow;
-use livechat_access::{validate_login, validate_presence, Code, Gate, LoginThrottle};
+use livechat_access::{
+    decide_sign_in, validate_login, validate_presence, Code, Gate, LoginThrottle, SignIn,
+};
 use worker::{Delay, Response};
 
 /// `POST /session` {email, password} → {token, user} and the session cookie.
@@ -53,8 +55,12 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
             false
         }
     };
-    let user = match user {
-        Some(user) if verified => user,
+    let user = match (
+        decide_sign_in(user.as_ref().map(|u| u.disabled != 0), verified),
+        user,
+    ) {
+        (SignIn::Granted, Some(user)) => user,
+        (SignIn::Disabled, _) => return Err(Code::AccountDisabled.into()),
         _ => {
             let writes = keys
                 .iter()
@@ -68,10 +74,6 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
             return Err(Code::InvalidCredentials.into());
         }
     };
-    // A disabled account is told apart only after the right password.
-    if user.disabled != 0 {
-        return Err(Code::AccountDisabled.into());
-    }
     ctx.store.clear_failures(&keys[0].0).await?;
     start(ctx, &user, 200).await
 }
