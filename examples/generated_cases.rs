@@ -89,10 +89,7 @@ fn main() {
                 json!({"type": "deleteUser", "target": {"id": rng.pick(&["a", "b"]), "role": rng.pick(&ROLES[..3])}, "activeAdmins": rng.next() % 3})
             }
         };
-        let allowed = match (
-            serde_json::from_value::<Actor>(actor.clone()),
-            serde_json::from_value::<Action>(action.clone()),
-        ) {
+        let allowed = match (decode::actor(&actor), decode::action(&action)) {
             (Ok(actor), Ok(action)) => json!(Decision::from(authorize(&actor, &action))),
             _ => Value::Null,
         };

@@ -3,11 +3,10 @@
 use crate::access::{Module, Questionnaire, Role};
 use crate::error::Code;
 use crate::SortedSet;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The person asking, as stored (never as they claim).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// Their user id.
     pub id: String,
@@ -16,10 +15,8 @@ pub struct Actor {
     /// Their modules (an admin's are the whole catalog).
     pub modules: SortedSet<Module>,
     /// Their questionnaires (ignored for admins, who cover all).
-    #[serde(default)]
     pub questionnaires: SortedSet<Questionnaire>,
     /// A disabled account may do nothing.
-    #[serde(default)]
     pub disabled: bool,
 }
 
@@ -49,51 +46,38 @@ impl Actor {
 }
 
 /// Another account, as it stands before the action.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
     /// Their user id.
     pub id: String,
     /// Their current role.
     pub role: Role,
     /// Whether the account is disabled now.
-    #[serde(default)]
     pub disabled: bool,
 }
 
 /// The access an action would give someone.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// Role.
     pub role: Role,
     /// Modules.
     pub modules: SortedSet<Module>,
     /// Questionnaires (empty for admins).
-    #[serde(default)]
     pub questionnaires: SortedSet<Questionnaire>,
     /// Whether the account ends up disabled.
-    #[serde(default)]
     pub disabled: bool,
 }
 
 /// A conversation, as far as visibility goes.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationRef {
     /// Who holds it now (after any transfer), if anyone.
-    #[serde(default)]
     pub assigned_to: Option<String>,
 }
 
 /// Something an actor wants to do.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Open a back-office module.
     AccessModule {
@@ -145,7 +129,6 @@ pub enum Action {
         /// Whose.
         target: Subject,
         /// The access after the edit.
-        #[serde(default)]
         after: Option<Grant>,
         /// Active (enabled) admins right now, the target included.
         active_admins: u32,

@@ -112,8 +112,7 @@ pub fn validate_transfer(input: &Value) -> Result<String, Vec<Violation>> {
 }
 
 /// A conversation looking for an agent.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitingConversation {
     /// The questionnaire (project, site) it came through.
     pub questionnaire: String,
@@ -122,27 +121,23 @@ pub struct WaitingConversation {
     /// The channel it came through.
     pub channel: Channel,
     /// Who holds it now, for transfers.
-    #[serde(default)]
     pub assigned_to: Option<String>,
 }
 
 /// An agent as routing sees them at one instant.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentSnapshot {
     /// User id.
     pub id: String,
     /// Role (admins cover every questionnaire).
     pub role: Role,
     /// A disabled account takes nothing.
-    #[serde(default)]
     pub disabled: bool,
     /// Presence.
     pub presence: Presence,
     /// Modules held.
     pub modules: Vec<Module>,
     /// Questionnaires covered.
-    #[serde(default)]
     pub questionnaires: Vec<String>,
     /// Languages spoken.
     pub languages: Vec<String>,
@@ -150,12 +145,10 @@ pub struct AgentSnapshot {
     pub channels: Vec<Channel>,
     /// Conversations held now.
     pub load: u32,
-    /// Most conversations at once (`null` for unlimited; required so a missing value never
-    /// means "unlimited": `deserialize_with` makes serde report it missing).
-    #[serde(deserialize_with = "ConversationLimit::deserialize")]
+    /// Most conversations at once (`null` for unlimited; required in input, so that a missing
+    /// value never means "unlimited").
     pub max_conversations: ConversationLimit,
     /// When they last got a conversation (ms since the epoch); `None` = never.
-    #[serde(default)]
     pub last_assigned_at: Option<i64>,
 }
 

@@ -4,13 +4,27 @@
 use libfuzzer_sys::fuzz_target;
 use livechat_access::*;
 
+/// A JSON array of two values, each read by its decoder.
+fn pair<A, B>(
+    value: &serde_json::Value,
+    first: impl Fn(&serde_json::Value) -> Result<A, Violation>,
+    second: impl Fn(&serde_json::Value) -> Result<B, Violation>,
+) -> Option<(A, B)> {
+    match value.as_array()?.as_slice() {
+        [a, b] => Some((first(a).ok()?, second(b).ok()?)),
+        _ => None,
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
-    if let Ok((actor, action)) = serde_json::from_slice::<(Actor, Action)>(data) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(value) = parse_json(text) else { return };
+    if let Some((actor, action)) = pair(&value, decode::actor, decode::action) {
         let _ = authorize(&actor, &action);
         let _ = user_scope(&actor);
         let _ = conversation_scope(&actor);
     }
-    if let Ok((conversation, agents)) = serde_json::from_slice::<(WaitingConversation, Vec<AgentSnapshot>)>(data) {
+    if let Some((conversation, agents)) = pair(&value, decode::waiting_conversation, decode::agents) {
         let decision = route(&conversation, &agents);
         if let Some(id) = &decision.agent_id {
             let chosen = agents.iter().find(|a| &a.id == id).expect("the chosen agent is in the snapshot");
