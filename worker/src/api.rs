@@ -162,11 +162,15 @@ impl Ctx {
         };
         match raw.trim().parse::<T>() {
             Ok(n) if range.contains(&n) => Ok(Some(n)),
-            _ => Err(ApiError::form(vec![livechat_access::Violation::new(
-                name,
-                Code::FieldInvalid,
-            )
-            .value(&raw)])),
+            _ => Err(invalid_query(name, &raw)),
+        }
+    }
+
+    /// A query parameter that must be one of `choices`; anything else is a 422 naming it.
+    pub fn query_choice(&self, name: &str, choices: &[&str]) -> Result<Option<String>, ApiError> {
+        match self.query(name) {
+            Some(raw) if !choices.contains(&raw.as_str()) => Err(invalid_query(name, &raw)),
+            value => Ok(value),
         }
     }
 
@@ -252,6 +256,14 @@ async fn route(ctx: &mut Ctx) -> Result<Response, ApiError> {
         (Post, ["conversations", id, "close"]) => conversations::close(ctx, id).await,
         (_, segments) => Err(method_not_allowed(segments)),
     }
+}
+
+fn invalid_query(name: &str, raw: &str) -> ApiError {
+    ApiError::form(vec![livechat_access::Violation::new(
+        name,
+        Code::FieldInvalid,
+    )
+    .value(raw)])
 }
 
 /// 405 with `Allow` for a known path; 404 for an unknown one.

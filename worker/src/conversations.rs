@@ -117,17 +117,7 @@ pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// admins see all.
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
-    let status = ctx.query("status");
-    if let Some(raw) = status
-        .as_deref()
-        .filter(|s| !matches!(*s, "waiting" | "assigned" | "closed"))
-    {
-        return Err(ApiError::form(vec![livechat_access::Violation::new(
-            "status",
-            Code::FieldInvalid,
-        )
-        .value(raw)]));
-    }
+    let status = ctx.query_choice("status", &["waiting", "assigned", "closed"])?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let items = ctx
         .store
