@@ -1,10 +1,14 @@
 // Decisions, the add-user form and routing in wasm under Node (pkg/node), timed as medians of
-// repeated batches. Usage: node bench/wasm.mjs <cases.json>   (scripts/bench passes it)
+// repeated batches. Usage: node bench/wasm.mjs <cases.json> [pkg/node directory]
+// (scripts/bench passes the cases; a second directory compares another build, such as an older
+// commit's, in the same run)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 
-const api = createRequire(import.meta.url)('../pkg/node/livechat_access.js');
+import { resolve } from 'node:path';
+
+const api = createRequire(import.meta.url)(resolve(process.argv[3] ?? new URL('../pkg/node', import.meta.url).pathname, 'livechat_access.js'));
 const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };

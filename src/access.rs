@@ -2,13 +2,16 @@
 //! live-chat conversations.
 
 use crate::error::{Code, Violation};
-use crate::input::Obj;
+use crate::input::{keys_of, Obj};
+use crate::words::WordList;
 use crate::SortedSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The three kinds of account, ordered by power.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
     /// A chat agent ("conseiller", "utilisateur"): the modules granted, their own conversations.
@@ -45,6 +48,8 @@ impl Role {
 
 /// A back-office module, by its catalog id (`livechat`, `statistics`…).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Module(String);
 
@@ -163,6 +168,8 @@ pub(crate) fn is_slug(id: &str) -> bool {
 
 /// How a visitor reaches the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Channel {
     /// Text chat in the site's chat box.
@@ -266,11 +273,31 @@ impl Serialize for ConversationLimit {
     }
 }
 
-const LANGUAGES: &str = include_str!("data/languages.txt");
-const TIME_ZONES: &str = include_str!("data/time_zones.txt");
+// Its serde form is written by hand above, so its OpenAPI schema is too (and its TypeScript type,
+// in the facade).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ConversationLimit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+            .minimum(Some(*Self::RANGE.start()))
+            .maximum(Some(*Self::RANGE.end()))
+            .description(Some("Simultaneous conversations: `null` for unlimited"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ConversationLimit {}
+
+static LANGUAGES: WordList = WordList::new(include_str!("data/languages.txt"));
+static TIME_ZONES: WordList = WordList::new(include_str!("data/time_zones.txt"));
 
 /// An ISO 639-1 language code (`fr`, `en`…).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Language(String);
 
@@ -278,15 +305,12 @@ impl Language {
     /// Reads a code, case-insensitively; `None` when it is not ISO 639-1.
     pub fn parse(code: &str) -> Option<Language> {
         let code = code.trim().to_ascii_lowercase();
-        LANGUAGES
-            .lines()
-            .any(|known| known == code)
-            .then_some(Language(code))
+        LANGUAGES.contains(&code).then_some(Language(code))
     }
 
     /// Every accepted code.
     pub fn all() -> impl Iterator<Item = &'static str> {
-        LANGUAGES.lines()
+        LANGUAGES.all()
     }
 
     /// French, the default accepted language.
@@ -302,6 +326,8 @@ impl Language {
 
 /// An IANA time zone name (`Europe/Paris`), checked against the bundled tz database list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct TimeZone(String);
 
@@ -309,15 +335,12 @@ impl TimeZone {
     /// Reads an exact IANA name.
     pub fn parse(name: &str) -> Option<TimeZone> {
         let name = name.trim();
-        TIME_ZONES
-            .lines()
-            .any(|known| known == name)
-            .then(|| TimeZone(name.to_owned()))
+        TIME_ZONES.contains(name).then(|| TimeZone(name.to_owned()))
     }
 
     /// Every accepted name.
     pub fn all() -> impl Iterator<Item = &'static str> {
-        TIME_ZONES.lines()
+        TIME_ZONES.all()
     }
 
     /// The product's home time zone.
@@ -333,6 +356,8 @@ impl TimeZone {
 
 /// A questionnaire or project (a site) whose waiting conversations someone may take.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Questionnaire(String);
 
@@ -355,6 +380,8 @@ impl Questionnaire {
 
 /// How someone takes live-chat conversations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LivechatSettings {
     /// Simultaneous conversations.
@@ -371,6 +398,8 @@ pub struct LivechatSettings {
 
 /// A person's whole access: what the add form, the edit form and an invitation decide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Access {
     /// The role.
@@ -451,6 +480,8 @@ impl Access {
 
 /// What the form shows and pre-fills when a role is chosen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RoleDefaults {
     /// The role.
@@ -492,13 +523,29 @@ pub fn role_defaults(role: Role, catalog: &ModuleCatalog) -> RoleDefaults {
     }
 }
 
-pub(crate) const LIVECHAT_KEYS: &[&str] = &[
-    "maxConversations",
-    "languages",
-    "mainLanguage",
-    "questionnaires",
-    "channels",
-];
+/// The `livechat` object of a request: any subset; what is left out takes the role's defaults
+/// (on an edit, stays as it was).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LivechatInput {
+    /// `null` for unlimited, else 1 to 50.
+    #[serde(default)]
+    pub max_conversations: Option<ConversationLimit>,
+    /// Accepted languages (ISO 639-1), at least one.
+    #[serde(default)]
+    pub languages: Option<Vec<Language>>,
+    /// One of the accepted languages.
+    #[serde(default)]
+    pub main_language: Option<Language>,
+    /// Questionnaire ids (ignored for admins, who cover all).
+    #[serde(default)]
+    pub questionnaires: Option<Vec<Questionnaire>>,
+    /// Channels answered on.
+    #[serde(default)]
+    pub channels: Option<Vec<Channel>>,
+}
 
 /// The live-chat fields present in an input, each already checked on its own.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -653,7 +700,7 @@ pub(crate) fn read_new_access(
     let role = read_role(obj, true, errors);
     let modules = read_modules(obj, catalog, errors);
     let livechat = obj
-        .object("livechat", LIVECHAT_KEYS, errors)
+        .object("livechat", keys_of::<LivechatInput>(), errors)
         .map(|o| LivechatFields::read(&o, errors))
         .unwrap_or_default();
     let role = role?;

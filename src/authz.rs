@@ -7,6 +7,12 @@ use serde::Serialize;
 
 /// The person asking, as stored (never as they claim).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all = "camelCase")
+)]
 pub struct Actor {
     /// Their user id.
     pub id: String,
@@ -14,8 +20,10 @@ pub struct Actor {
     pub role: Role,
     /// Their modules (an admin's are the whole catalog).
     pub modules: SortedSet<Module>,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Their questionnaires (ignored for admins, who cover all).
     pub questionnaires: SortedSet<Questionnaire>,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// A disabled account may do nothing.
     pub disabled: bool,
 }
@@ -47,37 +55,69 @@ impl Actor {
 
 /// Another account, as it stands before the action.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all = "camelCase")
+)]
 pub struct Subject {
     /// Their user id.
     pub id: String,
     /// Their current role.
     pub role: Role,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Whether the account is disabled now.
     pub disabled: bool,
 }
 
 /// The access an action would give someone.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all = "camelCase")
+)]
 pub struct Grant {
     /// Role.
     pub role: Role,
     /// Modules.
     pub modules: SortedSet<Module>,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Questionnaires (empty for admins).
     pub questionnaires: SortedSet<Questionnaire>,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Whether the account ends up disabled.
     pub disabled: bool,
 }
 
 /// A conversation, as far as visibility goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all = "camelCase")
+)]
 pub struct ConversationRef {
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Who holds it now (after any transfer), if anyone.
     pub assigned_to: Option<String>,
 }
 
 /// Something an actor wants to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(
+        tag = "type",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
+)]
 pub enum Action {
     /// Open a back-office module.
     AccessModule {
@@ -129,6 +169,7 @@ pub enum Action {
         /// Whose.
         target: Subject,
         /// The access after the edit.
+        #[cfg_attr(feature = "wasm", serde(default))]
         after: Option<Grant>,
         /// Active (enabled) admins right now, the target included.
         active_admins: u32,
@@ -148,6 +189,8 @@ pub enum Action {
 
 /// The answer to "may they?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     /// Yes or no.
     pub allowed: bool,

@@ -1,6 +1,7 @@
 //! Email addresses and the password policy.
 
 use crate::error::{Code, Violation};
+use crate::words::WordList;
 use serde::{Deserialize, Serialize};
 
 /// Lower-cases what email keys and password checks compare: ASCII, the Latin letters of
@@ -62,6 +63,8 @@ fn fold_char(c: char) -> char {
 /// A normalised email address: trimmed, domain lower-cased. Two addresses that differ only in
 /// case are the same account ([`Email::key`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Email(String);
 
@@ -129,7 +132,7 @@ impl Email {
 /// passwords, nothing built on the address.
 pub struct PasswordPolicy;
 
-const COMMON_PASSWORDS: &str = include_str!("data/common_passwords.txt");
+static COMMON_PASSWORDS: WordList = WordList::new(include_str!("data/common_passwords.txt"));
 
 impl PasswordPolicy {
     /// Fewest characters.
@@ -150,7 +153,7 @@ impl PasswordPolicy {
         let lowered = fold_case(password);
         let first = lowered.chars().next();
         let one_repeated_char = lowered.chars().all(|c| Some(c) == first);
-        if one_repeated_char || COMMON_PASSWORDS.lines().any(|common| common == lowered) {
+        if one_repeated_char || COMMON_PASSWORDS.contains(&lowered) {
             return Err(Violation::new("password", Code::PasswordTooCommon));
         }
         if let Some(email) = email {

@@ -3,7 +3,7 @@
 //! A [`Code`] is a stable machine string (`email_invalid`, `last_admin`…): clients switch on it,
 //! tests assert it, and it is never renamed. The wording lives in [`Code::message`] and may change.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use std::fmt;
 
 /// The language a message is written in.
@@ -54,27 +54,42 @@ impl Locale {
 macro_rules! codes {
     ($($variant:ident => $code:literal, $fr:literal, $en:literal;)*) => {
         /// A stable machine code for everything that can be refused.
+        // Serialized by hand as `as_str` (a table lookup, smaller in the browser than a derived
+        // match); tsify reads the renames to declare the union of every code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $(#[doc = $en] $variant,)* }
+        #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+        pub enum Code {
+            $(#[doc = $en] #[cfg_attr(feature = "wasm", serde(rename = $code))] $variant,)*
+        }
 
         impl Code {
             /// Every code, for documentation and exhaustive tests.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
+            // One row a code, in declaration order: lookups index it instead of matching, which
+            // keeps the browser package small.
+            const TABLE: &'static [[&'static str; 3]] = &[$([$code, $fr, $en],)*];
+
+            fn row(self) -> [&'static str; 3] {
+                // INVARIANT: TABLE has one row per variant, in declaration order.
+                Self::TABLE.get(self as usize).copied().unwrap_or(["internal", "", ""])
+            }
+
             /// The stable string clients switch on.
             pub fn as_str(self) -> &'static str {
-                match self { $(Code::$variant => $code,)* }
+                self.row()[0]
             }
 
             /// Looks a code up by its string.
             pub fn parse(code: &str) -> Option<Code> {
-                match code { $($code => Some(Code::$variant),)* _ => None }
+                Self::ALL.iter().copied().find(|c| c.as_str() == code)
             }
 
             /// The message template; `{value}`, `{min}`, `{max}` are filled from [`Params`].
             fn template(self, locale: Locale) -> &'static str {
-                match (self, locale) {
-                    $((Code::$variant, Locale::Fr) => $fr, (Code::$variant, Locale::En) => $en,)*
+                match locale {
+                    Locale::Fr => self.row()[1],
+                    Locale::En => self.row()[2],
                 }
             }
         }
@@ -170,10 +185,27 @@ impl fmt::Display for Code {
 }
 
 impl Serialize for Code {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+
+/// Every code, as a string enumeration.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+            .description(Some(
+                "A stable machine code: switch on it, show the message",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Code {}
 
 /// The values a message mentions (the offending value, a bound).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -243,6 +275,8 @@ impl Violation {
 
 /// A violation as the browser and HTTP clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Where.
     pub field: String,

@@ -160,3 +160,56 @@ pub(crate) fn text(
     }
     Some(value.to_owned())
 }
+
+/// The wire names of a request shape's fields, as its serde derive lists them. The readers accept
+/// exactly the keys of the type that describes the shape, the same type TypeScript declarations
+/// and the OpenAPI description are generated from, so a field is named in one place.
+pub(crate) fn keys_of<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    match T::deserialize(FieldNames) {
+        Err(Listed(keys)) => keys,
+        Ok(_) => &[],
+    }
+}
+
+/// A deserializer that reads nothing: asked for a struct, it stops with the struct's field names.
+struct FieldNames;
+
+#[derive(Debug)]
+struct Listed(&'static [&'static str]);
+
+impl std::fmt::Display for Listed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl std::error::Error for Listed {}
+
+impl serde::de::Error for Listed {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Listed(&[])
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for FieldNames {
+    type Error = Listed;
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Listed> {
+        Err(Listed(fields))
+    }
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Listed> {
+        Err(Listed(&[]))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}

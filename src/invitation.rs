@@ -1,13 +1,13 @@
 //! Invitations: one access template for many addresses, each invitee choosing their own password
 //! through a single-use link.
 
-use crate::access::{read_new_access, Access, ModuleCatalog};
+use crate::access::{read_new_access, Access, LivechatInput, Module, ModuleCatalog, Role};
 use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Locale, Violation};
-use crate::input::{object, strings};
-use crate::user::{Profile, ProfilePatch};
+use crate::input::{keys_of, object, strings};
+use crate::user::{Profile, ProfileInput, ProfilePatch};
 use crate::SortedSet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Most addresses in one invitation.
@@ -15,6 +15,8 @@ pub const MAX_EMAILS: usize = 100;
 
 /// What happened to one address of an invitation form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EmailStatus {
     /// Well formed and new in this list.
@@ -52,6 +54,8 @@ impl EmailCheck {
 
 /// One address's verdict as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmailVerdict {
     /// What was typed.
@@ -126,7 +130,34 @@ pub fn check_emails(items: &[&str]) -> Vec<EmailCheck> {
         .collect()
 }
 
-const INVITATION_KEYS: &[&str] = &["emails", "role", "modules", "livechat"];
+/// The invitation form (`POST /invitations`): one access for every address.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationInput {
+    /// At most 100 addresses.
+    pub emails: EmailList,
+    /// The role every invitee gets.
+    pub role: Role,
+    /// Module ids; left out, the role's defaults.
+    #[serde(default)]
+    pub modules: Option<Vec<Module>>,
+    /// Live-chat settings.
+    #[serde(default)]
+    pub livechat: Option<LivechatInput>,
+}
+
+/// Addresses as an array, or as one pasted text separated by commas, semicolons or white space.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum EmailList {
+    /// One text holding a list.
+    Text(String),
+    /// One address an item.
+    List(Vec<String>),
+}
 
 /// Validates the invitation form. `emails` is an array of addresses or one string holding a list.
 pub fn validate_invitation(
@@ -134,7 +165,7 @@ pub fn validate_invitation(
     catalog: &ModuleCatalog,
 ) -> Result<InvitationRequest, InvitationRejection> {
     let mut errors = Vec::new();
-    let Some(obj) = object(input, "", INVITATION_KEYS, &mut errors) else {
+    let Some(obj) = object(input, "", keys_of::<InvitationInput>(), &mut errors) else {
         return Err(InvitationRejection {
             errors,
             emails: Vec::new(),
@@ -181,6 +212,7 @@ pub fn is_token_shaped(token: &str) -> bool {
 
 /// An invitee's answer: the token from their link, their password, their profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct Acceptance {
     /// The single-use token.
@@ -193,7 +225,19 @@ pub struct Acceptance {
     pub profile: Profile,
 }
 
-const ACCEPTANCE_KEYS: &[&str] = &["token", "password", "profile"];
+/// The accept-invitation form (`POST /invitations/accept`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptanceInput {
+    /// The token from the link (43 characters of base64url).
+    pub token: String,
+    /// The password the invitee chooses.
+    pub password: String,
+    /// Their names, avatar and time zone.
+    #[serde(default)]
+    pub profile: Option<ProfileInput>,
+}
 
 /// Validates the accept-invitation form; `invited` (when known) feeds the password rule that
 /// forbids building it on the address.
@@ -202,7 +246,7 @@ pub fn validate_acceptance(
     invited: Option<&Email>,
 ) -> Result<Acceptance, Vec<Violation>> {
     let mut errors = Vec::new();
-    let Some(obj) = object(input, "", ACCEPTANCE_KEYS, &mut errors) else {
+    let Some(obj) = object(input, "", keys_of::<AcceptanceInput>(), &mut errors) else {
         return Err(errors);
     };
     let token = obj.required_string("token", &mut errors);

@@ -28,19 +28,19 @@ pub mod decode;
 mod error;
 mod input;
 mod invitation;
-pub mod json;
 mod outcome;
 mod routing;
 mod session;
 mod set;
 mod user;
+mod words;
 
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
 pub use access::{
-    role_defaults, Access, Channel, ConversationLimit, Language, LivechatSettings, Module,
-    ModuleCatalog, ModuleEntry, Questionnaire, Role, RoleDefaults, TimeZone,
+    role_defaults, Access, Channel, ConversationLimit, Language, LivechatInput, LivechatSettings,
+    Module, ModuleCatalog, ModuleEntry, Questionnaire, Role, RoleDefaults, TimeZone,
 };
 pub use authz::{
     authorize, conversation_scope, user_scope, Action, Actor, ConversationRef, ConversationScope,
@@ -50,17 +50,20 @@ pub use credentials::{fold_case, Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
 pub use invitation::{
     check_emails, is_token_shaped, split_email_list, validate_acceptance, validate_invitation,
-    Acceptance, EmailCheck, EmailStatus, EmailVerdict, InvitationRejection, InvitationRequest,
-    MAX_EMAILS, TOKEN_BYTES,
+    Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
+    InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
 pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
 pub use routing::{
     can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,
-    AgentSnapshot, Presence, ReasonCount, RoutingDecision, TransferCheck, WaitingConversation,
+    AgentSnapshot, NewConversationInput, Presence, PresenceInput, ReasonCount, RoutingDecision,
+    TransferCheck, TransferInput, WaitingConversation,
 };
-pub use session::{decide_sign_in, validate_login, Failures, Gate, Login, LoginThrottle, SignIn};
+pub use session::{
+    decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,
+};
 pub use set::SortedSet;
 pub use user::{
-    validate_user, validate_user_patch, Account, NewUser, Profile, ProfilePatch, UserPatch,
-    MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,
+    validate_user, validate_user_patch, Account, NewUser, Profile, ProfileInput, ProfilePatch,
+    UserInput, UserPatch, UserPatchInput, MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,
 };

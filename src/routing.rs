@@ -2,12 +2,14 @@
 
 use crate::access::{Channel, ConversationLimit, Module, Role};
 use crate::error::{Code, Violation};
-use crate::input::object;
+use crate::input::{keys_of, object};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Whether someone is there to take conversations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Presence {
     /// Available: takes new conversations.
@@ -36,10 +38,19 @@ impl Presence {
     }
 }
 
+/// A presence change (`PUT /me/presence`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PresenceInput {
+    /// The new presence.
+    pub status: Presence,
+}
+
 /// Validates `{status}` for a presence change.
 pub fn validate_presence(input: &Value) -> Result<Presence, Vec<Violation>> {
     let mut errors = Vec::new();
-    let obj = object(input, "", &["status"], &mut errors);
+    let obj = object(input, "", keys_of::<PresenceInput>(), &mut errors);
     let name = obj.and_then(|o| o.required_string("status", &mut errors));
     let presence = name.and_then(Presence::parse);
     if let (Some(name), None) = (name, presence) {
@@ -51,15 +62,23 @@ pub fn validate_presence(input: &Value) -> Result<Presence, Vec<Violation>> {
     }
 }
 
+/// A conversation opened by the chat box (`POST /conversations`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewConversationInput {
+    /// The questionnaire (project, site) id it came through.
+    pub questionnaire: String,
+    /// The visitor's language (ISO 639-1).
+    pub language: String,
+    /// The channel it came through.
+    pub channel: Channel,
+}
+
 /// Validates a new conversation from the chat box: `{questionnaire, language, channel}`.
 pub fn validate_new_conversation(input: &Value) -> Result<WaitingConversation, Vec<Violation>> {
     let mut errors = Vec::new();
-    let Some(obj) = object(
-        input,
-        "",
-        &["questionnaire", "language", "channel"],
-        &mut errors,
-    ) else {
+    let Some(obj) = object(input, "", keys_of::<NewConversationInput>(), &mut errors) else {
         return Err(errors);
     };
     let questionnaire = obj.required_string("questionnaire", &mut errors);
@@ -99,10 +118,19 @@ pub fn validate_new_conversation(input: &Value) -> Result<WaitingConversation, V
     }
 }
 
+/// A transfer (`POST /conversations/{id}/transfer`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferInput {
+    /// The user id of the agent who takes it.
+    pub to: String,
+}
+
 /// Validates a transfer request: `{to}`, the target's user id.
 pub fn validate_transfer(input: &Value) -> Result<String, Vec<Violation>> {
     let mut errors = Vec::new();
-    let to = object(input, "", &["to"], &mut errors)
+    let to = object(input, "", keys_of::<TransferInput>(), &mut errors)
         .and_then(|obj| obj.required_string("to", &mut errors))
         .map(str::to_owned);
     match to {
@@ -113,6 +141,12 @@ pub fn validate_transfer(input: &Value) -> Result<String, Vec<Violation>> {
 
 /// A conversation looking for an agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all = "camelCase")
+)]
 pub struct WaitingConversation {
     /// The questionnaire (project, site) it came through.
     pub questionnaire: String,
@@ -120,23 +154,32 @@ pub struct WaitingConversation {
     pub language: String,
     /// The channel it came through.
     pub channel: Channel,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Who holds it now, for transfers.
     pub assigned_to: Option<String>,
 }
 
 /// An agent as routing sees them at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all = "camelCase")
+)]
 pub struct AgentSnapshot {
     /// User id.
     pub id: String,
     /// Role (admins cover every questionnaire).
     pub role: Role,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// A disabled account takes nothing.
     pub disabled: bool,
     /// Presence.
     pub presence: Presence,
     /// Modules held.
     pub modules: Vec<Module>,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// Questionnaires covered.
     pub questionnaires: Vec<String>,
     /// Languages spoken.
@@ -148,6 +191,7 @@ pub struct AgentSnapshot {
     /// Most conversations at once (`null` for unlimited; required in input, so that a missing
     /// value never means "unlimited").
     pub max_conversations: ConversationLimit,
+    #[cfg_attr(feature = "wasm", serde(default))]
     /// When they last got a conversation (ms since the epoch); `None` = never.
     pub last_assigned_at: Option<i64>,
 }
@@ -201,6 +245,8 @@ const ELIGIBILITY: [(Rule, Code); 7] = [
 
 /// How many agents were passed over for one reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReasonCount {
     /// The reason (the first that applied to each agent).
     pub code: Code,
@@ -208,8 +254,17 @@ pub struct ReasonCount {
     pub count: u32,
 }
 
+impl ReasonCount {
+    /// Listed before `other`: more agents, then the code's order.
+    fn precedes(&self, other: &ReasonCount) -> bool {
+        (std::cmp::Reverse(self.count), self.code) < (std::cmp::Reverse(other.count), other.code)
+    }
+}
+
 /// Routing's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RoutingDecision {
     /// The chosen agent, or `None`: the conversation waits.
@@ -240,7 +295,20 @@ pub fn route(conversation: &WaitingConversation, agents: &[AgentSnapshot]) -> Ro
             best = Some(agent);
         }
     }
-    tally.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+    // Most frequent first, then by code. An insertion sort: a handful of reasons, and no generic
+    // sort in the browser package.
+    for i in 1..tally.len() {
+        let mut j = i;
+        while j > 0
+            && tally
+                .get(j - 1)
+                .zip(tally.get(j))
+                .is_some_and(|(a, b)| b.precedes(a))
+        {
+            tally.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     RoutingDecision {
         agent_id: best.map(|a| a.id.clone()),
         eligible,
@@ -259,6 +327,8 @@ fn priority(agent: &AgentSnapshot) -> (u32, i64, &str) {
 
 /// Whether a transfer may go to someone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferCheck {
     /// Yes or no.
     pub allowed: bool,

@@ -2,7 +2,8 @@
 
 use crate::credentials::Email;
 use crate::error::{Code, Violation};
-use crate::input::object;
+use crate::input::{keys_of, object};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// A sign-in attempt.
@@ -14,11 +15,22 @@ pub struct Login {
     pub password: String,
 }
 
+/// The sign-in form (`POST /session`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginInput {
+    /// The login address.
+    pub email: String,
+    /// The password.
+    pub password: String,
+}
+
 /// Validates `{email, password}`. Only shape is checked: the password policy is not applied to
 /// sign-ins, so an old password that predates a policy change still works.
 pub fn validate_login(input: &Value) -> Result<Login, Vec<Violation>> {
     let mut errors = Vec::new();
-    let Some(obj) = object(input, "", &["email", "password"], &mut errors) else {
+    let Some(obj) = object(input, "", keys_of::<LoginInput>(), &mut errors) else {
         return Err(errors);
     };
     let email = obj

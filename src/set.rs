@@ -9,6 +9,8 @@ use std::borrow::Borrow;
 /// size, serializes as the same sorted JSON array, and one generic type over a vector adds a
 /// fraction of the code that a B-tree per element type adds to the browser package.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SortedSet<T>(Vec<T>);
 
 impl<T> Default for SortedSet<T> {

@@ -1,18 +1,20 @@
 //! The add-user and edit-user forms.
 
 use crate::access::{
-    read_modules, read_new_access, read_role, role_defaults, Access, LivechatFields, Module,
-    ModuleCatalog, Role, LIVECHAT_KEYS,
+    read_modules, read_new_access, read_role, role_defaults, Access, LivechatFields, LivechatInput,
+    Module, ModuleCatalog, Role, TimeZone,
 };
 use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Violation};
-use crate::input::{self, object, Obj};
+use crate::input::{self, keys_of, object, Obj};
 use crate::SortedSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What visitors and colleagues see of a person, and where they work from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// First name, known to the team only.
@@ -46,13 +48,28 @@ pub const MAX_PSEUDONYM_CHARS: usize = 50;
 /// Longest avatar address, in bytes.
 pub const MAX_AVATAR_URL: usize = 2048;
 
-pub(crate) const PROFILE_KEYS: &[&str] = &[
-    "firstName",
-    "lastName",
-    "pseudonym",
-    "avatarUrl",
-    "timeZone",
-];
+/// The `profile` object of a request: any subset; `null` or `""` clears a name or the avatar.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInput {
+    /// First name (team only), at most 100 characters.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name (team only), at most 100 characters.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Shown to visitors, at most 50 characters.
+    #[serde(default)]
+    pub pseudonym: Option<String>,
+    /// An `https://` address.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    /// An IANA time zone name.
+    #[serde(default)]
+    pub time_zone: Option<TimeZone>,
+}
 
 /// The profile fields present in an input: outer `None` = absent, inner `None` = cleared.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -121,7 +138,7 @@ impl ProfilePatch {
 
     /// Reads an optional `profile` object.
     pub(crate) fn read_in(obj: &Obj<'_>, errors: &mut Vec<Violation>) -> Self {
-        obj.object("profile", PROFILE_KEYS, errors)
+        obj.object("profile", keys_of::<ProfileInput>(), errors)
             .map(|o| ProfilePatch::read(&o, errors))
             .unwrap_or_default()
     }
@@ -152,6 +169,8 @@ fn is_https_url(url: &str) -> bool {
 
 /// A person to create, as the add form describes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewUser {
     /// Their address (login).
@@ -165,14 +184,32 @@ pub struct NewUser {
     pub profile: Profile,
 }
 
-const NEW_USER_KEYS: &[&str] = &[
-    "email", "password", "role", "modules", "livechat", "profile",
-];
+/// The add-user form (`POST /users`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserInput {
+    /// The login address.
+    pub email: String,
+    /// 12 to 128 characters, not a common password, not built on the address.
+    pub password: String,
+    /// The role.
+    pub role: Role,
+    /// Module ids; left out, the role's defaults (an admin always holds every module).
+    #[serde(default)]
+    pub modules: Option<Vec<Module>>,
+    /// Live-chat settings.
+    #[serde(default)]
+    pub livechat: Option<LivechatInput>,
+    /// Names, avatar, time zone.
+    #[serde(default)]
+    pub profile: Option<ProfileInput>,
+}
 
 /// Validates the add-user form, reporting every wrong field at once.
 pub fn validate_user(input: &Value, catalog: &ModuleCatalog) -> Result<NewUser, Vec<Violation>> {
     let mut errors = Vec::new();
-    let Some(obj) = object(input, "", NEW_USER_KEYS, &mut errors) else {
+    let Some(obj) = object(input, "", keys_of::<UserInput>(), &mut errors) else {
         return Err(errors);
     };
     let email = obj
@@ -289,9 +326,33 @@ impl UserPatch {
     }
 }
 
-const PATCH_KEYS: &[&str] = &[
-    "email", "password", "role", "modules", "livechat", "profile", "disabled",
-];
+/// The edit form (`PATCH /users/{id}`): only the fields sent change.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserPatchInput {
+    /// A new login address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// A new password (ends the account's sessions).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// A new role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// The whole new module list.
+    #[serde(default)]
+    pub modules: Option<Vec<Module>>,
+    /// Disables (`true`) or enables the account.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// Live-chat fields to change.
+    #[serde(default)]
+    pub livechat: Option<LivechatInput>,
+    /// Profile fields to change.
+    #[serde(default)]
+    pub profile: Option<ProfileInput>,
+}
 
 /// Validates the edit form: each present field on its own. Checks that need the stored account
 /// happen in [`UserPatch::apply`].
@@ -300,7 +361,7 @@ pub fn validate_user_patch(
     catalog: &ModuleCatalog,
 ) -> Result<UserPatch, Vec<Violation>> {
     let mut errors = Vec::new();
-    let Some(obj) = object(input, "", PATCH_KEYS, &mut errors) else {
+    let Some(obj) = object(input, "", keys_of::<UserPatchInput>(), &mut errors) else {
         return Err(errors);
     };
     let email = obj
@@ -318,7 +379,7 @@ pub fn validate_user_patch(
         role: read_role(&obj, false, &mut errors),
         modules: read_modules(&obj, catalog, &mut errors),
         livechat: obj
-            .object("livechat", LIVECHAT_KEYS, &mut errors)
+            .object("livechat", keys_of::<LivechatInput>(), &mut errors)
             .map(|o| LivechatFields::read(&o, &mut errors))
             .unwrap_or_default(),
         profile: ProfilePatch::read_in(&obj, &mut errors),

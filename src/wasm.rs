@@ -16,82 +16,65 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+// Types whose serde form is written by hand (ConversationLimit's `null` for unlimited) declare
+// their TypeScript here; every other declaration is generated from the Rust types by tsify.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-export type Locale = "fr" | "en";
-export type Role = "agent" | "manager" | "admin";
-export type Channel = "chat" | "call" | "video" | "messaging";
-export type Presence = "online" | "away" | "offline";
-export interface FieldError { field: string; code: string; message: string }
-export type Outcome<T, X = {}> =
-  | { type: "success"; value: T }
-  | ({ type: "failure"; errors: FieldError[] } & X);
-export interface LivechatSettings {
-  maxConversations: number | null; languages: string[]; mainLanguage: string;
-  questionnaires: string[]; channels: Channel[];
-}
-export interface Access { role: Role; modules: string[]; livechat: LivechatSettings }
-export interface Profile {
-  firstName: string | null; lastName: string | null; pseudonym: string | null;
-  avatarUrl: string | null; timeZone: string;
-}
-export interface NewUser { email: string; access: Access; profile: Profile }
-export interface EmailVerdict {
-  input: string; email: string | null; status: "valid" | "invalid";
-  code: string | null; message: string | null;
-}
-export interface InvitationRequest { access: Access; emails: EmailVerdict[] }
-export interface RoleDefaults {
-  role: Role; modules: string[]; allowedModules: string[]; modulesLocked: boolean;
-  showQuestionnaires: boolean; livechat: LivechatSettings; timeZone: string;
-}
-export interface Actor {
-  id: string; role: Role; modules: string[]; questionnaires?: string[]; disabled?: boolean;
-}
-export interface Subject { id: string; role: Role; disabled?: boolean }
-export interface Grant { role: Role; modules: string[]; questionnaires?: string[]; disabled?: boolean }
-export interface ConversationRef { assignedTo?: string | null }
-export type Action =
-  | { type: "accessModule"; module: string }
-  | { type: "viewConversation" | "replyConversation" | "transferConversation" | "closeConversation"; conversation: ConversationRef }
-  | { type: "openConversation" | "listUsers" | "changeSettings" | "viewAudit" }
-  | { type: "viewUser"; target: Subject }
-  | { type: "createUser" | "inviteUser"; grant: Grant }
-  | { type: "editUser"; target: Subject; after?: Grant | null; activeAdmins: number }
-  | { type: "deleteUser"; target: Subject; activeAdmins: number };
-export interface Decision { allowed: boolean; code?: string }
-export interface WaitingConversation { questionnaire: string; language: string; channel: Channel; assignedTo?: string | null }
-export interface AgentSnapshot {
-  id: string; role: Role; disabled?: boolean; presence: Presence; modules: string[];
-  questionnaires?: string[]; languages: string[]; channels: Channel[]; load: number;
-  maxConversations: number | null; lastAssignedAt?: number | null;
-}
-export interface RoutingDecision {
-  agentId: string | null; eligible: number; reasons: { code: string; count: number }[];
-  error?: FieldError;
-}
-export interface TransferCheck { allowed: boolean; reasons: string[]; error?: FieldError }
+const HAND_WRITTEN_FORMS: &'static str = r#"
+/** Simultaneous conversations: `null` for unlimited, else 1 to 50. */
+export type ConversationLimit = number | null;
 "#;
 
+/// The core's answer as a plain JS value: objects, arrays and `null` (never `undefined`, a Map or
+/// a BigInt), the shape the Worker sends over HTTP as JSON.
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    // Through JSON text: plain objects and `null`s, exactly what the Worker sends over HTTP.
-    crate::json::to_string(value)
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
+}
+
+/// A JS value as the tree the core's readers take, read by serde-wasm-bindgen without any JSON
+/// text. What JSON cannot hold (a function, a symbol) is one `invalid_json` error; `undefined`
+/// reads as `null`.
+fn json(input: JsValue) -> Result<Value, Violation> {
+    serde_wasm_bindgen::from_value(input).map_err(|_| Violation::new("", Code::InvalidJson))
+}
+
+/// `validateUserPatch`'s success: the patch stays in the core, the page only needs to know it is
+/// valid.
+#[derive(Serialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+pub struct ValidPatch {}
+
+/// `validateInvitation`'s success: the access, and each address's verdict in the asked language.
+#[derive(Serialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+pub struct InvitationCheck {
+    access: crate::Access,
+    emails: Vec<crate::EmailVerdict>,
+}
+
+/// A routing answer for unreadable input: nobody, and why.
+#[derive(Serialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadableRouting {
+    agent_id: Option<String>,
+    eligible: usize,
+    reasons: Vec<ReasonCount>,
+    error: FieldError,
+}
+
+/// A transfer answer for unreadable input.
+#[derive(Serialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+pub struct UnreadableTransfer {
+    allowed: bool,
+    reasons: Vec<Code>,
+    error: FieldError,
 }
 
 fn locale(tag: Option<String>) -> Locale {
     tag.as_deref().map(Locale::from_tag).unwrap_or_default()
-}
-
-/// A JS value as JSON, decoded by the same parser as the Worker's request bodies, so
-/// the browser and the server read input identically. What JSON cannot hold (undefined,
-/// functions, symbols, BigInt) is one `invalid_json` error.
-fn json(input: JsValue) -> Result<Value, Violation> {
-    let invalid = || Violation::new("", Code::InvalidJson);
-    let text = js_sys::JSON::stringify(&input).map_err(|_| invalid())?;
-    let text = text.as_string().ok_or_else(invalid)?;
-    crate::parse_json(&text)
 }
 
 /// A JS value decoded into a typed core input by the core's own readers (`crate::decode`).
@@ -109,7 +92,7 @@ fn catalog(extra_modules: Option<Vec<String>>) -> ModuleCatalog {
 fn failure<T: Serialize>(errors: &[Violation], locale: Locale) -> JsValue {
     to_js(&Outcome::<T>::Failure {
         errors: localize_all(errors, locale),
-        detail: (),
+        emails: None,
     })
 }
 
@@ -129,7 +112,7 @@ fn form<T: Serialize>(
 /// Validates the add-user form.
 #[wasm_bindgen(js_name = validateUser, unchecked_return_type = "Outcome<NewUser>")]
 pub fn validate_user_js(
-    input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UserInput")] input: JsValue,
     locale_tag: Option<String>,
     extra_modules: Option<Vec<String>>,
 ) -> JsValue {
@@ -139,71 +122,57 @@ pub fn validate_user_js(
 }
 
 /// Validates the edit form (each present field on its own).
-#[wasm_bindgen(js_name = validateUserPatch, unchecked_return_type = "Outcome<{}>")]
+#[wasm_bindgen(js_name = validateUserPatch, unchecked_return_type = "Outcome<ValidPatch>")]
 pub fn validate_user_patch_js(
-    input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UserPatchInput")] input: JsValue,
     locale_tag: Option<String>,
     extra_modules: Option<Vec<String>>,
 ) -> JsValue {
-    // The patch itself stays in the core: the page only needs to know it is valid.
-    #[derive(Serialize)]
-    struct Valid {}
     form(input, locale_tag, |v| {
-        validate_user_patch(v, &catalog(extra_modules)).map(|_| Valid {})
+        validate_user_patch(v, &catalog(extra_modules)).map(|_| ValidPatch {})
     })
 }
 
 /// Validates the invitation form; both answers carry a verdict per address.
 #[wasm_bindgen(
     js_name = validateInvitation,
-    unchecked_return_type = "Outcome<InvitationRequest, { emails: EmailVerdict[] }>"
+    unchecked_return_type = "Outcome<InvitationCheck>"
 )]
 pub fn validate_invitation_js(
-    input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InvitationInput")] input: JsValue,
     locale_tag: Option<String>,
     extra_modules: Option<Vec<String>>,
 ) -> JsValue {
-    #[derive(Serialize)]
-    struct Emails {
-        emails: Vec<crate::EmailVerdict>,
-    }
-    #[derive(Serialize)]
-    struct Request {
-        access: crate::Access,
-        emails: Vec<crate::EmailVerdict>,
-    }
     let locale = locale(locale_tag);
     let value = match json(input) {
         Ok(value) => value,
         Err(v) => {
-            return to_js(&Outcome::<Request, Emails>::Failure {
+            return to_js(&Outcome::<InvitationCheck>::Failure {
                 errors: localize_all(&[v], locale),
-                detail: Emails { emails: Vec::new() },
+                emails: Some(Vec::new()),
             })
         }
     };
     let verdicts =
         |checks: &[crate::EmailCheck]| checks.iter().map(|c| c.localize(locale)).collect();
     match validate_invitation(&value, &catalog(extra_modules)) {
-        Ok(request) => to_js(&Outcome::<Request, Emails>::Success {
-            value: Request {
+        Ok(request) => to_js(&Outcome::<InvitationCheck>::Success {
+            value: InvitationCheck {
                 emails: verdicts(&request.emails),
                 access: request.access,
             },
         }),
-        Err(rejection) => to_js(&Outcome::<Request, Emails>::Failure {
+        Err(rejection) => to_js(&Outcome::<InvitationCheck>::Failure {
             errors: localize_all(&rejection.errors, locale),
-            detail: Emails {
-                emails: verdicts(&rejection.emails),
-            },
+            emails: Some(verdicts(&rejection.emails)),
         }),
     }
 }
 
 /// Validates the accept-invitation form; `email` is the invited address, when known.
-#[wasm_bindgen(js_name = validateAcceptance, unchecked_return_type = "Outcome<{ profile: Profile }>")]
+#[wasm_bindgen(js_name = validateAcceptance, unchecked_return_type = "Outcome<Acceptance>")]
 pub fn validate_acceptance_js(
-    input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AcceptanceInput")] input: JsValue,
     locale_tag: Option<String>,
     email: Option<String>,
 ) -> JsValue {
@@ -215,7 +184,10 @@ pub fn validate_acceptance_js(
 
 /// The form's defaults for a role; `null` for an unknown role.
 #[wasm_bindgen(js_name = roleDefaults, unchecked_return_type = "RoleDefaults | null")]
-pub fn role_defaults_js(role: JsValue, extra_modules: Option<Vec<String>>) -> JsValue {
+pub fn role_defaults_js(
+    #[wasm_bindgen(unchecked_param_type = "Role")] role: JsValue,
+    extra_modules: Option<Vec<String>>,
+) -> JsValue {
     match role.as_string().as_deref().and_then(Role::parse) {
         Some(role) => to_js(&role_defaults(role, &catalog(extra_modules))),
         None => JsValue::NULL,
@@ -236,7 +208,10 @@ pub fn is_allowed_js(
 }
 
 /// Picks the agent for a waiting conversation.
-#[wasm_bindgen(js_name = routeConversation, unchecked_return_type = "RoutingDecision")]
+#[wasm_bindgen(
+    js_name = routeConversation,
+    unchecked_return_type = "RoutingDecision | UnreadableRouting"
+)]
 pub fn route_conversation_js(
     #[wasm_bindgen(unchecked_param_type = "WaitingConversation")] conversation: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AgentSnapshot[]")] agents: JsValue,
@@ -252,18 +227,10 @@ pub fn route_conversation_js(
 
 /// A routing answer for unreadable input: nobody, and why.
 fn unroutable(v: &Violation, locale_tag: Option<String>) -> JsValue {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Unroutable {
-        agent_id: Option<String>,
-        eligible: usize,
-        reasons: [ReasonCount; 0],
-        error: FieldError,
-    }
-    to_js(&Unroutable {
+    to_js(&UnreadableRouting {
         agent_id: None,
         eligible: 0,
-        reasons: [],
+        reasons: Vec::new(),
         error: v.localize(locale(locale_tag)),
     })
 }
@@ -307,7 +274,7 @@ impl AgentRoster {
     }
 
     /// Picks the agent for a waiting conversation among the roster.
-    #[wasm_bindgen(unchecked_return_type = "RoutingDecision")]
+    #[wasm_bindgen(unchecked_return_type = "RoutingDecision | UnreadableRouting")]
     pub fn route(
         &self,
         #[wasm_bindgen(unchecked_param_type = "WaitingConversation")] conversation: JsValue,
@@ -321,7 +288,10 @@ impl AgentRoster {
 }
 
 /// Whether a conversation may be transferred to `target`.
-#[wasm_bindgen(js_name = canTransfer, unchecked_return_type = "TransferCheck")]
+#[wasm_bindgen(
+    js_name = canTransfer,
+    unchecked_return_type = "TransferCheck | UnreadableTransfer"
+)]
 pub fn can_transfer_js(
     #[wasm_bindgen(unchecked_param_type = "WaitingConversation")] conversation: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AgentSnapshot")] target: JsValue,
@@ -331,19 +301,11 @@ pub fn can_transfer_js(
         .and_then(|c| Ok((c, typed(target, |v| decode::agent(v, "target"))?)));
     match read {
         Ok((conversation, target)) => to_js(&can_transfer(&conversation, &target)),
-        Err(v) => {
-            #[derive(Serialize)]
-            struct Refused {
-                allowed: bool,
-                reasons: [Code; 1],
-                error: FieldError,
-            }
-            to_js(&Refused {
-                allowed: false,
-                reasons: [v.code],
-                error: v.localize(locale(locale_tag)),
-            })
-        }
+        Err(v) => to_js(&UnreadableTransfer {
+            allowed: false,
+            reasons: vec![v.code],
+            error: v.localize(locale(locale_tag)),
+        }),
     }
 }
 
@@ -367,7 +329,7 @@ pub fn time_zones_js() -> JsValue {
 }
 
 /// Every stable error code, for clients that map codes to their own words.
-#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "string[]")]
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "Code[]")]
 pub fn error_codes_js() -> JsValue {
-    to_js(&Code::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>())
+    to_js(&Code::ALL)
 }

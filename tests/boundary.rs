@@ -56,7 +56,7 @@ const EDGES: &[&str] = &[
 fn texts() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut texts: Vec<String> = EDGES.iter().map(|t| (*t).to_owned()).collect();
-    for corpus in ["forms", "json", "decisions"] {
+    for corpus in ["forms", "decisions"] {
         let mut files: Vec<_> = std::fs::read_dir(root.join("fuzz/corpus").join(corpus))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -64,8 +64,7 @@ fn texts() -> Vec<String> {
         files.sort();
         texts.extend(files.iter().map(|f| std::fs::read_to_string(f).unwrap()));
     }
-    let forms: Vec<Value> =
-        serde_json::from_str(include_str!("fixtures/forms.json")).unwrap();
+    let forms: Vec<Value> = serde_json::from_str(include_str!("fixtures/forms.json")).unwrap();
     texts.extend(forms.iter().map(|case| case["input"].to_string()));
     // Nesting at and past the depth limit.
     for depth in [126, 127, 128, 129] {

@@ -5,7 +5,7 @@
 use js_sys::{Function, JSON};
 use livechat_access::wasm::*;
 use serde_json::{json, Value};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn js(value: Value) -> JsValue {
@@ -102,18 +102,50 @@ fn no_input_of_any_js_type_throws() {
 }
 
 #[wasm_bindgen_test]
-fn values_cross_as_json_as_they_would_over_http() {
-    // A Map has no JSON form but `{}`; a Date becomes its ISO string (a wrong type for email).
+fn js_values_are_read_by_their_structure() {
+    // serde-wasm-bindgen reads a Map by its entries, so its wrong field is caught like an
+    // object's; a Date is an object, not the string an address must be.
     let map = js_sys::Map::new();
     map.set(&"disabled".into(), &"oui".into());
-    assert_eq!(
-        rust(validate_user_patch_js(map.into(), en(), None))["type"],
-        "success"
-    );
+    let out = rust(validate_user_patch_js(map.into(), en(), None));
+    assert_eq!(out["errors"][0]["field"], "disabled");
+    assert_eq!(out["errors"][0]["code"], "field_type");
     let form = js(json!({"password": "une longue phrase", "role": "agent"}));
     js_sys::Reflect::set(&form, &"email".into(), &js_sys::Date::new_0().into()).unwrap();
     let out = rust(validate_user_js(form, en(), None));
-    assert_eq!(out["errors"][0]["code"], "email_invalid");
+    assert_eq!(out["errors"][0]["field"], "email");
+    assert_eq!(out["errors"][0]["code"], "field_type");
+    // `undefined` reads as `null`: an unlimited conversation count, where JSON text would leave
+    // the key out and take the role's default.
+    let form = js(json!({"email": "a@exemple.fr", "password": "une longue phrase", "role": "agent",
+                         "livechat": {}}));
+    let livechat = js_sys::Reflect::get(&form, &"livechat".into()).unwrap();
+    js_sys::Reflect::set(&livechat, &"maxConversations".into(), &JsValue::UNDEFINED).unwrap();
+    let out = rust(validate_user_js(form, en(), None));
+    assert_eq!(out["value"]["access"]["livechat"]["maxConversations"], Value::Null);
+}
+
+#[wasm_bindgen_test]
+fn answers_are_plain_json_values() {
+    // null, never undefined; plain objects and arrays, never a Map.
+    let out = validate_user_js(
+        js(json!({"email": "a@exemple.fr", "password": "une longue phrase", "role": "agent"})),
+        en(),
+        None,
+    );
+    let profile = js_sys::Reflect::get(
+        &js_sys::Reflect::get(&out, &"value".into()).unwrap(),
+        &"profile".into(),
+    )
+    .unwrap();
+    assert!(js_sys::Reflect::get(&profile, &"firstName".into())
+        .unwrap()
+        .is_null());
+    assert!(!profile.has_type::<js_sys::Map>());
+    assert_eq!(
+        js_sys::Object::get_prototype_of(&profile),
+        js_sys::Object::get_prototype_of(&js_sys::Object::new())
+    );
 }
 
 #[wasm_bindgen_test]

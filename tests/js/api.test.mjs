@@ -43,7 +43,10 @@ test('routing picks the least loaded eligible agent', () => {
 test('the TypeScript declarations describe the API', async () => {
   const { readFile } = await import('node:fs/promises');
   const dts = await readFile(new URL('../../pkg/node/livechat_access.d.ts', import.meta.url), 'utf8');
-  assert.match(dts, /export function validateUser\(input: any, locale_tag\?: string \| null, extra_modules\?: string\[\] \| null\): Outcome<NewUser>;/);
+  assert.match(dts, /export function validateUser\(input: UserInput, locale_tag\?: string \| null, extra_modules\?: string\[\] \| null\): Outcome<NewUser>;/);
+  // Declared from the Rust types by tsify, not written by hand.
+  assert.match(dts, /export interface UserInput \{/);
+  assert.match(dts, /export type Code = "field_required" \| /);
   assert.match(dts, /export function isAllowed\(actor: Actor, action: Action\): Decision;/);
 });
 

@@ -1,0 +1,78 @@
+// A small TypeScript consumer of both packages (pkg/web and pkg/node), type-checked with
+// `tsc --strict` by the test command: the declarations come from the Rust types (tsify), so a
+// wrong or loose one fails here. Never run; `@ts-expect-error` lines must stay errors.
+import init, * as web from '../../pkg/web/livechat_access.js';
+import * as node from '../../pkg/node/livechat_access.js';
+import type { Action, Actor, AgentSnapshot, Code, NewUser, Outcome, UserInput } from '../../pkg/web/livechat_access.js';
+
+export async function browser(): Promise<string[]> {
+  await init();
+  const input: UserInput = {
+    email: 'lea@exemple.fr', password: 'une longue phrase', role: 'agent',
+    livechat: { maxConversations: null, languages: ['fr'], channels: ['chat'] },
+    profile: { firstName: 'Léa', timeZone: 'Europe/Paris' },
+  };
+  const out: Outcome<NewUser> = web.validateUser(input, 'fr');
+  if (out.type === 'success') {
+    const limit: number | null = out.value.access.livechat.maxConversations;
+    const modules: string[] = out.value.access.modules;
+    const first: string | null = out.value.profile.firstName;
+    return [String(limit), ...modules, first ?? ''];
+  }
+  const codes: Code[] = out.errors.map((e) => e.code);
+  // @ts-expect-error a failure has no value
+  out.value;
+  return codes;
+}
+
+export function decisions(): boolean {
+  const actor: Actor = { id: 'm1', role: 'manager', modules: ['livechat', 'users'] };
+  const actions: Action[] = [
+    { type: 'accessModule', module: 'livechat' },
+    { type: 'createUser', grant: { role: 'agent', modules: ['livechat'] } },
+    { type: 'editUser', target: { id: 'a1', role: 'agent' }, after: null, activeAdmins: 2 },
+    { type: 'listUsers' },
+  ];
+  // @ts-expect-error an action of an unknown type
+  const unknown: Action = { type: 'launchRocket' };
+  // @ts-expect-error editUser needs the count of active admins
+  const incomplete: Action = { type: 'editUser', target: { id: 'a1', role: 'agent' } };
+  void unknown; void incomplete;
+  return actions.every((action) => {
+    const decision = node.isAllowed(actor, action);
+    const why: Code | null | undefined = decision.code;
+    return decision.allowed || why !== 'last_admin';
+  });
+}
+
+export function routing(): string | null {
+  const agent: AgentSnapshot = {
+    id: 'a1', role: 'agent', presence: 'online', modules: ['livechat'], questionnaires: ['site-fr'],
+    languages: ['fr'], channels: ['chat'], load: 0, maxConversations: 3,
+  };
+  const roster = new node.AgentRoster();
+  const error = roster.replace([agent]);
+  if (error !== null) return error.code;
+  const answer = roster.route({ questionnaire: 'site-fr', language: 'fr', channel: 'chat' });
+  roster.free();
+  const reasons: { code: Code; count: number }[] = answer.reasons;
+  // @ts-expect-error a channel outside the four
+  const phone: AgentSnapshot = { ...agent, channels: ['fax'] };
+  void phone;
+  return reasons.length ? null : answer.agentId;
+}
+
+export function invitations(): number {
+  const out = web.validateInvitation({ emails: 'a@x.fr, b@x.fr', role: 'agent' }, 'en');
+  // Both answers carry a verdict per address.
+  const verdicts = out.type === 'success' ? out.value.emails : out.emails ?? [];
+  // @ts-expect-error the role is one of three
+  web.validateInvitation({ emails: [], role: 'boss' });
+  return verdicts.filter((v) => v.status === 'valid').length;
+}
+
+export function defaults(): boolean {
+  const admin = web.roleDefaults('admin');
+  const codes: Code[] = web.errorCodes();
+  return admin !== null && admin.modulesLocked && codes.includes('privilege_escalation');
+}
