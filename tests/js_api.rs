@@ -117,12 +117,17 @@ fn js_values_are_read_by_their_structure() {
     assert_eq!(out["errors"][0]["code"], "field_type");
     // `undefined` reads as `null`: an unlimited conversation count, where JSON text would leave
     // the key out and take the role's default.
-    let form = js(json!({"email": "a@exemple.fr", "password": "une longue phrase", "role": "agent",
-                         "livechat": {}}));
+    let form = js(
+        json!({"email": "a@exemple.fr", "password": "une longue phrase", "role": "agent",
+                         "livechat": {}}),
+    );
     let livechat = js_sys::Reflect::get(&form, &"livechat".into()).unwrap();
     js_sys::Reflect::set(&livechat, &"maxConversations".into(), &JsValue::UNDEFINED).unwrap();
     let out = rust(validate_user_js(form, en(), None));
-    assert_eq!(out["value"]["access"]["livechat"]["maxConversations"], Value::Null);
+    assert_eq!(
+        out["value"]["access"]["livechat"]["maxConversations"],
+        Value::Null
+    );
 }
 
 #[wasm_bindgen_test]

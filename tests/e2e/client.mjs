@@ -21,16 +21,21 @@ export function checkContract(method, path, status, contentType, body) {
     if (status === 405 && body?.code === 'method_not_allowed' && found) return; // a known path, another method
     throw new Error(`contract: ${method} ${bare} is not in the OpenAPI description (got ${status})`);
   }
-  const declared = operation.responses[String(status)];
+  // A shared response (the problem body) is a reference into components.responses.
+  const listed = operation.responses[String(status)];
+  const declared = listed?.$ref ? OPENAPI.components.responses[listed.$ref.split('/').pop()] : listed;
   if (!declared) throw new Error(`contract: ${method} ${found[0]} does not declare status ${status}: ${JSON.stringify(body)}`);
   const media = (contentType ?? '').split(';')[0].trim();
   const content = declared.content?.[media];
   if (declared.content && !content) throw new Error(`contract: ${method} ${found[0]} ${status} answered ${media}`);
-  const ref = content?.schema?.$ref;
-  if (!ref) return;
-  const validate = ajv.getSchema(`openapi${ref}`);
+  if (!content?.schema) return;
+  // The schema as it stands in the description, so that its references resolve there.
+  const where = listed?.$ref
+    ? `#/components/responses/${listed.$ref.split('/').pop()}/content/${media.replace('/', '~1')}/schema`
+    : `#/paths/${found[0].replaceAll('~', '~0').replaceAll('/', '~1')}/${method.toLowerCase()}/responses/${status}/content/${media.replace('/', '~1')}/schema`;
+  const validate = ajv.getSchema(`openapi${where}`);
   if (!validate(body)) {
-    throw new Error(`contract: ${method} ${found[0]} ${status} body does not match ${ref}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 400)}`);
+    throw new Error(`contract: ${method} ${found[0]} ${status} body does not match ${where}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 400)}`);
   }
 }
 

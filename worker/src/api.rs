@@ -1,185 +1,118 @@
-//! The `/api/v1` table: route → decode → core decision → store → encode.
+//! The `/api/v1` table: route → decode → core decision → store → encode. The table is data, so
+//! that dispatch, the `Allow` header of a 405 and the check against the OpenAPI description all
+//! read the same list.
 
-use crate::http::{self, cookie, is_state_changing, ApiError, SESSION_COOKIE};
-use crate::secrets::{token_digest, HashCost};
-use crate::store::{Store, UserRow};
+use crate::ctx::{var, Config, Ctx};
+use crate::http::{self, ApiError};
+use crate::store::Store;
 use crate::{conversations, invitations, session, users};
-use livechat_access::{Actor, Code, Locale, ModuleCatalog};
-use worker::{Env, Method, Request, Response};
+use livechat_access::{Code, ModuleCatalog};
+use worker::{Env, Request, Response};
 
-/// The largest integer JavaScript clients can hold exactly; ids and times stay below it.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
-
-/// Everything a handler needs about the request and the deployment.
-pub struct Ctx {
-    pub req: Request,
-    pub store: Store,
-    pub locale: Locale,
-    /// Milliseconds since the epoch, read once per request.
-    pub now: i64,
-    pub catalog: ModuleCatalog,
-    pub config: Config,
+/// What a route does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Health,
+    OpenApi,
+    SignIn,
+    SignOut,
+    Me,
+    SetPresence,
+    ListUsers,
+    CreateUser,
+    GetUser,
+    EditUser,
+    DeleteUser,
+    Audit,
+    Invite,
+    ListInvitations,
+    LookupInvitation,
+    AcceptInvitation,
+    RevokeInvitation,
+    ResendInvitation,
+    OpenConversation,
+    ListConversations,
+    TransferConversation,
+    CloseConversation,
 }
 
-/// Deployment settings from `[vars]` and secrets.
-pub struct Config {
-    pub hash_cost: HashCost,
-    pub invitation_ttl_s: i64,
-    pub session_ttl_s: i64,
-    pub service_token: Option<String>,
-    pub bootstrap: Option<(String, String)>,
-    /// Lets benchmarks ask for unbatched writes (`x-bench-writes: rows`); off unless set.
-    pub bench_modes: bool,
+/// One row of the table: an HTTP method, a path under `/api/v1` (`{id}` matches one segment).
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub endpoint: Endpoint,
 }
 
-fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .ok()
-        .map(|v| v.to_string())
-        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
-        .filter(|v| !v.trim().is_empty())
+const fn route(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
+    Route {
+        method,
+        path,
+        endpoint,
+    }
 }
 
-fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
-    var(env, name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
+/// Every route of the API.
+pub const ROUTES: &[Route] = {
+    use Endpoint::*;
+    &[
+        route("GET", "/health", Health),
+        route("GET", "/openapi.json", OpenApi),
+        route("POST", "/session", SignIn),
+        route("DELETE", "/session", SignOut),
+        route("GET", "/me", Me),
+        route("PUT", "/me/presence", SetPresence),
+        route("GET", "/users", ListUsers),
+        route("POST", "/users", CreateUser),
+        route("GET", "/users/{id}", GetUser),
+        route("PATCH", "/users/{id}", EditUser),
+        route("DELETE", "/users/{id}", DeleteUser),
+        route("GET", "/audit", Audit),
+        route("POST", "/invitations", Invite),
+        route("GET", "/invitations", ListInvitations),
+        route("GET", "/invitations/lookup", LookupInvitation),
+        route("POST", "/invitations/accept", AcceptInvitation),
+        route("DELETE", "/invitations/{id}", RevokeInvitation),
+        route("POST", "/invitations/{id}/resend", ResendInvitation),
+        route("POST", "/conversations", OpenConversation),
+        route("GET", "/conversations", ListConversations),
+        route("POST", "/conversations/{id}/transfer", TransferConversation),
+        route("POST", "/conversations/{id}/close", CloseConversation),
+    ]
+};
 
-impl Config {
-    fn from_env(env: &Env) -> Config {
-        let default = HashCost::default();
-        Config {
-            hash_cost: HashCost {
-                m_kib: number(env, "ARGON2_M_KIB", default.m_kib),
-                t: number(env, "ARGON2_T", default.t),
-                p: number(env, "ARGON2_P", default.p),
-            },
-            invitation_ttl_s: number(env, "INVITATION_TTL_HOURS", 7 * 24) * 3600,
-            session_ttl_s: number(env, "SESSION_TTL_HOURS", 12) * 3600,
-            service_token: var(env, "SERVICE_TOKEN"),
-            bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
-            bench_modes: var(env, "BENCH_MODES").as_deref() == Some("1"),
+/// The `{id}` a path gives a template, or `None` when the path is not of that template; also
+/// the number of parameters, the fewer the more specific.
+fn capture<'a>(template: &str, segments: &[&'a str]) -> Option<(usize, Option<&'a str>)> {
+    let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut id = None;
+    let mut params = 0;
+    for (part, segment) in parts.iter().zip(segments) {
+        if part.starts_with('{') {
+            id = Some(*segment);
+            params += 1;
+        } else if part != segment {
+            return None;
         }
     }
+    Some((params, id))
 }
 
-/// Someone signed in.
-pub struct Session {
-    pub user: UserRow,
-    pub actor: Actor,
-}
-
-impl Ctx {
-    /// The request's origin (`https://host`), for links and CSRF checks.
-    pub fn origin(&self) -> Result<String, ApiError> {
-        let url = self.req.url()?;
-        Ok(url.origin().ascii_serialization())
-    }
-
-    fn bearer(&self) -> Option<String> {
-        let header = self.req.headers().get("authorization").ok()??;
-        header.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
-    }
-
-    /// The signed-in user, from a bearer token or the session cookie. Cookie-authenticated
-    /// writes must come from this origin (SameSite=Strict already stops most cross-site sends).
-    pub async fn session(&self) -> Result<Session, ApiError> {
-        let (token, via_cookie) = match self.bearer() {
-            Some(token) => (token, false),
-            None => (
-                cookie(&self.req, SESSION_COOKIE).ok_or(Code::Unauthenticated)?,
-                true,
-            ),
-        };
-        if via_cookie && is_state_changing(&self.req.method()) {
-            let origin = self.req.headers().get("origin")?;
-            let site = self.req.headers().get("sec-fetch-site")?;
-            let same = match origin {
-                Some(origin) => origin == self.origin()?,
-                None => site.as_deref() != Some("cross-site"),
-            };
-            if !same {
-                return Err(Code::CrossOrigin.into());
-            }
-        }
-        let user = self
-            .store
-            .session_user(&token_digest(&token), self.now)
-            .await?
-            .ok_or(Code::Unauthenticated)?;
-        Ok(Session {
-            actor: user.actor()?,
-            user,
-        })
-    }
-
-    /// Whether the request carries the chat box's service token (compared by digest, so the
-    /// comparison time says nothing about the secret).
-    pub fn is_service(&self) -> bool {
-        match (&self.config.service_token, self.bearer()) {
-            (Some(secret), Some(given)) => token_digest(secret) == token_digest(&given),
-            _ => false,
-        }
-    }
-
-    pub async fn body(&mut self) -> Result<serde_json::Value, ApiError> {
-        http::read_json(&mut self.req).await
-    }
-
-    /// An argon2id PHC string for a new password, with the deployment's cost.
-    pub fn hash_password(&self, password: &str) -> Result<String, ApiError> {
-        self.config
-            .hash_cost
-            .hash(password)
-            .map_err(ApiError::Internal)
-    }
-
-    /// Whether this request asks for row-at-a-time writes (benchmarks only).
-    pub fn bench_rows(&self) -> bool {
-        self.config.bench_modes
-            && self
-                .req
-                .headers()
-                .get("x-bench-writes")
-                .ok()
-                .flatten()
-                .as_deref()
-                == Some("rows")
-    }
-
-    /// A whole-number query parameter within `range`; anything else is a 422 naming it.
-    pub fn query_number<T>(
-        &self,
-        name: &str,
-        range: std::ops::RangeInclusive<T>,
-    ) -> Result<Option<T>, ApiError>
-    where
-        T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
-    {
-        let Some(raw) = self.query(name) else {
-            return Ok(None);
-        };
-        match raw.trim().parse::<T>() {
-            Ok(n) if range.contains(&n) => Ok(Some(n)),
-            _ => Err(invalid_query(name, &raw)),
-        }
-    }
-
-    /// A query parameter that must be one of `choices`; anything else is a 422 naming it.
-    pub fn query_choice(&self, name: &str, choices: &[&str]) -> Result<Option<String>, ApiError> {
-        match self.query(name) {
-            Some(raw) if !choices.contains(&raw.as_str()) => Err(invalid_query(name, &raw)),
-            value => Ok(value),
-        }
-    }
-
-    pub fn query(&self, name: &str) -> Option<String> {
-        let url = self.req.url().ok()?;
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
+/// The routes a path belongs to, the most specific only (`/invitations/lookup` before
+/// `/invitations/{id}`), with the id each captures.
+pub fn routes_of<'a>(segments: &[&'a str]) -> Vec<(&'static Route, Option<&'a str>)> {
+    let matches: Vec<_> = ROUTES
+        .iter()
+        .filter_map(|r| capture(r.path, segments).map(|(params, id)| (params, r, id)))
+        .collect();
+    let fewest = matches.iter().map(|(params, ..)| *params).min();
+    matches
+        .into_iter()
+        .filter(|(params, ..)| Some(*params) == fewest)
+        .map(|(_, r, id)| (r, id))
+        .collect()
 }
 
 /// Handles one `/api/v1` request.
@@ -197,7 +130,7 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         config: Config::from_env(&env),
     };
     let result = match users::ensure_first_admin(&ctx).await {
-        Ok(()) => route(&mut ctx).await,
+        Ok(()) => dispatch(&mut ctx).await,
         Err(e) => Err(e),
     };
     match result {
@@ -206,92 +139,121 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     }
 }
 
-async fn route(ctx: &mut Ctx) -> Result<Response, ApiError> {
+async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let path = ctx.req.path();
-    let segments: Vec<String> = path
+    let segments: Vec<&str> = path
         .trim_start_matches("/api/v1")
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
         .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    // worker::Method reads unknown methods (QUERY, PROPFIND…) as GET: refuse them first.
-    let raw_method = ctx.req.inner().method();
-    if !matches!(
-        raw_method.as_str(),
-        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
-    ) {
-        return Err(method_not_allowed(&segments));
-    }
-    let method = ctx.req.method();
-    use Method::*;
-    match (method, segments.as_slice()) {
-        (Get, ["health"]) => http::json(200, &serde_json::json!({"status": "ok"})),
-        (Get, ["openapi.json"]) => {
-            let mut response = Response::ok(include_str!("../../api/openapi.json"))?;
-            response
-                .headers_mut()
-                .set("content-type", "application/json")?;
-            Ok(response)
-        }
-        (Post, ["session"]) => session::sign_in(ctx).await,
-        (Delete, ["session"]) => session::sign_out(ctx).await,
-        (Get, ["me"]) => session::me(ctx).await,
-        (Put, ["me", "presence"]) => session::presence(ctx).await,
-        (Get, ["users"]) => users::list(ctx).await,
-        (Post, ["users"]) => users::create(ctx).await,
-        (Get, ["users", id]) => users::show(ctx, id).await,
-        (Patch, ["users", id]) => users::edit(ctx, id).await,
-        (Delete, ["users", id]) => users::remove(ctx, id).await,
-        (Get, ["audit"]) => users::audit(ctx).await,
-        (Post, ["invitations"]) => invitations::invite(ctx).await,
-        (Get, ["invitations"]) => invitations::list(ctx).await,
-        (Get, ["invitations", "lookup"]) => invitations::lookup(ctx).await,
-        (Post, ["invitations", "accept"]) => invitations::accept(ctx).await,
-        (Delete, ["invitations", id]) => invitations::revoke(ctx, id).await,
-        (Post, ["invitations", id, "resend"]) => invitations::resend(ctx, id).await,
-        (Post, ["conversations"]) => conversations::open(ctx).await,
-        (Get, ["conversations"]) => conversations::list(ctx).await,
-        (Post, ["conversations", id, "transfer"]) => conversations::transfer(ctx, id).await,
-        (Post, ["conversations", id, "close"]) => conversations::close(ctx, id).await,
-        (_, segments) => Err(method_not_allowed(segments)),
+    // The raw method: worker::Method reads unknown ones (QUERY, PROPFIND…) as GET.
+    let method = ctx.req.inner().method().to_ascii_uppercase();
+    let routes = routes_of(&segments);
+    let Some((route, id)) = routes.iter().find(|(r, _)| r.method == method) else {
+        return Err(method_not_allowed(&routes));
+    };
+    let id = id.unwrap_or("").to_owned();
+    use Endpoint::*;
+    match route.endpoint {
+        Health => health(),
+        OpenApi => openapi(),
+        SignIn => session::sign_in(ctx).await,
+        SignOut => session::sign_out(ctx).await,
+        Me => session::me(ctx).await,
+        SetPresence => session::presence(ctx).await,
+        ListUsers => users::list(ctx).await,
+        CreateUser => users::create(ctx).await,
+        GetUser => users::show(ctx, &id).await,
+        EditUser => users::edit(ctx, &id).await,
+        DeleteUser => users::remove(ctx, &id).await,
+        Audit => users::audit(ctx).await,
+        Invite => invitations::invite(ctx).await,
+        ListInvitations => invitations::list(ctx).await,
+        LookupInvitation => invitations::lookup(ctx).await,
+        AcceptInvitation => invitations::accept(ctx).await,
+        RevokeInvitation => invitations::revoke(ctx, &id).await,
+        ResendInvitation => invitations::resend(ctx, &id).await,
+        OpenConversation => conversations::open(ctx).await,
+        ListConversations => conversations::list(ctx).await,
+        TransferConversation => conversations::transfer(ctx, &id).await,
+        CloseConversation => conversations::close(ctx, &id).await,
     }
 }
 
-fn invalid_query(name: &str, raw: &str) -> ApiError {
-    ApiError::form(vec![livechat_access::Violation::new(
-        name,
-        Code::FieldInvalid,
+/// `GET /health`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/health", operation_id = "health", tag = "meta", summary = "Liveness", responses((status = 200, description = "Up", body = http::Health)), security(())))]
+fn health() -> Result<Response, ApiError> {
+    http::json(
+        200,
+        &http::Health {
+            status: "ok".into(),
+        },
     )
-    .value(raw)])
+}
+
+/// `GET /openapi.json`: this API's description, as committed (`api/openapi.json`).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/openapi.json", operation_id = "openapi", tag = "meta", summary = "This description (OpenAPI 3.1)", responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")), security(())))]
+fn openapi() -> Result<Response, ApiError> {
+    let mut response = Response::ok(include_str!("../../api/openapi.json"))?;
+    response
+        .headers_mut()
+        .set("content-type", "application/json")?;
+    Ok(response)
 }
 
 /// 405 with `Allow` for a known path; 404 for an unknown one.
-fn method_not_allowed(segments: &[&str]) -> ApiError {
-    match allowed_methods(segments) {
-        "" => Code::NotFound.into(),
-        methods => {
-            let mut error = ApiError::code(Code::MethodNotAllowed);
-            if let ApiError::Problem(p) = &mut error {
-                p.allow = Some(methods);
-            }
-            error
-        }
+fn method_not_allowed(routes: &[(&'static Route, Option<&str>)]) -> ApiError {
+    if routes.is_empty() {
+        return Code::NotFound.into();
     }
+    let allow = routes
+        .iter()
+        .map(|(r, _)| r.method)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut error = ApiError::code(Code::MethodNotAllowed);
+    if let ApiError::Problem(p) = &mut error {
+        p.allow = Some(allow);
+    }
+    error
 }
 
-/// The methods each path of the table above takes (for 405 and its `Allow` header).
-fn allowed_methods(segments: &[&str]) -> &'static str {
-    match segments {
-        ["health"] | ["openapi.json"] | ["me"] | ["audit"] | ["invitations", "lookup"] => "GET",
-        ["session"] => "POST, DELETE",
-        ["me", "presence"] => "PUT",
-        ["users"] | ["invitations"] | ["conversations"] => "GET, POST",
-        ["users", _] => "GET, PATCH, DELETE",
-        ["invitations", "accept"]
-        | ["invitations", _, "resend"]
-        | ["conversations", _, "transfer" | "close"] => "POST",
-        ["invitations", _] => "DELETE",
-        _ => "",
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn methods(path: &str) -> Vec<&'static str> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        routes_of(&segments).iter().map(|(r, _)| r.method).collect()
+    }
+
+    #[test]
+    fn a_path_finds_its_routes_the_most_specific_first() {
+        assert_eq!(methods("/users"), ["GET", "POST"]);
+        assert_eq!(methods("/users/u1"), ["GET", "PATCH", "DELETE"]);
+        assert_eq!(methods("/invitations/lookup"), ["GET"]);
+        assert_eq!(methods("/invitations/accept"), ["POST"]);
+        assert_eq!(methods("/invitations/i1"), ["DELETE"]);
+        assert_eq!(methods("/conversations/c1/close"), ["POST"]);
+        assert!(methods("/nothing").is_empty() && methods("/users/u1/x").is_empty());
+        let segments = ["conversations", "c9", "transfer"];
+        let found = routes_of(&segments);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.endpoint, Endpoint::TransferConversation);
+        assert_eq!(found[0].1, Some("c9"));
+    }
+
+    #[test]
+    fn the_table_has_no_twice_declared_route() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    (a.method, a.path) != (b.method, b.path) && a.endpoint != b.endpoint,
+                    "{} {}",
+                    a.method,
+                    a.path
+                );
+            }
+        }
     }
 }

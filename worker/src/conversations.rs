@@ -1,17 +1,54 @@
 //! Conversations: opening (routing), listing, transferring, closing. Who gets a conversation is
 //! the core's `route`; the store only writes it if nothing changed meanwhile.
 
-use crate::api::Ctx;
+use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::new_id;
+use crate::store::ConversationStatus;
 use crate::store::{ConversationRow, UserRow};
+use livechat_access::ReasonCount;
 use livechat_access::{
     authorize, can_transfer, conversation_scope, route, validate_new_conversation,
     validate_transfer, Action, AgentSnapshot, Code, ConversationLimit, RoutingDecision,
     WaitingConversation,
 };
-use serde_json::json;
+use serde::Serialize;
 use worker::Response;
+
+/// `POST /conversations`: the conversation, and how routing went.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedConversation {
+    /// Its id.
+    pub id: String,
+    /// `assigned` when an agent took it, else `waiting`.
+    pub status: ConversationStatus,
+    /// Who took it.
+    pub assigned_to: Option<String>,
+    /// The whole conversation.
+    pub conversation: ConversationRow,
+    /// How many agents could take it, and why the others could not.
+    pub routing: RoutingSummary,
+}
+
+/// Routing's tally for one conversation.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoutingSummary {
+    /// Agents who could take it.
+    pub eligible: u32,
+    /// For the others, the first reason each could not, counted.
+    pub reasons: Vec<ReasonCount>,
+}
+
+/// `GET /conversations`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationList {
+    /// Newest first.
+    pub items: Vec<ConversationRow>,
+}
 
 fn room(limit: ConversationLimit) -> Option<u8> {
     match limit {
@@ -92,6 +129,7 @@ pub async fn assign_waiting(ctx: &Ctx) -> Result<(), ApiError> {
 
 /// `POST /conversations` {questionnaire, language, channel}: by the chat box (service token) or
 /// an admin; routed at once.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations", operation_id = "openConversation", tag = "conversations", summary = "Open and route a conversation (admins or the service token)", request_body = livechat_access::NewConversationInput, responses((status = 201, description = "Created", body = OpenedConversation), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
     if !ctx.is_service() {
         let session = ctx.session().await?;
@@ -106,15 +144,22 @@ pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let row = ctx.store.conversation(&id).await?.ok_or(Code::Internal)?;
     http::json(
         201,
-        &json!({
-            "id": row.id, "status": row.status, "assignedTo": row.assigned_to,
-            "conversation": row, "routing": {"eligible": decision.eligible, "reasons": decision.reasons},
-        }),
+        &OpenedConversation {
+            id: row.id.clone(),
+            status: row.status,
+            assigned_to: row.assigned_to.clone(),
+            conversation: row,
+            routing: RoutingSummary {
+                eligible: decision.eligible,
+                reasons: decision.reasons,
+            },
+        },
     )
 }
 
 /// `GET /conversations?status=`: agents see theirs (transfers to them included); managers and
 /// admins see all.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/conversations", operation_id = "listConversations", tag = "conversations", summary = "Conversations (agents: their own)", params(("status" = Option<crate::store::ConversationStatus>, Query, description = "Only these"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many (100)")), responses((status = 200, description = "OK", body = ConversationList), (status = 401, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let status = ctx.query_choice("status", &["waiting", "assigned", "closed"])?;
@@ -127,7 +172,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
             limit,
         )
         .await?;
-    http::json(200, &json!({"items": items}))
+    http::json(200, &ConversationList { items })
 }
 
 /// The conversation `id` if the caller may act on it this way; one they cannot see is "not
@@ -143,13 +188,14 @@ async fn reachable(
         Code::Forbidden => Code::NotFound,
         other => other,
     })?;
-    if row.status == "closed" {
+    if row.status == ConversationStatus::Closed {
         return Err(Code::ConversationClosed.into());
     }
     Ok(row)
 }
 
 /// `POST /conversations/{id}/transfer` {to}: the target must be eligible and have room.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/transfer", operation_id = "transferConversation", tag = "conversations", summary = "Transfer (routing rules apply)", params(("id" = String, Path, description = "The id")), request_body = livechat_access::TransferInput, responses((status = 200, description = "OK", body = ConversationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let row = reachable(ctx, id, |conversation| Action::TransferConversation {
         conversation,
@@ -164,7 +210,7 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         .snapshot()?;
     let check = can_transfer(&row.waiting()?, &target);
     if let Some(first) = check.reasons.first() {
-        return Err(ApiError::code(*first).with("reasons", json!(check.reasons)));
+        return Err(ApiError::code(*first).with_reasons(check.reasons.clone()));
     }
     if !ctx
         .store
@@ -178,7 +224,7 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         .await?
     {
         // The target filled up, or the conversation moved, since we looked.
-        return Err(ApiError::code(Code::AtCapacity).with("reasons", json!([Code::AtCapacity])));
+        return Err(ApiError::code(Code::AtCapacity).with_reasons(vec![Code::AtCapacity]));
     }
     assign_waiting(ctx).await?;
     let row = ctx.store.conversation(id).await?.ok_or(Code::NotFound)?;
@@ -186,6 +232,7 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 }
 
 /// `POST /conversations/{id}/close`: frees the agent's slot for the queue.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/close", operation_id = "closeConversation", tag = "conversations", summary = "Close; the slot goes to the queue", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = ConversationRow), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn close(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     reachable(ctx, id, |conversation| Action::CloseConversation {
         conversation,

@@ -1,6 +1,8 @@
 //! The HTTP envelope: decoding requests, RFC 9457 problem responses, cookies and headers.
 
-use livechat_access::{localize_all, parse_json, Code, Locale, Violation, MAX_BODY_BYTES};
+use livechat_access::{
+    localize_all, parse_json, Code, EmailVerdict, FieldError, Locale, Violation, MAX_BODY_BYTES,
+};
 use serde::Serialize;
 use serde_json::Value;
 use worker::{Headers, Method, Request, Response};
@@ -21,12 +23,14 @@ pub struct Problem {
     pub code: Code,
     /// Field errors (forms).
     pub errors: Vec<Violation>,
-    /// Extra members (per-email verdicts, routing reasons).
-    pub extra: Option<serde_json::Map<String, Value>>,
+    /// Per-address verdicts of a refused invitation.
+    pub emails: Option<Vec<EmailVerdict>>,
+    /// Routing's reasons a transfer cannot go ahead.
+    pub reasons: Option<Vec<Code>>,
     /// Seconds to wait, for 429.
     pub retry_after: Option<u32>,
     /// The methods a path takes, for 405.
-    pub allow: Option<&'static str>,
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -35,7 +39,8 @@ impl ApiError {
         ApiError::Problem(Problem {
             code,
             errors: Vec::new(),
-            extra: None,
+            emails: None,
+            reasons: None,
             retry_after: None,
             allow: None,
         })
@@ -52,18 +57,25 @@ impl ApiError {
         ApiError::Problem(Problem {
             code,
             errors,
-            extra: None,
+            emails: None,
+            reasons: None,
             retry_after: None,
             allow: None,
         })
     }
 
-    /// Adds a member to the problem body.
-    pub fn with(mut self, key: &str, value: Value) -> Self {
+    /// Adds the per-address verdicts of an invitation.
+    pub fn with_emails(mut self, emails: Vec<EmailVerdict>) -> Self {
         if let ApiError::Problem(p) = &mut self {
-            p.extra
-                .get_or_insert_with(Default::default)
-                .insert(key.into(), value);
+            p.emails = Some(emails);
+        }
+        self
+    }
+
+    /// Adds routing's reasons.
+    pub fn with_reasons(mut self, reasons: Vec<Code>) -> Self {
+        if let ApiError::Problem(p) = &mut self {
+            p.reasons = Some(reasons);
         }
         self
     }
@@ -115,6 +127,37 @@ pub fn status_of(problem: &Problem) -> u16 {
     }
 }
 
+/// An RFC 9457 problem as sent: a stable `code`, and for forms every field error.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::ToResponse))]
+#[cfg_attr(
+    feature = "openapi",
+    response(
+        description = "A refusal (RFC 9457); `Accept-Language` picks the language of its messages",
+        content_type = "application/problem+json"
+    )
+)]
+pub struct ProblemBody {
+    /// `urn:livechat-access:problem:{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The first field error's message, or the code's.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The stable code to switch on.
+    pub code: Code,
+    /// Every field error of a refused form.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// A refused invitation: each address's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<EmailVerdict>>,
+    /// A refused transfer: routing's reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<Code>>,
+}
+
 /// Renders an error as `application/problem+json`.
 pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Response> {
     let problem = match error {
@@ -124,7 +167,8 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
             Problem {
                 code: Code::Internal,
                 errors: Vec::new(),
-                extra: None,
+                emails: None,
+                reasons: None,
                 retry_after: None,
                 allow: None,
             }
@@ -136,30 +180,34 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
         Some(first) => first.localize(locale).message,
         None => problem.code.message(locale, &Default::default()),
     };
-    let mut body = serde_json::json!({
-        "type": format!("urn:livechat-access:problem:{}", problem.code),
-        "title": title,
-        "status": status,
-        "code": problem.code,
-    });
-    if !problem.errors.is_empty() {
-        body["errors"] =
-            serde_json::to_value(localize_all(&problem.errors, locale)).unwrap_or_default();
-    }
-    if let (Some(extra), Some(map)) = (problem.extra, body.as_object_mut()) {
-        map.extend(extra);
-    }
+    let body = ProblemBody {
+        kind: format!("urn:livechat-access:problem:{}", problem.code),
+        title,
+        status,
+        code: problem.code,
+        errors: localize_all(&problem.errors, locale),
+        emails: problem.emails,
+        reasons: problem.reasons,
+    };
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/problem+json");
-    if let Some(methods) = problem.allow {
+    if let Some(methods) = &problem.allow {
         let _ = headers.set("allow", methods);
     }
     if let Some(seconds) = problem.retry_after {
         let _ = headers.set("retry-after", &seconds.to_string());
     }
-    Ok(Response::from_bytes(body.to_string().into_bytes())?
+    Ok(Response::from_bytes(serde_json::to_vec(&body)?)?
         .with_status(status)
         .with_headers(headers))
+}
+
+/// `GET /health`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
 }
 
 /// A JSON response.

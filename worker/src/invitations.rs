@@ -1,17 +1,126 @@
 //! Invitations: one access template for many addresses; each invitee sets their own password
 //! through a single-use link.
 
-use crate::api::Ctx;
+use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{new_id, new_token, token_digest};
-use crate::store::{changes, is_unique_violation, InvitationRow};
+use crate::store::{changes, is_unique_violation, InvitationRow, InvitationStatus};
 use livechat_access::{
     authorize, is_token_shaped, user_scope, validate_acceptance, validate_invitation, Action, Code,
     Email, EmailStatus, Role, UserScope,
 };
-use serde_json::{json, Value};
+use livechat_access::{Access, Locale};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 use worker::Response;
+
+/// What became of one address of `POST /invitations`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InviteStatus {
+    /// Invited: the link was made (shown once).
+    #[default]
+    Invited,
+    /// Already has an account here.
+    AlreadyMember,
+    /// Already has a pending invitation.
+    AlreadyInvited,
+    /// Not an address, or a repeat in the list.
+    Invalid,
+}
+
+/// One address's result, in the order typed.
+#[derive(Debug, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationResult {
+    /// What was typed.
+    pub input: String,
+    /// The normalised address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What became of it.
+    pub status: InviteStatus,
+    /// Why it was not invited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
+    /// Why, in the asked language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The new invitation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<String>,
+    /// The single-use link, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept_url: Option<String>,
+    /// When the link dies (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl InvitationResult {
+    /// A result refused for `status`, with its code and message.
+    fn refused(status: InviteStatus, locale: Locale) -> Self {
+        let code = match status {
+            InviteStatus::AlreadyMember => Code::AlreadyMember,
+            _ => Code::AlreadyInvited,
+        };
+        InvitationResult {
+            status,
+            code: Some(code),
+            message: Some(code.message(locale, &Default::default())),
+            ..InvitationResult::default()
+        }
+    }
+}
+
+/// `POST /invitations`: how many were invited, and one result per address.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationResults {
+    /// How many links were made.
+    pub invited: usize,
+    /// One per address, in order.
+    pub results: Vec<InvitationResult>,
+}
+
+/// `GET /invitations`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationList {
+    /// Newest first.
+    pub items: Vec<crate::store::InvitationView>,
+}
+
+/// `GET /invitations/lookup`: what the accept page shows.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationLookup {
+    /// The invited address.
+    pub email: String,
+    /// The role offered.
+    pub role: Role,
+    /// When the link dies.
+    pub expires_at: i64,
+    /// The whole access offered.
+    pub access: Access,
+}
+
+/// `POST /invitations/{id}/resend`: the new link.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Resent {
+    /// The invitation.
+    pub invitation_id: String,
+    /// Its new single-use link (the old one is dead).
+    pub accept_url: String,
+    /// When it dies.
+    pub expires_at: i64,
+}
 
 fn accept_url(ctx: &Ctx, token: &str) -> Result<String, ApiError> {
     // In the fragment, so the token never reaches a server log or a Referer header.
@@ -21,13 +130,14 @@ fn accept_url(ctx: &Ctx, token: &str) -> Result<String, ApiError> {
 /// The error for an invitation that is no longer usable.
 fn gone(invitation: &InvitationRow, now: i64) -> ApiError {
     match invitation.status_at(now) {
-        "accepted" => Code::InvitationUsed.into(),
-        "revoked" => Code::InvitationRevoked.into(),
+        InvitationStatus::Accepted => Code::InvitationUsed.into(),
+        InvitationStatus::Revoked => Code::InvitationRevoked.into(),
         _ => Code::InvitationExpired.into(),
     }
 }
 
 /// `POST /invitations` {emails, role, modules, livechat}: one result per address, in order.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations", operation_id = "invite", tag = "invitations", summary = "Invite many addresses with one access", request_body = livechat_access::InvitationInput, responses((status = 200, description = "One result per address", body = InvitationResults), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     if matches!(user_scope(&session.actor), UserScope::SelfOnly(_)) {
@@ -41,7 +151,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             .iter()
             .map(|c| c.localize(locale))
             .collect();
-        ApiError::form(rejection.errors).with("emails", json!(emails))
+        ApiError::form(rejection.errors).with_emails(emails)
     })?;
     authorize(
         &session.actor,
@@ -61,7 +171,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
 
     // Statuses first, then one batch (one round trip, one transaction) for every new invitation.
-    let mut results: Vec<Value> = Vec::with_capacity(request.emails.len());
+    let mut results: Vec<InvitationResult> = Vec::with_capacity(request.emails.len());
     let mut fresh: Vec<(usize, String, String, String)> = Vec::new(); // (result index, id, token, digest)
     let mut writes = vec![ctx.store.expire_invitations(ctx.now)?];
     for check in &request.emails {
@@ -71,19 +181,26 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             .as_ref()
             .filter(|_| check.status == EmailStatus::Valid)
         else {
-            results.push(json!({"input": verdict.input, "status": "invalid", "code": verdict.code, "message": verdict.message}));
+            results.push(InvitationResult {
+                input: verdict.input,
+                status: InviteStatus::Invalid,
+                code: verdict.code,
+                message: verdict.message,
+                ..InvitationResult::default()
+            });
             continue;
         };
-        let status = match known.get(&email.key()).map(String::as_str) {
-            Some("member") => Some(Code::AlreadyMember),
-            Some(_) => Some(Code::AlreadyInvited),
+        let known = match known.get(&email.key()).map(String::as_str) {
+            Some("member") => Some(InviteStatus::AlreadyMember),
+            Some(_) => Some(InviteStatus::AlreadyInvited),
             None => None,
         };
-        if let Some(code) = status {
-            results.push(
-                json!({"input": verdict.input, "email": email, "status": code, "code": code,
-                                "message": code.message(locale, &Default::default())}),
-            );
+        if let Some(status) = known {
+            results.push(InvitationResult {
+                input: verdict.input,
+                email: Some(email.as_str().to_owned()),
+                ..InvitationResult::refused(status, locale)
+            });
             continue;
         }
         let (id, token) = (new_id(), new_token());
@@ -106,7 +223,12 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             Some(&request.access),
         )?);
         fresh.push((results.len(), id, token, digest));
-        results.push(json!({"input": verdict.input, "email": email, "status": "invited"}));
+        results.push(InvitationResult {
+            input: verdict.input,
+            email: Some(email.as_str().to_owned()),
+            status: InviteStatus::Invited,
+            ..InvitationResult::default()
+        });
     }
     let written = if ctx.bench_rows() {
         ctx.store.one_by_one(writes).await?
@@ -116,24 +238,30 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
     for (n, (index, id, token, digest)) in fresh.iter().enumerate() {
         // Statement 0 expires old invitations; each new one is an insert and its audit entry.
+        let Some(result) = results.get_mut(*index) else {
+            continue;
+        };
         if written.get(1 + 2 * n).map(changes) != Some(1) {
             // Another request invited the same address between our check and our write.
-            let code = Code::AlreadyInvited;
-            results[*index]["status"] = json!(code);
-            results[*index]["code"] = json!(code);
-            results[*index]["message"] = json!(code.message(locale, &Default::default()));
+            let refused = InvitationResult::refused(InviteStatus::AlreadyInvited, locale);
+            (result.status, result.code, result.message) =
+                (refused.status, refused.code, refused.message);
             continue;
         }
         ctx.store.remember_token(digest, id, ttl_s).await?;
-        results[*index]["invitationId"] = json!(id);
-        results[*index]["acceptUrl"] = json!(accept_url(ctx, token)?);
-        results[*index]["expiresAt"] = json!(expires_at);
+        result.invitation_id = Some(id.clone());
+        result.accept_url = Some(accept_url(ctx, token)?);
+        result.expires_at = Some(expires_at);
     }
-    let invited = results.iter().filter(|r| r["status"] == "invited").count();
-    http::json(200, &json!({"invited": invited, "results": results}))
+    let invited = results
+        .iter()
+        .filter(|r| r.status == InviteStatus::Invited)
+        .count();
+    http::json(200, &InvitationResults { invited, results })
 }
 
 /// `GET /invitations?before=&limit=`: invitations the caller could have sent, newest first.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/invitations", operation_id = "listInvitations", tag = "invitations", summary = "Invitations the caller could have sent", params(("before" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991_i64, description = "Created before this time (ms)"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many (100)")), responses((status = 200, description = "OK", body = InvitationList), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ListUsers)?;
@@ -141,14 +269,14 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         UserScope::All => &Role::ALL,
         _ => &[Role::Agent],
     };
-    let before = ctx.query_number("before", 0..=crate::api::MAX_SAFE_INTEGER)?;
+    let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let rows = ctx.store.invitations(roles, before, limit).await?;
     let items = rows
         .iter()
         .map(|r| r.view(ctx.now))
         .collect::<Result<Vec<_>, _>>()?;
-    http::json(200, &json!({"items": items}))
+    http::json(200, &InvitationList { items })
 }
 
 async fn by_token(ctx: &Ctx, token: Option<&str>) -> Result<InvitationRow, ApiError> {
@@ -162,19 +290,26 @@ async fn by_token(ctx: &Ctx, token: Option<&str>) -> Result<InvitationRow, ApiEr
 }
 
 /// `GET /invitations/lookup?token=`: what the accept page shows.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/invitations/lookup", operation_id = "lookupInvitation", tag = "invitations", summary = "What the accept page shows", params(("token" = String, Query, pattern = "^[A-Za-z0-9_-]{43}$", description = "The token of the link")), responses((status = 200, description = "OK", body = InvitationLookup), (status = 404, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn lookup(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let invitation = by_token(ctx, ctx.query("token").as_deref()).await?;
-    if invitation.status_at(ctx.now) != "pending" {
+    if invitation.status_at(ctx.now) != InvitationStatus::Pending {
         return Err(gone(&invitation, ctx.now));
     }
+    let access = invitation.access()?;
     http::json(
         200,
-        &json!({"email": invitation.email, "role": invitation.role, "expiresAt": invitation.expires_at,
-                            "access": invitation.access()?}),
+        &InvitationLookup {
+            email: invitation.email,
+            role: access.role,
+            expires_at: invitation.expires_at,
+            access,
+        },
     )
 }
 
 /// `POST /invitations/accept` {token, password, profile}: creates the account and signs in.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/accept", operation_id = "acceptInvitation", tag = "invitations", summary = "Accept: creates the account and signs in", request_body = livechat_access::AcceptanceInput, responses((status = 201, description = "Created and signed in", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(Value::as_str).map(str::to_owned);
@@ -186,7 +321,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let invited = invitation.as_ref().and_then(|i| Email::parse(&i.email));
     let acceptance = validate_acceptance(&body, invited.as_ref()).map_err(ApiError::form)?;
     let invitation = invitation.ok_or(Code::NotFound)?;
-    if invitation.status_at(ctx.now) != "pending" {
+    if invitation.status_at(ctx.now) != InvitationStatus::Pending {
         return Err(gone(&invitation, ctx.now));
     }
     let hash = ctx.hash_password(&acceptance.password)?;
@@ -234,7 +369,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
 }
 
 /// The invitation `id` if the caller may manage it (they could have sent it).
-async fn managed(ctx: &Ctx, id: &str) -> Result<(crate::api::Session, InvitationRow), ApiError> {
+async fn managed(ctx: &Ctx, id: &str) -> Result<(crate::ctx::Session, InvitationRow), ApiError> {
     let session = ctx.session().await?;
     let invitation = ctx.store.invitation(id).await?.ok_or(Code::NotFound)?;
     authorize(
@@ -271,6 +406,7 @@ async fn change_pending(
 }
 
 /// `DELETE /invitations/{id}`: the link stops working at once.
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/invitations/{id}", operation_id = "revokeInvitation", tag = "invitations", summary = "Revoke: the link stops working", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Revoked"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let (session, invitation) = managed(ctx, id).await?;
     change_pending(
@@ -288,6 +424,7 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 }
 
 /// `POST /invitations/{id}/resend`: a new link and a new expiry; the old link dies.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/{id}/resend", operation_id = "resendInvitation", tag = "invitations", summary = "A new link; the old one dies", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = Resent), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let (session, invitation) = managed(ctx, id).await?;
     let old_digest = ctx.store.token_digest_of(id).await?;
@@ -310,6 +447,10 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         .await?;
     http::json(
         200,
-        &json!({"invitationId": id, "acceptUrl": accept_url(ctx, &token)?, "expiresAt": expires_at}),
+        &Resent {
+            invitation_id: id.to_owned(),
+            accept_url: accept_url(ctx, &token)?,
+            expires_at,
+        },
     )
 }

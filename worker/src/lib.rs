@@ -4,8 +4,11 @@
 
 mod api;
 mod conversations;
+mod ctx;
 mod http;
 mod invitations;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod secrets;
 mod session;
 mod store;

@@ -1,16 +1,31 @@
 //! Signing in and out, the current user, presence.
 
-use crate::api::Ctx;
 use crate::conversations::assign_waiting;
+use crate::ctx::Ctx;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{new_token, token_digest};
 use crate::store::UserRow;
 use livechat_access::{
     decide_sign_in, validate_login, validate_presence, Code, Gate, LoginThrottle, SignIn,
 };
+use serde::Serialize;
 use worker::{Delay, Response};
 
+/// A new session: its bearer token (also set as the `lca_session` cookie), shown once.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStarted {
+    /// `Authorization: Bearer …`.
+    pub token: String,
+    /// When it ends (ms since the epoch).
+    pub expires_at: i64,
+    /// Who is signed in.
+    pub user: crate::store::UserView,
+}
+
 /// `POST /session` {email, password} → {token, user} and the session cookie.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(())))]
 pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let login = validate_login(&body).map_err(ApiError::form)?;
@@ -86,7 +101,11 @@ pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, A
         .store
         .insert_session(&token_digest(&token), user, ctx.now, expires_at)?;
     ctx.store.batch(vec![insert]).await?;
-    let body = serde_json::json!({"token": token, "expiresAt": expires_at, "user": user.view()?});
+    let body = SessionStarted {
+        token: token.clone(),
+        expires_at,
+        user: user.view()?,
+    };
     let mut response = http::json(status, &body)?;
     response.headers_mut().set(
         "set-cookie",
@@ -96,6 +115,7 @@ pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, A
 }
 
 /// `DELETE /session`: ends this session.
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/session", operation_id = "signOut", tag = "session", summary = "Sign out", responses((status = 204, description = "The session ended"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let token = ctx
         .req
@@ -115,12 +135,14 @@ pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
 }
 
 /// `GET /me`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/me", operation_id = "me", tag = "session", summary = "The signed-in user", responses((status = 200, description = "OK", body = crate::store::UserView), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn me(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     http::json(200, &session.user.view()?)
 }
 
 /// `PUT /me/presence` {status}: coming online may pick up waiting conversations.
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/presence", operation_id = "setPresence", tag = "session", summary = "Set presence; coming online picks up waiting conversations", request_body = livechat_access::PresenceInput, responses((status = 200, description = "OK", body = crate::store::UserView), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn presence(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let presence = validate_presence(&ctx.body().await?).map_err(ApiError::form)?;

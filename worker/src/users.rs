@@ -1,16 +1,61 @@
 //! Accounts: the first admin, listing, creating, editing, removing, and the audit log.
 
-use crate::api::Ctx;
 use crate::conversations::assign_waiting;
+use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_id};
 use crate::store::{changes, is_unique_violation, NewUserRow, UserFilter};
+use livechat_access::Access;
 use livechat_access::{
     authorize, user_scope, validate_user, validate_user_patch, Action, Code, Role, UserScope,
     Violation,
 };
+use serde::Serialize;
 use std::cell::Cell;
 use worker::Response;
+
+/// `GET /users`: a page of accounts, by address.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserPage {
+    /// The accounts of this page.
+    pub items: Vec<crate::store::UserView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One change of someone's access.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Increasing.
+    pub id: i64,
+    /// When (ms since the epoch).
+    pub at: i64,
+    /// Who did it (`null`: the deployment's bootstrap).
+    pub actor_id: Option<String>,
+    /// `created`, `invited`, `accepted`, `changed`, `disabled`, `enabled`, `removed`, `revoked`,
+    /// `reinvited`.
+    pub action: String,
+    /// Whose account.
+    pub target_id: Option<String>,
+    /// Whose address.
+    pub target_email: Option<String>,
+    /// Their access before.
+    pub before: Option<Access>,
+    /// Their access after.
+    pub after: Option<Access>,
+}
+
+/// `GET /audit`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditLog {
+    /// Newest first.
+    pub items: Vec<AuditEntry>,
+}
 
 thread_local! {
     // Per isolate: once an account exists there is nothing to bootstrap.
@@ -82,6 +127,7 @@ fn email_taken() -> ApiError {
 }
 
 /// `GET /users?role=&q=&limit=&cursor=`: the accounts the caller may see, by address.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", summary = "List accounts (admins: all; managers: agents and themself)", params(("role" = Option<livechat_access::Role>, Query, description = "Only this role"), ("q" = Option<String>, Query, description = "Search in address and names"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size (50)"), ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page")), responses((status = 200, description = "OK", body = UserPage), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ListUsers)?;
@@ -116,7 +162,10 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .collect::<Result<Vec<_>, _>>()?;
     http::json(
         200,
-        &serde_json::json!({"items": items, "nextCursor": next.flatten()}),
+        &UserPage {
+            items,
+            next_cursor: next.flatten(),
+        },
     )
 }
 
@@ -139,6 +188,7 @@ fn decode_cursor(cursor: &str) -> Option<String> {
 }
 
 /// `POST /users`: the add form.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/users", operation_id = "createUser", tag = "users", summary = "Create an account", request_body = livechat_access::UserInput, responses((status = 201, description = "Created", body = crate::store::UserView), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     if matches!(user_scope(&session.actor), UserScope::SelfOnly(_)) {
@@ -178,6 +228,7 @@ async fn visible(
 }
 
 /// `GET /users/{id}`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/users/{id}", operation_id = "getUser", tag = "users", summary = "One account (one the caller may not see is 404)", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = crate::store::UserView), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
@@ -185,6 +236,7 @@ pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 }
 
 /// `PATCH /users/{id}`: the edit form; only the fields sent change.
+#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/users/{id}", operation_id = "editUser", tag = "users", summary = "Edit an account (the fields sent only)", params(("id" = String, Path, description = "The id")), request_body = livechat_access::UserPatchInput, responses((status = 200, description = "OK", body = crate::store::UserView), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
@@ -264,6 +316,7 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 }
 
 /// `DELETE /users/{id}`.
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/users/{id}", operation_id = "deleteUser", tag = "users", summary = "Delete an account", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
@@ -302,25 +355,29 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 }
 
 /// `GET /audit?before=&limit=`: who changed whose access, newest first (admins).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/audit", operation_id = "audit", tag = "users", summary = "Who changed whose access (admins)", params(("before" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991_i64, description = "Entries with a smaller id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many (100)")), responses((status = 200, description = "OK", body = AuditLog), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ViewAudit)?;
-    let before = ctx.query_number("before", 0..=crate::api::MAX_SAFE_INTEGER)?;
+    let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let rows = ctx.store.audit_entries(before, limit).await?;
-    let items: Vec<_> = rows
+    let items = rows
         .into_iter()
         .map(|r| {
-            let parse = |s: &Option<String>| {
-                s.as_deref()
-                    .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-            };
-            serde_json::json!({
-                "id": r.id, "at": r.at, "actorId": r.actor_id, "action": r.action,
-                "targetId": r.target_id, "targetEmail": r.target_email,
-                "before": parse(&r.before), "after": parse(&r.after),
-            })
+            let access =
+                |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str(s).ok());
+            AuditEntry {
+                before: access(&r.before),
+                after: access(&r.after),
+                id: r.id,
+                at: r.at,
+                actor_id: r.actor_id,
+                action: r.action,
+                target_id: r.target_id,
+                target_email: r.target_email,
+            }
         })
         .collect();
-    http::json(200, &serde_json::json!({"items": items}))
+    http::json(200, &AuditLog { items })
 }

@@ -1,0 +1,187 @@
+//! What a handler knows about its request: the bindings, the deployment's settings, the caller.
+
+use crate::http::{self, cookie, is_state_changing, ApiError, SESSION_COOKIE};
+use crate::secrets::{token_digest, HashCost};
+use crate::store::{Store, UserRow};
+use livechat_access::{Actor, Code, Locale, ModuleCatalog, Violation};
+use worker::{Env, Request};
+
+/// The largest integer JavaScript clients can hold exactly; ids and times stay below it.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// Everything a handler needs about the request and the deployment.
+pub struct Ctx {
+    pub req: Request,
+    pub store: Store,
+    pub locale: Locale,
+    /// Milliseconds since the epoch, read once per request.
+    pub now: i64,
+    pub catalog: ModuleCatalog,
+    pub config: Config,
+}
+
+/// Deployment settings from `[vars]` and secrets.
+pub struct Config {
+    pub hash_cost: HashCost,
+    pub invitation_ttl_s: i64,
+    pub session_ttl_s: i64,
+    pub service_token: Option<String>,
+    pub bootstrap: Option<(String, String)>,
+    /// Lets benchmarks ask for unbatched writes (`x-bench-writes: rows`); off unless set.
+    pub bench_modes: bool,
+}
+
+pub fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
+    var(env, name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Config {
+        let default = HashCost::default();
+        Config {
+            hash_cost: HashCost {
+                m_kib: number(env, "ARGON2_M_KIB", default.m_kib),
+                t: number(env, "ARGON2_T", default.t),
+                p: number(env, "ARGON2_P", default.p),
+            },
+            invitation_ttl_s: number(env, "INVITATION_TTL_HOURS", 7 * 24) * 3600,
+            session_ttl_s: number(env, "SESSION_TTL_HOURS", 12) * 3600,
+            service_token: var(env, "SERVICE_TOKEN"),
+            bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
+            bench_modes: var(env, "BENCH_MODES").as_deref() == Some("1"),
+        }
+    }
+}
+
+/// Someone signed in.
+pub struct Session {
+    pub user: UserRow,
+    pub actor: Actor,
+}
+
+impl Ctx {
+    /// The request's origin (`https://host`), for links and CSRF checks.
+    pub fn origin(&self) -> Result<String, ApiError> {
+        let url = self.req.url()?;
+        Ok(url.origin().ascii_serialization())
+    }
+
+    fn bearer(&self) -> Option<String> {
+        let header = self.req.headers().get("authorization").ok()??;
+        header.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+    }
+
+    /// The signed-in user, from a bearer token or the session cookie. Cookie-authenticated
+    /// writes must come from this origin (SameSite=Strict already stops most cross-site sends).
+    pub async fn session(&self) -> Result<Session, ApiError> {
+        let (token, via_cookie) = match self.bearer() {
+            Some(token) => (token, false),
+            None => (
+                cookie(&self.req, SESSION_COOKIE).ok_or(Code::Unauthenticated)?,
+                true,
+            ),
+        };
+        if via_cookie && is_state_changing(&self.req.method()) {
+            let origin = self.req.headers().get("origin")?;
+            let site = self.req.headers().get("sec-fetch-site")?;
+            let same = match origin {
+                Some(origin) => origin == self.origin()?,
+                None => site.as_deref() != Some("cross-site"),
+            };
+            if !same {
+                return Err(Code::CrossOrigin.into());
+            }
+        }
+        let user = self
+            .store
+            .session_user(&token_digest(&token), self.now)
+            .await?
+            .ok_or(Code::Unauthenticated)?;
+        Ok(Session {
+            actor: user.actor()?,
+            user,
+        })
+    }
+
+    /// Whether the request carries the chat box's service token (compared by digest, so the
+    /// comparison time says nothing about the secret).
+    pub fn is_service(&self) -> bool {
+        match (&self.config.service_token, self.bearer()) {
+            (Some(secret), Some(given)) => token_digest(secret) == token_digest(&given),
+            _ => false,
+        }
+    }
+
+    pub async fn body(&mut self) -> Result<serde_json::Value, ApiError> {
+        http::read_json(&mut self.req).await
+    }
+
+    /// An argon2id PHC string for a new password, with the deployment's cost.
+    pub fn hash_password(&self, password: &str) -> Result<String, ApiError> {
+        self.config
+            .hash_cost
+            .hash(password)
+            .map_err(ApiError::Internal)
+    }
+
+    /// Whether this request asks for row-at-a-time writes (benchmarks only).
+    pub fn bench_rows(&self) -> bool {
+        self.config.bench_modes
+            && self
+                .req
+                .headers()
+                .get("x-bench-writes")
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("rows")
+    }
+
+    /// A whole-number query parameter within `range`; anything else is a 422 naming it.
+    pub fn query_number<T>(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<Option<T>, ApiError>
+    where
+        T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        let Some(raw) = self.query(name) else {
+            return Ok(None);
+        };
+        match raw.trim().parse::<T>() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => Err(invalid_query(name, &raw)),
+        }
+    }
+
+    /// A query parameter that must be one of `choices`; anything else is a 422 naming it.
+    pub fn query_choice(&self, name: &str, choices: &[&str]) -> Result<Option<String>, ApiError> {
+        match self.query(name) {
+            Some(raw) if !choices.contains(&raw.as_str()) => Err(invalid_query(name, &raw)),
+            value => Ok(value),
+        }
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        let url = self.req.url().ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// A 422 naming a query parameter that is not one of its allowed values.
+fn invalid_query(name: &str, raw: &str) -> ApiError {
+    ApiError::form(vec![Violation::new(name, Code::FieldInvalid).value(raw)])
+}

@@ -1,0 +1,64 @@
+//! The audit log: who changed whose access.
+
+use super::{js, num, opt, Store};
+use crate::http::ApiError;
+use livechat_access::Access;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+/// One audit entry.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_id: Option<String>,
+    pub target_email: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Store {
+    /// An audit entry for the write just before it in the same batch: written only if that
+    /// write changed something, so a refused or raced write leaves no trace.
+    pub fn audit(
+        &self,
+        now: i64,
+        actor_id: Option<&str>,
+        action: &str,
+        target: (Option<&str>, Option<&str>),
+        before: Option<&Access>,
+        after: Option<&Access>,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        let to_json = |a: Option<&Access>| a.map(serde_json::to_string).transpose();
+        self.stmt(
+            "INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0",
+            &[
+                num(now),
+                opt(actor_id),
+                js(action),
+                opt(target.0),
+                opt(target.1),
+                opt(to_json(before)?.as_deref()),
+                opt(to_json(after)?.as_deref()),
+            ],
+        )
+    }
+
+    pub async fn audit_entries(
+        &self,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRow>, ApiError> {
+        self.all(
+            "SELECT id, at, actor_id, action, target_id, target_email, before, after FROM audit_log \
+             WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+            &[before_id.map_or(JsValue::NULL, num), num(i64::from(limit))],
+        )
+        .await
+    }
+}

@@ -1,0 +1,282 @@
+//! Invitations in D1, their tokens in KV.
+
+use super::{internal, js, num, opt, Store};
+use crate::http::ApiError;
+use livechat_access::{Access, Email, Profile, Role};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+/// A stored invitation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvitationRow {
+    pub id: String,
+    pub email: String,
+    pub access: String,
+    pub status: String,
+    pub invited_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub user_id: Option<String>,
+}
+
+/// Where an invitation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationStatus {
+    /// Its link works.
+    Pending,
+    /// The account exists.
+    Accepted,
+    /// Withdrawn.
+    Revoked,
+    /// Past its expiry.
+    Expired,
+}
+
+/// An invitation as the API shows it (never the token).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Invitation))]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationView {
+    pub id: String,
+    /// The invited address.
+    pub email: String,
+    /// The access the invitee gets.
+    #[serde(flatten)]
+    pub access: Access,
+    pub status: InvitationStatus,
+    pub invited_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub user_id: Option<String>,
+}
+
+impl InvitationRow {
+    pub fn access(&self) -> Result<Access, ApiError> {
+        serde_json::from_str(&self.access).map_err(internal)
+    }
+
+    /// Its status now: a pending invitation past its expiry is expired.
+    pub fn status_at(&self, now: i64) -> InvitationStatus {
+        match self.status.as_str() {
+            "pending" if self.expires_at <= now => InvitationStatus::Expired,
+            "pending" => InvitationStatus::Pending,
+            "accepted" => InvitationStatus::Accepted,
+            "revoked" => InvitationStatus::Revoked,
+            _ => InvitationStatus::Expired,
+        }
+    }
+
+    pub fn view(&self, now: i64) -> Result<InvitationView, ApiError> {
+        Ok(InvitationView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            access: self.access()?,
+            status: self.status_at(now),
+            invited_by: self.invited_by.clone(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            accepted_at: self.accepted_at,
+            user_id: self.user_id.clone(),
+        })
+    }
+}
+
+const INVITATION_COLUMNS: &str =
+    "id, email, access, status, invited_by, created_at, expires_at, accepted_at, user_id";
+
+impl Store {
+    /// Which of these address keys belong to members, and which have a live invitation.
+    pub async fn known_emails(
+        &self,
+        keys: &[String],
+        now: i64,
+    ) -> Result<Vec<(String, String)>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            kind: String,
+            email_key: String,
+        }
+        // One JSON parameter instead of one per address: D1 caps bound parameters at 100.
+        let keys = serde_json::to_string(keys)?;
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT 'member' AS kind, email_key FROM users WHERE email_key IN (SELECT value FROM json_each(?1)) \
+                 UNION ALL SELECT 'invited', email_key FROM invitations WHERE status = 'pending' \
+                 AND expires_at > ?2 AND email_key IN (SELECT value FROM json_each(?1))",
+                &[js(keys), num(now)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.kind, r.email_key)).collect())
+    }
+
+    /// Marks pending invitations past their expiry as expired, so the address can be invited
+    /// again.
+    pub fn expire_invitations(&self, now: i64) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "UPDATE invitations SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?1",
+            &[num(now)],
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_invitation(
+        &self,
+        id: &str,
+        email: &Email,
+        access: &Access,
+        digest: &str,
+        invited_by: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, \
+             created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            &[
+                js(id),
+                js(email.as_str()),
+                js(email.key()),
+                js(access.role.as_str()),
+                js(serde_json::to_string(access)?),
+                js(digest),
+                js(invited_by),
+                num(now),
+                num(expires_at),
+            ],
+        )
+    }
+
+    pub async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, ApiError> {
+        self.first(
+            &format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE id = ?1"),
+            &[js(id)],
+        )
+        .await
+    }
+
+    /// The invitation behind a token. KV answers first (and forgets expired tokens by itself);
+    /// D1 is asked either way, since KV may lag behind a revocation or a new token.
+    pub async fn invitation_by_token(
+        &self,
+        digest: &str,
+    ) -> Result<Option<InvitationRow>, ApiError> {
+        let cached_id = self
+            .kv
+            .get(&kv_key(digest))
+            .text()
+            .await
+            .map_err(internal)?;
+        let sql = format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = ?1 AND (?2 IS NULL OR id = ?2)"
+        );
+        self.first(&sql, &[js(digest), opt(cached_id.as_deref())])
+            .await
+    }
+
+    pub async fn invitations(
+        &self,
+        roles: &[Role],
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<InvitationRow>, ApiError> {
+        let roles = serde_json::to_string(&roles.iter().map(|r| r.as_str()).collect::<Vec<_>>())?;
+        self.all(
+            &format!(
+                "SELECT {INVITATION_COLUMNS} FROM invitations WHERE role IN (SELECT value FROM json_each(?1)) \
+                 AND (?2 IS NULL OR created_at < ?2) ORDER BY created_at DESC, id LIMIT ?3"
+            ),
+            &[js(roles), before.map_or(JsValue::NULL, num), num(i64::from(limit))],
+        )
+        .await
+    }
+
+    pub async fn remember_token(&self, digest: &str, id: &str, ttl_s: u64) -> Result<(), ApiError> {
+        // KV's smallest TTL is 60 s.
+        self.kv
+            .put(&kv_key(digest), id)
+            .map_err(internal)?
+            .expiration_ttl(ttl_s.max(60))
+            .execute()
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn forget_token(&self, digest: &str) -> Result<(), ApiError> {
+        self.kv.delete(&kv_key(digest)).await.map_err(internal)
+    }
+
+    pub async fn token_digest_of(&self, id: &str) -> Result<Option<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            token_hash: String,
+        }
+        Ok(self
+            .first::<Row>(
+                "SELECT token_hash FROM invitations WHERE id = ?1",
+                &[js(id)],
+            )
+            .await?
+            .map(|r| r.token_hash))
+    }
+
+    pub fn revoke_invitation(&self, id: &str) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "UPDATE invitations SET status = 'revoked' WHERE id = ?1 AND status = 'pending'",
+            &[js(id)],
+        )
+    }
+
+    pub fn renew_invitation(
+        &self,
+        id: &str,
+        digest: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "UPDATE invitations SET token_hash = ?2, created_at = ?3, expires_at = ?4 \
+             WHERE id = ?1 AND status = 'pending'",
+            &[js(id), js(digest), num(now), num(expires_at)],
+        )
+    }
+
+    /// The user an accepted invitation creates: inserted only while the invitation is still
+    /// pending and unexpired, so of two concurrent accepts exactly one creates a user.
+    pub fn insert_invited_user(
+        &self,
+        invitation_id: &str,
+        user_id: &str,
+        password_hash: &str,
+        profile: &Profile,
+        now: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, created_at, updated_at) \
+             SELECT ?2, email, email_key, ?3, role, access, ?4, ?5, ?5 FROM invitations \
+             WHERE id = ?1 AND status = 'pending' AND expires_at > ?5",
+            &[js(invitation_id), js(user_id), js(password_hash), js(serde_json::to_string(profile)?), num(now)],
+        )
+    }
+
+    pub fn mark_accepted(
+        &self,
+        invitation_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "UPDATE invitations SET status = 'accepted', accepted_at = ?3, user_id = ?2 \
+             WHERE id = ?1 AND status = 'pending' AND EXISTS (SELECT 1 FROM users WHERE id = ?2)",
+            &[js(invitation_id), js(user_id), num(now)],
+        )
+    }
+}
+
+fn kv_key(digest: &str) -> String {
+    format!("invite:{digest}")
+}

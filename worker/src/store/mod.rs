@@ -1,0 +1,115 @@
+//! D1 (the source of truth) and KV (invitation tokens with a TTL), one file per thing stored.
+//! SQL lives here and in `migrations/`; no rule does: queries only narrow what the core then
+//! decides on.
+
+mod audit;
+mod conversations;
+mod invitations;
+mod sessions;
+mod users;
+
+pub use conversations::{ConversationRow, ConversationStatus};
+pub use invitations::{InvitationRow, InvitationStatus, InvitationView};
+pub use users::{NewUserRow, UserFilter, UserRow, UserView};
+
+use crate::http::ApiError;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result, Env, KvStore};
+
+/// The bindings, as named in wrangler.toml.
+pub struct Store {
+    /// Users, sessions, invitations, conversations, audit.
+    pub db: D1Database,
+    /// Invitation tokens.
+    pub kv: KvStore,
+}
+
+pub fn js(value: impl Into<JsValue>) -> JsValue {
+    value.into()
+}
+
+pub(crate) fn opt(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from)
+}
+
+pub(crate) fn num(n: i64) -> JsValue {
+    // D1 binds JS numbers; every integer stored here is well inside 2^53.
+    JsValue::from(n as f64)
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// Whether a D1 error is a uniqueness violation.
+pub fn is_unique_violation(e: &worker::Error) -> bool {
+    e.to_string().contains("UNIQUE constraint failed")
+}
+
+/// The `changes` count of a write.
+pub fn changes(result: &D1Result) -> usize {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+}
+
+impl Store {
+    pub fn open(env: &Env) -> worker::Result<Store> {
+        Ok(Store {
+            db: env.d1("DB")?,
+            kv: env.kv("INVITES")?,
+        })
+    }
+
+    pub(crate) fn stmt(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, ApiError> {
+        Ok(self.db.prepare(sql).bind(args)?)
+    }
+
+    pub(crate) async fn first<T: for<'de> Deserialize<'de>>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Option<T>, ApiError> {
+        Ok(self.stmt(sql, args)?.first::<T>(None).await?)
+    }
+
+    pub(crate) async fn all<T: for<'de> Deserialize<'de>>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, ApiError> {
+        Ok(self.stmt(sql, args)?.all().await?.results::<T>()?)
+    }
+
+    pub(crate) async fn run(&self, sql: &str, args: &[JsValue]) -> Result<usize, ApiError> {
+        Ok(changes(&self.stmt(sql, args)?.run().await?))
+    }
+
+    pub async fn batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, worker::Error> {
+        self.db.batch(statements).await
+    }
+
+    /// The same writes one round trip each, without a transaction: only for the benchmark that
+    /// measures what batching saves (`BENCH_MODES`).
+    pub async fn one_by_one(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, worker::Error> {
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in statements {
+            results.push(statement.run().await?);
+        }
+        Ok(results)
+    }
+}

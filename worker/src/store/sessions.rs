@@ -1,0 +1,81 @@
+//! Sessions and the sign-in failure counters.
+
+use super::users::{UserRow, USER_COLUMNS};
+use super::{js, num, Store};
+use crate::http::ApiError;
+use livechat_access::Failures;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+impl Store {
+    pub fn insert_session(
+        &self,
+        digest: &str,
+        user: &UserRow,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[js(digest), js(user.id.as_str()), num(user.session_epoch), num(now), num(expires_at)],
+        )
+    }
+
+    /// The user behind a live session: unexpired, same epoch, account enabled. Read from D1 on
+    /// every request, so a revocation takes effect at once.
+    pub async fn session_user(&self, digest: &str, now: i64) -> Result<Option<UserRow>, ApiError> {
+        self.first(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT s.user_id FROM sessions s \
+                 JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 \
+                 AND s.epoch = u.session_epoch AND u.disabled = 0)"
+            ),
+            &[js(digest), num(now)],
+        )
+        .await
+    }
+
+    pub async fn delete_session(&self, digest: &str) -> Result<(), ApiError> {
+        self.run("DELETE FROM sessions WHERE token_hash = ?1", &[js(digest)])
+            .await?;
+        Ok(())
+    }
+
+    // ---- sign-in failures
+
+    pub async fn failures(&self, key: &str) -> Result<Failures, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            count: u32,
+            window_start: i64,
+        }
+        Ok(self
+            .first::<Row>(
+                "SELECT count, window_start FROM login_failures WHERE key = ?1",
+                &[js(key)],
+            )
+            .await?
+            .map_or_else(Failures::default, |r| Failures {
+                count: r.count,
+                window_start: r.window_start,
+            }))
+    }
+
+    pub fn record_failure(
+        &self,
+        key: &str,
+        failures: Failures,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "INSERT INTO login_failures (key, count, window_start) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start",
+            &[js(key), num(i64::from(failures.count)), num(failures.window_start)],
+        )
+    }
+
+    pub async fn clear_failures(&self, key: &str) -> Result<(), ApiError> {
+        self.run("DELETE FROM login_failures WHERE key = ?1", &[js(key)])
+            .await?;
+        Ok(())
+    }
+}

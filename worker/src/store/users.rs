@@ -1,0 +1,339 @@
+//! Accounts: rows, the API's view of them, and their queries.
+
+use super::{internal, js, num, opt, Store};
+use crate::http::ApiError;
+use livechat_access::{
+    Access, Account, Actor, AgentSnapshot, Email, Presence, Profile, Role, Subject, UserScope,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::D1PreparedStatement;
+
+/// A stored user, as read from D1.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub access: String,
+    pub profile: String,
+    pub disabled: i64,
+    pub presence: String,
+    pub last_assigned_at: Option<i64>,
+    pub session_epoch: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(default)]
+    pub load: Option<i64>,
+}
+
+/// A user as the API shows them (never a hash).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = User))]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    /// The login address.
+    pub email: String,
+    /// What they may do.
+    #[serde(flatten)]
+    pub access: Access,
+    /// Names, avatar, time zone.
+    pub profile: Profile,
+    /// A disabled account cannot sign in.
+    pub disabled: bool,
+    /// Whether they take conversations now.
+    pub presence: Presence,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl UserRow {
+    pub fn access(&self) -> Result<Access, ApiError> {
+        serde_json::from_str(&self.access).map_err(internal)
+    }
+
+    pub fn account(&self) -> Result<Account, ApiError> {
+        Ok(Account {
+            email: serde_json::from_value(Value::String(self.email.clone())).map_err(internal)?,
+            access: self.access()?,
+            profile: serde_json::from_str(&self.profile).map_err(internal)?,
+            disabled: self.disabled != 0,
+        })
+    }
+
+    pub fn actor(&self) -> Result<Actor, ApiError> {
+        let access = self.access()?;
+        Ok(Actor {
+            id: self.id.clone(),
+            role: access.role,
+            modules: access.modules,
+            questionnaires: access.livechat.questionnaires,
+            disabled: self.disabled != 0,
+        })
+    }
+
+    pub fn subject(&self) -> Result<Subject, ApiError> {
+        Ok(Subject {
+            id: self.id.clone(),
+            role: self.access()?.role,
+            disabled: self.disabled != 0,
+        })
+    }
+
+    pub fn view(&self) -> Result<UserView, ApiError> {
+        let account = self.account()?;
+        Ok(UserView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            access: account.access,
+            profile: account.profile,
+            disabled: account.disabled,
+            presence: Presence::parse(&self.presence).unwrap_or(Presence::Offline),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+
+    pub fn snapshot(&self) -> Result<AgentSnapshot, ApiError> {
+        let access = self.access()?;
+        Ok(AgentSnapshot {
+            id: self.id.clone(),
+            role: access.role,
+            disabled: self.disabled != 0,
+            presence: Presence::parse(&self.presence).unwrap_or(Presence::Offline),
+            modules: access.modules.into_iter().collect(),
+            questionnaires: access
+                .livechat
+                .questionnaires
+                .iter()
+                .map(|q| q.as_str().to_owned())
+                .collect(),
+            languages: access
+                .livechat
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+            channels: access.livechat.channels.into_iter().collect(),
+            load: u32::try_from(self.load.unwrap_or(0)).unwrap_or(u32::MAX),
+            max_conversations: access.livechat.max_conversations,
+            last_assigned_at: self.last_assigned_at,
+        })
+    }
+}
+
+pub(super) const USER_COLUMNS: &str =
+    "id, email, password_hash, access, profile, disabled, presence, \
+    last_assigned_at, session_epoch, created_at, updated_at";
+
+/// SQL for a user's current load (conversations assigned now).
+pub(super) const LOAD: &str =
+    "(SELECT COUNT(*) FROM conversations c WHERE c.assigned_to = users.id AND c.status = 'assigned')";
+
+/// The condition that keeps at least one active admin after a write that may remove one.
+pub const KEEPS_AN_ADMIN: &str =
+    "(SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0) > 1";
+
+/// A new user row.
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub email: &'a Email,
+    pub password_hash: &'a str,
+    pub access: &'a Access,
+    pub profile: &'a Profile,
+    pub now: i64,
+}
+
+/// A filter for listing users.
+pub struct UserFilter<'a> {
+    pub scope: UserScope,
+    pub role: Option<Role>,
+    pub search: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub limit: u32,
+}
+
+impl Store {
+    pub async fn user_count(&self) -> Result<i64, ApiError> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        Ok(self
+            .first::<Count>("SELECT COUNT(*) AS n FROM users", &[])
+            .await?
+            .map_or(0, |c| c.n))
+    }
+
+    pub async fn active_admins(&self) -> Result<u32, ApiError> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: u32,
+        }
+        Ok(self
+            .first::<Count>(
+                "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0",
+                &[],
+            )
+            .await?
+            .map_or(0, |c| c.n))
+    }
+
+    pub fn insert_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
+        self.insert_user_if(row, "1")
+    }
+
+    /// Creates the first admin when the table is empty; a no-op otherwise, even under races.
+    pub fn insert_first_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
+        self.insert_user_if(row, "NOT EXISTS (SELECT 1 FROM users)")
+    }
+
+    fn insert_user_if(
+        &self,
+        row: &NewUserRow<'_>,
+        condition: &str,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            &format!(
+                "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, \
+                 created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 WHERE {condition}"
+            ),
+            &[
+                js(row.id),
+                js(row.email.as_str()),
+                js(row.email.key()),
+                js(row.password_hash),
+                js(row.access.role.as_str()),
+                js(serde_json::to_string(row.access)?),
+                js(serde_json::to_string(row.profile)?),
+                num(row.now),
+            ],
+        )
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Option<UserRow>, ApiError> {
+        self.first(
+            &format!("SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE id = ?1"),
+            &[js(id)],
+        )
+        .await
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
+        self.first(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"),
+            &[js(email.key())],
+        )
+        .await
+    }
+
+    pub async fn users(&self, filter: &UserFilter<'_>) -> Result<Vec<UserRow>, ApiError> {
+        let (scope_sql, me) = match &filter.scope {
+            UserScope::All => ("1", None),
+            UserScope::AgentsAndSelf(me) => ("(role = 'agent' OR id = ?1)", Some(me.as_str())),
+            UserScope::SelfOnly(me) => ("id = ?1", Some(me.as_str())),
+        };
+        let search = filter.search.map(|s| {
+            let escaped = livechat_access::fold_case(s)
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        self.all(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE {scope_sql} \
+                 AND (?2 IS NULL OR role = ?2) \
+                 AND (?3 IS NULL OR email_key LIKE ?3 ESCAPE '\\' OR lower(profile) LIKE ?3 ESCAPE '\\') \
+                 AND (?4 IS NULL OR email_key > ?4) \
+                 ORDER BY email_key LIMIT ?5"
+            ),
+            &[
+                opt(me),
+                opt(filter.role.map(Role::as_str)),
+                opt(search.as_deref()),
+                opt(filter.after),
+                num(i64::from(filter.limit)),
+            ],
+        )
+        .await
+    }
+
+    /// Writes an edited account; `removes_admin` guards the write so that two concurrent
+    /// demotions cannot leave no admin (D1 runs statements one at a time).
+    pub fn update_user(
+        &self,
+        id: &str,
+        account: &Account,
+        password_hash: Option<&str>,
+        end_sessions: bool,
+        removes_admin: bool,
+        now: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        let guard = if removes_admin { KEEPS_AN_ADMIN } else { "1" };
+        self.stmt(
+            &format!(
+                "UPDATE users SET email = ?2, email_key = ?3, role = ?4, access = ?5, profile = ?6, \
+                 disabled = ?7, password_hash = COALESCE(?8, password_hash), \
+                 session_epoch = session_epoch + ?9, updated_at = ?10 WHERE id = ?1 AND {guard}"
+            ),
+            &[
+                js(id),
+                js(account.email.as_str()),
+                js(account.email.key()),
+                js(account.access.role.as_str()),
+                js(serde_json::to_string(&account.access)?),
+                js(serde_json::to_string(&account.profile)?),
+                num(i64::from(account.disabled)),
+                opt(password_hash),
+                num(i64::from(end_sessions)),
+                num(now),
+            ],
+        )
+    }
+
+    pub fn delete_user(
+        &self,
+        id: &str,
+        removes_admin: bool,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        let guard = if removes_admin { KEEPS_AN_ADMIN } else { "1" };
+        self.stmt(
+            &format!("DELETE FROM users WHERE id = ?1 AND {guard}"),
+            &[js(id)],
+        )
+    }
+
+    /// Puts a deleted or disabled agent's conversations back in the queue.
+    /// Runs under the same last-admin guard as the write it goes with, so both happen or neither.
+    pub fn release_conversations(
+        &self,
+        user_id: &str,
+        removes_admin: bool,
+        now: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        let guard = if removes_admin { KEEPS_AN_ADMIN } else { "1" };
+        self.stmt(
+            &format!(
+                "UPDATE conversations SET status = 'waiting', assigned_to = NULL, updated_at = ?2 \
+                 WHERE assigned_to = ?1 AND status = 'assigned' AND {guard}"
+            ),
+            &[js(user_id), num(now)],
+        )
+    }
+
+    pub async fn set_presence(
+        &self,
+        id: &str,
+        presence: Presence,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        self.run(
+            "UPDATE users SET presence = ?2, updated_at = ?3 WHERE id = ?1",
+            &[js(id), js(presence.as_str()), num(now)],
+        )
+        .await?;
+        Ok(())
+    }
+}
