@@ -5,7 +5,6 @@ use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_id};
 use crate::store::{changes, is_unique_violation, NewUserRow, UserFilter};
-use livechat_access::Access;
 use livechat_access::{
     authorize, user_scope, validate_user, validate_user_patch, Action, Code, Role, UserScope,
     Violation,
@@ -25,36 +24,12 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
-/// One change of someone's access.
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct AuditEntry {
-    /// Increasing.
-    pub id: i64,
-    /// When (ms since the epoch).
-    pub at: i64,
-    /// Who did it (`null`: the deployment's bootstrap).
-    pub actor_id: Option<String>,
-    /// `created`, `invited`, `accepted`, `changed`, `disabled`, `enabled`, `removed`, `revoked`,
-    /// `reinvited`.
-    pub action: String,
-    /// Whose account.
-    pub target_id: Option<String>,
-    /// Whose address.
-    pub target_email: Option<String>,
-    /// Their access before.
-    pub before: Option<Access>,
-    /// Their access after.
-    pub after: Option<Access>,
-}
-
 /// `GET /audit`.
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditLog {
     /// Newest first.
-    pub items: Vec<AuditEntry>,
+    pub items: Vec<crate::store::AuditEntry>,
 }
 
 thread_local! {
@@ -361,23 +336,6 @@ pub async fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
     authorize(&session.actor, &Action::ViewAudit)?;
     let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
-    let rows = ctx.store.audit_entries(before, limit).await?;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            let access =
-                |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str(s).ok());
-            AuditEntry {
-                before: access(&r.before),
-                after: access(&r.after),
-                id: r.id,
-                at: r.at,
-                actor_id: r.actor_id,
-                action: r.action,
-                target_id: r.target_id,
-                target_email: r.target_email,
-            }
-        })
-        .collect();
+    let items = ctx.store.audit_entries(before, limit).await?;
     http::json(200, &AuditLog { items })
 }

@@ -7,18 +7,41 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-/// One audit entry.
+/// One change of someone's access, as stored and as the API shows it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(rename_all = "camelCase")
+)]
 #[serde(rename_all(serialize = "camelCase"))]
-pub struct AuditRow {
+pub struct AuditEntry {
+    /// Increasing.
     pub id: i64,
+    /// When (ms since the epoch).
     pub at: i64,
+    /// Who did it (`null`: the deployment's bootstrap).
     pub actor_id: Option<String>,
+    /// `created`, `invited`, `accepted`, `changed`, `disabled`, `enabled`, `removed`, `revoked`,
+    /// `reinvited`.
     pub action: String,
+    /// Whose account.
     pub target_id: Option<String>,
+    /// Whose address.
     pub target_email: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    /// Their access before.
+    #[serde(deserialize_with = "access_column")]
+    pub before: Option<Access>,
+    /// Their access after.
+    #[serde(deserialize_with = "access_column")]
+    pub after: Option<Access>,
+}
+
+/// An access stored as JSON text (`null` when there is none).
+fn access_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Access>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|text| serde_json::from_str(&text).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 impl Store {
@@ -53,7 +76,7 @@ impl Store {
         &self,
         before_id: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<AuditRow>, ApiError> {
+    ) -> Result<Vec<AuditEntry>, ApiError> {
         self.all(
             "SELECT id, at, actor_id, action, target_id, target_email, before, after FROM audit_log \
              WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",

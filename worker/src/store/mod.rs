@@ -8,6 +8,7 @@ mod invitations;
 mod sessions;
 mod users;
 
+pub use audit::AuditEntry;
 pub use conversations::{ConversationRow, ConversationStatus};
 pub use invitations::{InvitationRow, InvitationStatus, InvitationView};
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
