@@ -36,6 +36,15 @@ const form = { email: 'lea.martin@exemple.fr', password: 'une longue phrase', ro
 assert.equal(api.validateUser(form, 'fr').type, 'success');
 out.decisions.validateUser = time(() => api.validateUser(form, 'fr'), { per: 500 });
 
+// What crossing the boundary costs by itself: two values that decode to nothing but an error, an
+// empty form, and a code's message (two strings in, one out).
+out.boundary = {
+  isAllowedOnNumbers: time(() => api.isAllowed(1, 1), { per: 500 }),
+  validateUserPatchEmpty: time(() => api.validateUserPatch({}), { per: 500 }),
+  describeCode: time(() => api.describeCode('last_admin', 'en'), { per: 500 }),
+};
+if (process.env.DECISIONS_ONLY) { console.log(JSON.stringify(out)); process.exit(0); }
+
 // The same agents as bench/benches/routing.rs.
 const agents = (n) => Array.from({ length: n }, (_, i) => ({
   id: `agent-${String(i).padStart(5, '0')}`, role: i % 50 === 0 ? 'manager' : 'agent', disabled: i % 97 === 0,
