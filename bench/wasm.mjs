@@ -47,12 +47,12 @@ if (process.env.DECISIONS_ONLY) { console.log(JSON.stringify(out)); process.exit
 
 // The same agents as bench/benches/routing.rs.
 const agents = (n) => Array.from({ length: n }, (_, i) => ({
-  id: `agent-${String(i).padStart(5, '0')}`, role: i % 50 === 0 ? 'manager' : 'agent', disabled: i % 97 === 0,
+  id: `agent-${String(i).padStart(5, '0')}`, organization: 'acme', role: i % 50 === 0 ? 'manager' : 'agent', disabled: i % 97 === 0,
   presence: i % 7 === 0 ? 'away' : 'online', modules: ['livechat', 'history'],
   questionnaires: [i % 5 === 0 ? 'site-de' : 'site-fr', 'shop'], languages: i % 3 === 0 ? ['fr', 'en'] : ['fr'],
   channels: ['chat', 'messaging'], load: i % 4, maxConversations: 3, lastAssignedAt: 1_700_000_000_000 + (i * 7919) % 100_000,
 }));
-const conversation = { questionnaire: 'site-fr', language: 'fr', channel: 'chat' };
+const conversation = { organization: 'acme', questionnaire: 'site-fr', language: 'fr', channel: 'chat' };
 for (const n of [10, 1000, 10000]) {
   const pool = agents(n);
   const once = api.routeConversation(conversation, pool);

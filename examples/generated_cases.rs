@@ -75,18 +75,18 @@ fn main() {
             .map(|_| ())
             .map_err(|r| r.errors);
         cases.push(json!({"form": "invitation", "input": invitation, "codes": codes(codes_inv)}));
-        let actor = json!({"id": rng.pick(&["a", "b"]), "role": rng.pick(&ROLES[..3]), "modules": rng.some(&MODULES[..5]),
+        let actor = json!({"id": rng.pick(&["a", "b"]), "organization": "acme", "role": rng.pick(&ROLES[..3]), "modules": rng.some(&MODULES[..5]),
                            "questionnaires": rng.some(&QS[..2])});
         let action = match rng.next() % 4 {
             0 => json!({"type": "accessModule", "module": rng.pick(&MODULES)}),
             1 => {
-                json!({"type": "viewConversation", "conversation": {"assignedTo": rng.pick(&["a", "b"])}})
+                json!({"type": "viewConversation", "conversation": {"organization": rng.pick(&["acme", "globex"]), "assignedTo": rng.pick(&["a", "b"])}})
             }
             2 => {
                 json!({"type": "createUser", "grant": {"role": rng.pick(&ROLES[..3]), "modules": rng.some(&MODULES[..5]), "questionnaires": rng.some(&QS[..2])}})
             }
             _ => {
-                json!({"type": "deleteUser", "target": {"id": rng.pick(&["a", "b"]), "role": rng.pick(&ROLES[..3])}, "activeAdmins": rng.next() % 3})
+                json!({"type": "deleteUser", "target": {"id": rng.pick(&["a", "b"]), "organization": rng.pick(&["acme", "globex"]), "role": rng.pick(&ROLES[..3])}, "activeAdmins": rng.next() % 3})
             }
         };
         let allowed = match (decode::actor(&actor), decode::action(&action)) {

@@ -2,6 +2,7 @@
 
 use crate::access::{Module, Questionnaire, Role};
 use crate::error::Code;
+use crate::organization::OrganizationId;
 use crate::SortedSet;
 use serde::Serialize;
 
@@ -16,6 +17,8 @@ use serde::Serialize;
 pub struct Actor {
     /// Their user id.
     pub id: String,
+    /// The organization they belong to: they act inside it only.
+    pub organization: OrganizationId,
     /// Their role.
     pub role: Role,
     /// Their modules (an admin's are the whole catalog).
@@ -64,6 +67,8 @@ impl Actor {
 pub struct Subject {
     /// Their user id.
     pub id: String,
+    /// Their organization.
+    pub organization: OrganizationId,
     /// Their current role.
     pub role: Role,
     #[cfg_attr(feature = "wasm", serde(default))]
@@ -101,6 +106,8 @@ pub struct Grant {
     serde(rename_all = "camelCase")
 )]
 pub struct ConversationRef {
+    /// The organization whose visitor opened it.
+    pub organization: OrganizationId,
     #[cfg_attr(feature = "wasm", serde(default))]
     /// Who holds it now (after any transfer), if anyone.
     pub assigned_to: Option<String>,
@@ -280,8 +287,41 @@ fn require(condition: bool, code: Code) -> Result<(), Code> {
     }
 }
 
-/// Decides whether `actor` may do `action`.
+impl Action {
+    /// The organization of what the action touches, when it touches something that has one
+    /// (grants are given inside the actor's own organization).
+    fn organization(&self) -> Option<&OrganizationId> {
+        match self {
+            Action::ViewConversation { conversation }
+            | Action::ReplyConversation { conversation }
+            | Action::TransferConversation { conversation }
+            | Action::CloseConversation { conversation } => Some(&conversation.organization),
+            Action::ViewUser { target }
+            | Action::EditUser { target, .. }
+            | Action::DeleteUser { target, .. } => Some(&target.organization),
+            Action::AccessModule { .. }
+            | Action::OpenConversation
+            | Action::ListUsers
+            | Action::CreateUser { .. }
+            | Action::InviteUser { .. }
+            | Action::ChangeSettings
+            | Action::ViewAudit => None,
+        }
+    }
+}
+
+/// Whether something of `organization` exists for `actor` at all: `not_found` when it belongs to
+/// another organization, for records the actions above do not name (an invitation).
+pub fn within_organization(actor: &Actor, organization: &OrganizationId) -> Result<(), Code> {
+    require(actor.organization == *organization, Code::NotFound)
+}
+
+/// Decides whether `actor` may do `action`. Anything of another organization is `not_found`,
+/// exactly as an id that does not exist, so that ids cannot be probed across organizations.
 pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
+    if let Some(theirs) = action.organization() {
+        within_organization(actor, theirs)?;
+    }
     require(!actor.disabled, Code::AccountDisabled)?;
     let sees_conversation =
         |c: &ConversationRef| require(conversation_scope(actor).includes(c), Code::Forbidden);
@@ -366,6 +406,7 @@ mod tests {
         let catalog = ModuleCatalog::default();
         Actor {
             id: id.into(),
+            organization: OrganizationId::new("acme"),
             role,
             modules: crate::access::role_defaults(role, &catalog).modules,
             questionnaires: [Questionnaire::parse("site-fr").unwrap()].into(),
@@ -376,6 +417,7 @@ mod tests {
     fn subject(id: &str, role: Role) -> Subject {
         Subject {
             id: id.into(),
+            organization: OrganizationId::new("acme"),
             role,
             disabled: false,
         }
@@ -388,6 +430,55 @@ mod tests {
             questionnaires: SortedSet::new(),
             disabled: false,
         }
+    }
+
+    #[test]
+    fn another_organization_is_not_found_whatever_the_role() {
+        let admin = actor("z", Role::Admin);
+        let elsewhere = OrganizationId::new("globex");
+        let mut stranger = subject("s", Role::Agent);
+        stranger.organization = elsewhere.clone();
+        let theirs = ConversationRef {
+            organization: elsewhere,
+            assigned_to: Some("z".into()),
+        };
+        for action in [
+            Action::ViewUser {
+                target: stranger.clone(),
+            },
+            Action::EditUser {
+                target: stranger.clone(),
+                after: None,
+                active_admins: 2,
+            },
+            Action::DeleteUser {
+                target: stranger.clone(),
+                active_admins: 2,
+            },
+            Action::ViewConversation {
+                conversation: theirs.clone(),
+            },
+            Action::ReplyConversation {
+                conversation: theirs.clone(),
+            },
+            Action::TransferConversation {
+                conversation: theirs.clone(),
+            },
+            Action::CloseConversation {
+                conversation: theirs,
+            },
+        ] {
+            assert_eq!(
+                authorize(&admin, &action),
+                Err(Code::NotFound),
+                "{action:?}"
+            );
+        }
+        // Even a disabled actor learns nothing more than "not found" about another company.
+        let mut disabled = actor("z", Role::Admin);
+        disabled.disabled = true;
+        let view = Action::ViewUser { target: stranger };
+        assert_eq!(authorize(&disabled, &view), Err(Code::NotFound));
     }
 
     #[test]
@@ -418,6 +509,7 @@ mod tests {
                 a,
                 &Action::ViewConversation {
                     conversation: ConversationRef {
+                        organization: OrganizationId::new("acme"),
                         assigned_to: to.map(Into::into),
                     },
                 },

@@ -6,6 +6,7 @@ use crate::access::{Channel, ConversationLimit, Module, Questionnaire, Role};
 use crate::authz::{Action, Actor, ConversationRef, Grant, Subject};
 use crate::error::{Code, Violation};
 use crate::input::{join, object, strings, Obj};
+use crate::organization::OrganizationId;
 use crate::routing::{AgentSnapshot, Presence, WaitingConversation};
 use serde_json::Value;
 
@@ -73,6 +74,10 @@ fn whole<T: TryFrom<u64>>(obj: &Obj<'_>, key: &str) -> Decoded<T> {
     }
 }
 
+fn organization(obj: &Obj<'_>) -> Decoded<OrganizationId> {
+    text(obj, "organization").map(OrganizationId::new)
+}
+
 fn role(obj: &Obj<'_>) -> Decoded<Role> {
     named(obj, "role", Role::parse, Code::RoleUnknown)
 }
@@ -96,10 +101,18 @@ pub fn actor(value: &Value) -> Decoded<Actor> {
     let obj = open(
         value,
         "actor",
-        &["id", "role", "modules", "questionnaires", "disabled"],
+        &[
+            "id",
+            "organization",
+            "role",
+            "modules",
+            "questionnaires",
+            "disabled",
+        ],
     )?;
     Ok(Actor {
         id: text(&obj, "id")?,
+        organization: organization(&obj)?,
         role: role(&obj)?,
         modules: modules(&obj, true)?,
         questionnaires: questionnaires(&obj)?,
@@ -108,9 +121,10 @@ pub fn actor(value: &Value) -> Decoded<Actor> {
 }
 
 fn subject(value: &Value, path: &str) -> Decoded<Subject> {
-    let obj = open(value, path, &["id", "role", "disabled"])?;
+    let obj = open(value, path, &["id", "organization", "role", "disabled"])?;
     Ok(Subject {
         id: text(&obj, "id")?,
+        organization: organization(&obj)?,
         role: role(&obj)?,
         disabled: flag(&obj, "disabled")?,
     })
@@ -152,10 +166,18 @@ pub fn action(value: &Value) -> Decoded<Action> {
     let obj = open(value, "action", keys)?;
     let conversation = || -> Decoded<ConversationRef> {
         let path = obj.path("conversation");
-        let c = open(required(&obj, "conversation")?, &path, &["assignedTo"])?;
+        let c = open(
+            required(&obj, "conversation")?,
+            &path,
+            &["organization", "assignedTo"],
+        )?;
         let mut errors = Vec::new();
         let assigned_to = c.string("assignedTo", &mut errors).map(str::to_owned);
-        first(Some(ConversationRef { assigned_to }), errors, || path)
+        let reference = ConversationRef {
+            organization: organization(&c)?,
+            assigned_to,
+        };
+        first(Some(reference), errors, || path)
     };
     let target = || subject(required(&obj, "target")?, &obj.path("target"));
     Ok(match kind {
@@ -208,11 +230,18 @@ pub fn waiting_conversation(value: &Value) -> Decoded<WaitingConversation> {
     let obj = open(
         value,
         "conversation",
-        &["questionnaire", "language", "channel", "assignedTo"],
+        &[
+            "organization",
+            "questionnaire",
+            "language",
+            "channel",
+            "assignedTo",
+        ],
     )?;
     let mut errors = Vec::new();
     let assigned_to = obj.string("assignedTo", &mut errors).map(str::to_owned);
     let conversation = WaitingConversation {
+        organization: organization(&obj)?,
         questionnaire: text(&obj, "questionnaire")?,
         language: text(&obj, "language")?,
         channel: named(&obj, "channel", Channel::parse, Code::ChannelUnknown)?,
@@ -225,6 +254,7 @@ pub fn waiting_conversation(value: &Value) -> Decoded<WaitingConversation> {
 pub fn agent(value: &Value, path: &str) -> Decoded<AgentSnapshot> {
     let keys = [
         "id",
+        "organization",
         "role",
         "disabled",
         "presence",
@@ -263,6 +293,7 @@ pub fn agent(value: &Value, path: &str) -> Decoded<AgentSnapshot> {
         .collect::<Decoded<Vec<_>>>()?;
     Ok(AgentSnapshot {
         id: text(&obj, "id")?,
+        organization: organization(&obj)?,
         role: role(&obj)?,
         disabled: flag(&obj, "disabled")?,
         presence: named(&obj, "presence", Presence::parse, Code::PresenceUnknown)?,
@@ -303,6 +334,7 @@ mod tests {
     fn subject(id: &str, role: Role, disabled: bool) -> Subject {
         Subject {
             id: id.into(),
+            organization: OrganizationId::new("acme"),
             role,
             disabled,
         }
@@ -310,11 +342,12 @@ mod tests {
 
     #[test]
     fn decodes_each_shape() {
-        let a = json!({"id": "m", "role": "manager", "modules": ["livechat", "users"], "questionnaires": ["shop"]});
+        let a = json!({"id": "m", "organization": "acme", "role": "manager", "modules": ["livechat", "users"], "questionnaires": ["shop"]});
         assert_eq!(
             actor(&a).unwrap(),
             Actor {
                 id: "m".into(),
+                organization: OrganizationId::new("acme"),
                 role: Role::Manager,
                 modules: set(["livechat", "users"].map(Module::named)),
                 questionnaires: set([Questionnaire::unchecked("shop")]),
@@ -329,13 +362,16 @@ mod tests {
                 },
             ),
             (
-                json!({"type": "viewConversation", "conversation": {"assignedTo": null}}),
+                json!({"type": "viewConversation", "conversation": {"organization": "acme", "assignedTo": null}}),
                 Action::ViewConversation {
-                    conversation: ConversationRef { assigned_to: None },
+                    conversation: ConversationRef {
+                        organization: OrganizationId::new("acme"),
+                        assigned_to: None,
+                    },
                 },
             ),
             (
-                json!({"type": "editUser", "target": {"id": "a", "role": "agent"}, "after": {"role": "agent", "modules": []}, "activeAdmins": 2}),
+                json!({"type": "editUser", "target": {"id": "a", "organization": "acme", "role": "agent"}, "after": {"role": "agent", "modules": []}, "activeAdmins": 2}),
                 Action::EditUser {
                     target: subject("a", Role::Agent, false),
                     after: Some(Grant {
@@ -348,7 +384,7 @@ mod tests {
                 },
             ),
             (
-                json!({"type": "deleteUser", "target": {"id": "a", "role": "admin", "disabled": true}, "activeAdmins": 1}),
+                json!({"type": "deleteUser", "target": {"id": "a", "organization": "acme", "role": "admin", "disabled": true}, "activeAdmins": 1}),
                 Action::DeleteUser {
                     target: subject("a", Role::Admin, true),
                     active_admins: 1,
@@ -358,12 +394,13 @@ mod tests {
         ] {
             assert_eq!(action(&act).unwrap(), expected, "{act}");
         }
-        let agent_json = json!({"id": "a", "role": "agent", "presence": "online", "modules": ["livechat"], "languages": ["fr"],
+        let agent_json = json!({"id": "a", "organization": "acme", "role": "agent", "presence": "online", "modules": ["livechat"], "languages": ["fr"],
                                 "channels": ["chat"], "load": 1, "maxConversations": null, "lastAssignedAt": 5});
         assert_eq!(
             agent(&agent_json, "agent").unwrap(),
             AgentSnapshot {
                 id: "a".into(),
+                organization: OrganizationId::new("acme"),
                 role: Role::Agent,
                 disabled: false,
                 presence: Presence::Online,
@@ -379,6 +416,20 @@ mod tests {
     }
 
     #[test]
+    fn the_organization_is_required() {
+        let err = actor(&json!({"id": "m", "role": "admin", "modules": []})).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.code),
+            ("actor.organization", Code::FieldRequired)
+        );
+        let view = json!({"type": "viewUser", "target": {"id": "a", "role": "agent"}});
+        assert_eq!(
+            action(&view).unwrap_err().field,
+            "action.target.organization"
+        );
+    }
+
+    #[test]
     fn refuses_malformed_shapes() {
         // Unknown keys are refused on every variant, the unit ones included.
         assert!(action(&json!({"type": "listUsers", "extra": 1})).is_err());
@@ -390,7 +441,7 @@ mod tests {
         ] {
             assert!(action(&bad).is_err(), "{bad}");
         }
-        let missing_limit = json!({"id": "a", "role": "agent", "presence": "online", "modules": [], "languages": [], "channels": [], "load": 0});
+        let missing_limit = json!({"id": "a", "organization": "acme", "role": "agent", "presence": "online", "modules": [], "languages": [], "channels": [], "load": 0});
         assert!(agent(&missing_limit, "agent").is_err());
     }
 }

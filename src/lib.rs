@@ -28,6 +28,7 @@ pub mod decode;
 mod error;
 mod input;
 mod invitation;
+mod organization;
 mod outcome;
 mod routing;
 mod session;
@@ -43,8 +44,8 @@ pub use access::{
     Module, ModuleCatalog, ModuleEntry, Questionnaire, Role, RoleDefaults, TimeZone,
 };
 pub use authz::{
-    authorize, conversation_scope, user_scope, Action, Actor, ConversationRef, ConversationScope,
-    Decision, Grant, Subject, UserScope,
+    authorize, conversation_scope, user_scope, within_organization, Action, Actor, ConversationRef,
+    ConversationScope, Decision, Grant, Subject, UserScope,
 };
 pub use credentials::{fold_case, Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
@@ -53,6 +54,7 @@ pub use invitation::{
     Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
+pub use organization::OrganizationId;
 pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
 pub use routing::{
     can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,

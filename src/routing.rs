@@ -75,8 +75,12 @@ pub struct NewConversationInput {
     pub channel: Channel,
 }
 
-/// Validates a new conversation from the chat box: `{questionnaire, language, channel}`.
-pub fn validate_new_conversation(input: &Value) -> Result<WaitingConversation, Vec<Violation>> {
+/// Validates a new conversation from the chat box: `{questionnaire, language, channel}`, for the
+/// organization the request is made for (the caller's, never one the body names).
+pub fn validate_new_conversation(
+    input: &Value,
+    organization: &crate::OrganizationId,
+) -> Result<WaitingConversation, Vec<Violation>> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<NewConversationInput>(), &mut errors) else {
         return Err(errors);
@@ -108,6 +112,7 @@ pub fn validate_new_conversation(input: &Value) -> Result<WaitingConversation, V
     match (questionnaire, language, channel) {
         (Some(questionnaire), Some(language), Some(channel)) if errors.is_empty() => {
             Ok(WaitingConversation {
+                organization: organization.clone(),
                 questionnaire: questionnaire.to_owned(),
                 language: language.as_str().to_owned(),
                 channel,
@@ -148,6 +153,8 @@ pub fn validate_transfer(input: &Value) -> Result<String, Vec<Violation>> {
     serde(rename_all = "camelCase")
 )]
 pub struct WaitingConversation {
+    /// The organization whose visitor opened it.
+    pub organization: crate::OrganizationId,
     /// The questionnaire (project, site) it came through.
     pub questionnaire: String,
     /// The visitor's language (ISO 639-1).
@@ -170,6 +177,8 @@ pub struct WaitingConversation {
 pub struct AgentSnapshot {
     /// User id.
     pub id: String,
+    /// Their organization: they take its conversations only.
+    pub organization: crate::OrganizationId,
     /// Role (admins cover every questionnaire).
     pub role: Role,
     #[cfg_attr(feature = "wasm", serde(default))]
@@ -282,7 +291,12 @@ pub fn route(conversation: &WaitingConversation, agents: &[AgentSnapshot]) -> Ro
     let mut best: Option<&AgentSnapshot> = None;
     let mut eligible = 0;
     let mut tally: Vec<ReasonCount> = Vec::new();
-    for agent in agents {
+    // Another organization's agents are not passed over: they are not there. Counting them would
+    // tell one company how many people another has.
+    for agent in agents
+        .iter()
+        .filter(|a| a.organization == conversation.organization)
+    {
         if let Some(code) = agent.refusal(conversation) {
             match tally.iter_mut().find(|r| r.code == code) {
                 Some(r) => r.count += 1,
@@ -339,6 +353,13 @@ pub struct TransferCheck {
 /// Transfers follow routing's rules: the target must be eligible and have room, and must not
 /// already hold the conversation.
 pub fn can_transfer(conversation: &WaitingConversation, target: &AgentSnapshot) -> TransferCheck {
+    if target.organization != conversation.organization {
+        // As if the target did not exist, which for this organization it does not.
+        return TransferCheck {
+            allowed: false,
+            reasons: vec![Code::NotFound],
+        };
+    }
     let mut reasons: Vec<Code> = target.refusals(conversation).collect();
     if conversation.assigned_to.as_deref() == Some(target.id.as_str()) {
         reasons.push(Code::AlreadyAssigned);
@@ -355,6 +376,7 @@ mod tests {
 
     fn conversation() -> WaitingConversation {
         WaitingConversation {
+            organization: crate::OrganizationId::new("acme"),
             questionnaire: "site-fr".into(),
             language: "fr".into(),
             channel: Channel::Chat,
@@ -365,6 +387,7 @@ mod tests {
     fn agent(id: &str, load: u32) -> AgentSnapshot {
         AgentSnapshot {
             id: id.into(),
+            organization: crate::OrganizationId::new("acme"),
             role: Role::Agent,
             disabled: false,
             presence: Presence::Online,
@@ -376,6 +399,24 @@ mod tests {
             max_conversations: ConversationLimit::AtMost(3),
             last_assigned_at: Some(1_000),
         }
+    }
+
+    #[test]
+    fn another_organizations_agents_are_not_there() {
+        let mut stranger = agent("s", 0);
+        stranger.organization = crate::OrganizationId::new("globex");
+        let decision = route(&conversation(), &[stranger.clone(), agent("a", 2)]);
+        assert_eq!(decision.agent_id.as_deref(), Some("a"));
+        assert_eq!(decision.eligible, 1);
+        // Not counted among those passed over either: their number is the other company's.
+        let alone = route(&conversation(), std::slice::from_ref(&stranger));
+        assert_eq!((alone.agent_id, alone.eligible), (None, 0));
+        assert!(alone.reasons.is_empty());
+        let transfer = can_transfer(&conversation(), &stranger);
+        assert_eq!(
+            (transfer.allowed, transfer.reasons),
+            (false, vec![Code::NotFound])
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use livechat_access::{
     parse_json, validate_acceptance, validate_invitation, validate_login,
     validate_new_conversation, validate_presence, validate_transfer, validate_user,
-    validate_user_patch, ModuleCatalog, Violation,
+    validate_user_patch, ModuleCatalog, OrganizationId, Violation,
 };
 use serde_json::{json, Map, Value};
 use std::fmt::Debug;
@@ -98,7 +98,7 @@ fn answers(text: &str) -> Value {
         "login": answer(validate_login(&value)),
         "presence": answer(validate_presence(&value)),
         "transfer": answer(validate_transfer(&value)),
-        "conversation": answer(validate_new_conversation(&value)),
+        "conversation": answer(validate_new_conversation(&value, &OrganizationId::default_organization())),
     })
 }
 

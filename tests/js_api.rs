@@ -221,7 +221,9 @@ fn role_defaults_drive_the_form() {
 
 #[wasm_bindgen_test]
 fn is_allowed_from_js() {
-    let manager = js(json!({"id": "m", "role": "manager", "modules": ["livechat", "users"]}));
+    let manager = js(
+        json!({"id": "m", "organization": "acme", "role": "manager", "modules": ["livechat", "users"]}),
+    );
     let create_admin = js(json!({"type": "createUser", "grant": {"role": "admin", "modules": []}}));
     assert_eq!(
         rust(is_allowed_js(manager.clone(), create_admin)),
@@ -235,14 +237,27 @@ fn is_allowed_from_js() {
     );
     let typo =
         js(json!({"type": "createUser", "grant": {"role": "agent", "modules": []}, "sudo": true}));
-    assert_eq!(rust(is_allowed_js(manager, typo))["code"], "unknown_field");
+    assert_eq!(
+        rust(is_allowed_js(manager.clone(), typo))["code"],
+        "unknown_field"
+    );
+    // Another organization's account does not exist for this manager.
+    let theirs = js(
+        json!({"type": "viewUser", "target": {"id": "a", "organization": "globex", "role": "agent"}}),
+    );
+    assert_eq!(
+        rust(is_allowed_js(manager, theirs)),
+        json!({"allowed": false, "code": "not_found"})
+    );
 }
 
 #[wasm_bindgen_test]
 fn routing_from_js() {
-    let conversation = js(json!({"questionnaire": "site-fr", "language": "fr", "channel": "chat"}));
+    let conversation = js(
+        json!({"organization": "acme", "questionnaire": "site-fr", "language": "fr", "channel": "chat"}),
+    );
     let agent = |id: &str, load: u32| {
-        json!({"id": id, "role": "agent", "presence": "online", "modules": ["livechat"],
+        json!({"id": id, "organization": "acme", "role": "agent", "presence": "online", "modules": ["livechat"],
         "questionnaires": ["site-fr"], "languages": ["fr"], "channels": ["chat"], "load": load, "maxConversations": 2})
     };
     let agents = js(json!([agent("a", 2), agent("b", 1)]));

@@ -5,8 +5,8 @@ use livechat_access::SortedSet;
 use livechat_access::{
     authorize, role_defaults, route, validate_acceptance, validate_invitation, validate_user,
     validate_user_patch, Account, Action, Actor, AgentSnapshot, Channel, ConversationLimit,
-    ConversationRef, Grant, Module, ModuleCatalog, Presence, Questionnaire, Role, Subject,
-    WaitingConversation,
+    ConversationRef, Grant, Module, ModuleCatalog, OrganizationId, Presence, Questionnaire, Role,
+    Subject, WaitingConversation,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -109,10 +109,19 @@ fn questionnaires() -> impl Strategy<Value = SortedSet<Questionnaire>> {
     subset(&QUESTIONNAIRES).prop_map(|q| q.into_iter().filter_map(Questionnaire::parse).collect())
 }
 
+/// The two organizations of the isolation properties; most properties live inside the first.
+const ACME: &str = "acme";
+const GLOBEX: &str = "globex";
+
+fn organization() -> impl Strategy<Value = OrganizationId> {
+    prop::sample::select(vec![ACME, GLOBEX]).prop_map(OrganizationId::new)
+}
+
 fn actor() -> impl Strategy<Value = Actor> {
     (role(), modules(), questionnaires(), any::<bool>()).prop_map(
         |(role, modules, questionnaires, disabled)| Actor {
             id: "actor".into(),
+            organization: OrganizationId::new(ACME),
             modules: if role == Role::Admin {
                 catalog().allowed_for(Role::Admin)
             } else {
@@ -126,7 +135,14 @@ fn actor() -> impl Strategy<Value = Actor> {
 }
 
 fn agent() -> impl Strategy<Value = AgentSnapshot> {
+    agent_of(Just(OrganizationId::new(ACME)))
+}
+
+fn agent_of(
+    organization: impl Strategy<Value = OrganizationId>,
+) -> impl Strategy<Value = AgentSnapshot> {
     (
+        organization,
         (
             0u32..1000,
             role(),
@@ -145,6 +161,7 @@ fn agent() -> impl Strategy<Value = AgentSnapshot> {
     )
         .prop_map(
             |(
+                organization,
                 (id, role, disabled, presence),
                 modules,
                 questionnaires,
@@ -154,6 +171,7 @@ fn agent() -> impl Strategy<Value = AgentSnapshot> {
             )| {
                 AgentSnapshot {
                     id: format!("agent-{id}"),
+                    organization,
                     role,
                     disabled,
                     presence,
@@ -205,7 +223,7 @@ proptest! {
         language in prop::sample::select(LANGUAGES.to_vec()),
         channel in prop::sample::select(Channel::ALL.to_vec()),
     ) {
-        let conversation = WaitingConversation { questionnaire: questionnaire.into(), language: language.into(), channel, assigned_to: None };
+        let conversation = WaitingConversation { organization: OrganizationId::new(ACME), questionnaire: questionnaire.into(), language: language.into(), channel, assigned_to: None };
         let decision = route(&conversation, &agents);
         let eligible: Vec<&AgentSnapshot> = agents.iter().filter(|a| a.refusal(&conversation).is_none()).collect();
         prop_assert_eq!(decision.eligible as usize, eligible.len());
@@ -228,7 +246,7 @@ proptest! {
         actor in actor(),
         holder in prop::option::of(prop::sample::select(vec!["actor", "someone", "else"])),
     ) {
-        let conversation = ConversationRef { assigned_to: holder.map(String::from) };
+        let conversation = ConversationRef { organization: OrganizationId::new(ACME), assigned_to: holder.map(String::from) };
         for action in [
             Action::ViewConversation { conversation: conversation.clone() },
             Action::ReplyConversation { conversation: conversation.clone() },
@@ -270,7 +288,7 @@ proptest! {
         if let Some(d) = disable { input.insert("disabled".into(), json!(d)); }
         let Ok(patch) = validate_user_patch(&Value::Object(input), &catalog) else { return Ok(()) };
         let Ok(after) = patch.apply(&current, &catalog) else { return Ok(()) };
-        let target = Subject { id: if target_is_actor { actor.id.clone() } else { "target".into() }, role: target_role, disabled: false };
+        let target = Subject { id: if target_is_actor { actor.id.clone() } else { "target".into() }, organization: actor.organization.clone(), role: target_role, disabled: false };
         let grant = Grant {
             role: after.access.role,
             modules: after.access.modules.clone(),
@@ -286,6 +304,67 @@ proptest! {
             if target_role == Role::Admin && (after.access.role != Role::Admin || after.disabled) {
                 prop_assert!(active_admins > 1, "the last admin was removed");
             }
+        }
+    }
+
+    /// ASVS 5.0 8.4.1: nothing of one organization is read, changed, routed or transferred through
+    /// another. Any actor of either organization, any action on anything of either: across the
+    /// line the answer is `not_found` and nothing else, whatever the roles, modules or states.
+    #[test]
+    fn nothing_crosses_organizations(
+        actor in actor(),
+        actor_org in organization(),
+        target_org in organization(),
+        target_role in role(),
+        target_disabled in any::<bool>(),
+        holder in prop::option::of(prop::sample::select(vec!["actor", "someone"])),
+        grant_modules in modules(),
+        active_admins in 0u32..3,
+    ) {
+        let actor = Actor { organization: actor_org, ..actor };
+        let target = Subject { id: "target".into(), organization: target_org.clone(), role: target_role, disabled: target_disabled };
+        let conversation = ConversationRef { organization: target_org.clone(), assigned_to: holder.map(String::from) };
+        let grant = Grant { role: Role::Agent, modules: grant_modules, questionnaires: SortedSet::new(), disabled: false };
+        let actions = [
+            Action::ViewUser { target: target.clone() },
+            Action::EditUser { target: target.clone(), after: None, active_admins },
+            Action::EditUser { target: target.clone(), after: Some(grant), active_admins },
+            Action::DeleteUser { target, active_admins },
+            Action::ViewConversation { conversation: conversation.clone() },
+            Action::ReplyConversation { conversation: conversation.clone() },
+            Action::TransferConversation { conversation: conversation.clone() },
+            Action::CloseConversation { conversation },
+        ];
+        for action in &actions {
+            let answer = authorize(&actor, action);
+            if actor.organization != target_org {
+                prop_assert_eq!(answer, Err(livechat_access::Code::NotFound), "{:?}", action);
+            } else {
+                prop_assert_ne!(answer, Err(livechat_access::Code::NotFound));
+            }
+        }
+    }
+
+    #[test]
+    fn routing_and_transfers_stay_in_their_organization(
+        agents in prop::collection::vec(agent_of(organization()), 0..30),
+        conversation_org in organization(),
+        questionnaire in prop::sample::select(QUESTIONNAIRES.to_vec()),
+        language in prop::sample::select(LANGUAGES.to_vec()),
+        channel in prop::sample::select(Channel::ALL.to_vec()),
+    ) {
+        let conversation = WaitingConversation { organization: conversation_org.clone(), questionnaire: questionnaire.into(), language: language.into(), channel, assigned_to: None };
+        let ours: Vec<AgentSnapshot> = agents.iter().filter(|a| a.organization == conversation_org).cloned().collect();
+        let decision = route(&conversation, &agents);
+        // The other organization's agents change nothing: not the choice, not the counts.
+        prop_assert_eq!(&decision, &route(&conversation, &ours));
+        if let Some(id) = &decision.agent_id {
+            prop_assert!(ours.iter().any(|a| &a.id == id && a.organization == conversation_org));
+        }
+        for agent in agents.iter().filter(|a| a.organization != conversation_org) {
+            let check = livechat_access::can_transfer(&conversation, agent);
+            prop_assert!(!check.allowed);
+            prop_assert_eq!(check.reasons, vec![livechat_access::Code::NotFound]);
         }
     }
 }

@@ -99,7 +99,12 @@ fn forms() -> Vec<Form> {
         (
             "conversation",
             json!({"questionnaire": "site-fr", "language": "fr", "channel": "chat"}),
-            |b| errors(validate_new_conversation(b), |e| e),
+            |b| {
+                errors(
+                    validate_new_conversation(b, &OrganizationId::default_organization()),
+                    |e| e,
+                )
+            },
             shape::<NewConversationInput>,
         ),
     ]

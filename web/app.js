@@ -114,7 +114,7 @@ function show(view) {
 // ---- signing in and out
 
 function asActor(user) {
-  return { id: user.id, role: user.role, modules: user.modules, questionnaires: user.livechat.questionnaires, disabled: user.disabled };
+  return { id: user.id, organization: user.organization, role: user.role, modules: user.modules, questionnaires: user.livechat.questionnaires, disabled: user.disabled };
 }
 
 async function signedIn(user) {
@@ -218,7 +218,7 @@ function renderRows() {
 }
 
 function userRow(user) {
-  const subject = { id: user.id, role: user.role, disabled: user.disabled };
+  const subject = { id: user.id, organization: user.organization, role: user.role, disabled: user.disabled };
   const canEdit = core.isAllowed(actor, { type: 'editUser', target: subject, after: null, activeAdmins: list.activeAdmins }).allowed;
   const removal = core.isAllowed(actor, { type: 'deleteUser', target: subject, activeAdmins: list.activeAdmins });
   const actions = el('td', { className: 'row-actions' });

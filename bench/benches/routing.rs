@@ -1,6 +1,6 @@
 //! Time per routing decision over 10, 1,000 and 10,000 agents.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use livechat_access::{route, AgentSnapshot, Channel, ConversationLimit, Module, Presence, Role, WaitingConversation};
+use livechat_access::{route, AgentSnapshot, Channel, ConversationLimit, Module, OrganizationId, Presence, Role, WaitingConversation};
 use std::hint::black_box;
 
 /// A realistic mix: most agents online, a third full, a few other languages and questionnaires.
@@ -8,6 +8,7 @@ pub fn agents(n: usize) -> Vec<AgentSnapshot> {
     (0..n)
         .map(|i| AgentSnapshot {
             id: format!("agent-{i:05}"),
+            organization: OrganizationId::new("acme"),
             role: if i % 50 == 0 { Role::Manager } else { Role::Agent },
             disabled: i % 97 == 0,
             presence: if i % 7 == 0 { Presence::Away } else { Presence::Online },
@@ -23,7 +24,7 @@ pub fn agents(n: usize) -> Vec<AgentSnapshot> {
 }
 
 fn routing(c: &mut Criterion) {
-    let conversation = WaitingConversation { questionnaire: "site-fr".into(), language: "fr".into(), channel: Channel::Chat, assigned_to: None };
+    let conversation = WaitingConversation { organization: OrganizationId::new("acme"), questionnaire: "site-fr".into(), language: "fr".into(), channel: Channel::Chat, assigned_to: None };
     let mut group = c.benchmark_group("route");
     for n in [10, 1_000, 10_000] {
         let pool = agents(n);

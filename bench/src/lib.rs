@@ -9,7 +9,7 @@ use cedar_policy::{
 use livechat_access::{
     authorize, Action, Actor, ConversationRef, Grant, Module, Questionnaire, Role, Subject,
 };
-use livechat_access::SortedSet;
+use livechat_access::{OrganizationId, SortedSet};
 use std::str::FromStr;
 
 /// The core's rules for these three kinds of decision, written in Cedar.
@@ -117,6 +117,7 @@ pub fn cases(n: usize) -> Vec<Case> {
             let actor_role = role(rng.next());
             let actor = Actor {
                 id: format!("u{}", rng.below(4)),
+                organization: OrganizationId::new("acme"),
                 role: actor_role,
                 modules: if actor_role == Role::Admin {
                     MODULES.iter().map(|m| Module::named(m)).collect()
@@ -146,8 +147,8 @@ pub fn cases(n: usize) -> Vec<Case> {
                         "uid": {"type": "Conversation", "id": "c1"}, "attrs": attrs, "parents": []}));
                     let cedar = Request::new(principal, uid("Action", "viewConversation"), uid("Conversation", "c1"), Context::empty(), None)
                         .expect("request");
-                    let js = serde_json::json!({"type": "viewConversation", "conversation": {"assignedTo": assigned}});
-                    let action = Action::ViewConversation { conversation: ConversationRef { assigned_to: assigned } };
+                    let js = serde_json::json!({"type": "viewConversation", "conversation": {"organization": "acme", "assignedTo": assigned}});
+                    let action = Action::ViewConversation { conversation: ConversationRef { organization: OrganizationId::new("acme"), assigned_to: assigned } };
                     Case { kind: Kind::ConversationVisibility, action, actor, cedar, entities, js }
                 }
                 _ => {
@@ -169,7 +170,7 @@ pub fn cases(n: usize) -> Vec<Case> {
                     .expect("context");
                     let cedar = Request::new(principal, uid("Action", "editUser"), uid("User", "target"), context, None).expect("request");
                     let action = Action::EditUser {
-                        target: Subject { id: "target".into(), role: target_role, disabled: false },
+                        target: Subject { id: "target".into(), organization: OrganizationId::new("acme"), role: target_role, disabled: false },
                         after: Some(Grant {
                             role: after_role,
                             modules: after_modules.iter().map(|m| Module::named(m)).collect(),
@@ -178,7 +179,7 @@ pub fn cases(n: usize) -> Vec<Case> {
                         }),
                         active_admins: 5,
                     };
-                    let js = serde_json::json!({"type": "editUser", "target": {"id": "target", "role": target_role, "disabled": false},
+                    let js = serde_json::json!({"type": "editUser", "target": {"id": "target", "organization": "acme", "role": target_role, "disabled": false},
                         "after": {"role": after_role, "modules": after_modules, "questionnaires": after_questionnaires, "disabled": false},
                         "activeAdmins": 5});
                     Case { kind: Kind::UserEdit, action, actor, cedar, entities, js }
@@ -188,7 +189,7 @@ pub fn cases(n: usize) -> Vec<Case> {
             let questionnaires: Vec<&str> = case.actor.questionnaires.iter().map(Questionnaire::as_str).collect();
             case.js = serde_json::json!({
                 "kind": format!("{:?}", case.kind),
-                "actor": {"id": case.actor.id, "role": case.actor.role, "modules": modules, "questionnaires": questionnaires, "disabled": case.actor.disabled},
+                "actor": {"id": case.actor.id, "organization": case.actor.organization, "role": case.actor.role, "modules": modules, "questionnaires": questionnaires, "disabled": case.actor.disabled},
                 "action": case.js,
                 "allowed": core_allows(&case),
             });

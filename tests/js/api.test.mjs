@@ -32,9 +32,9 @@ test('bad JS values never throw', () => {
 });
 
 test('routing picks the least loaded eligible agent', () => {
-  const agent = (id, load) => ({ id, role: 'agent', presence: 'online', modules: ['livechat'], questionnaires: ['site'],
+  const agent = (id, load) => ({ id, organization: 'acme', role: 'agent', presence: 'online', modules: ['livechat'], questionnaires: ['site'],
     languages: ['fr'], channels: ['chat'], load, maxConversations: 3 });
-  const decision = api.routeConversation({ questionnaire: 'site', language: 'fr', channel: 'chat' },
+  const decision = api.routeConversation({ organization: 'acme', questionnaire: 'site', language: 'fr', channel: 'chat' },
     [agent('a', 2), agent('b', 0), agent('c', 3)]);
   assert.equal(decision.agentId, 'b');
   assert.deepEqual(decision.reasons, [{ code: 'at_capacity', count: 1 }]);

@@ -26,17 +26,20 @@ export async function browser(): Promise<string[]> {
 }
 
 export function decisions(): boolean {
-  const actor: Actor = { id: 'm1', role: 'manager', modules: ['livechat', 'users'] };
+  const actor: Actor = { id: 'm1', organization: 'acme', role: 'manager', modules: ['livechat', 'users'] };
   const actions: Action[] = [
     { type: 'accessModule', module: 'livechat' },
     { type: 'createUser', grant: { role: 'agent', modules: ['livechat'] } },
-    { type: 'editUser', target: { id: 'a1', role: 'agent' }, after: null, activeAdmins: 2 },
+    { type: 'editUser', target: { id: 'a1', organization: 'acme', role: 'agent' }, after: null, activeAdmins: 2 },
     { type: 'listUsers' },
   ];
   // @ts-expect-error an action of an unknown type
   const unknown: Action = { type: 'launchRocket' };
   // @ts-expect-error editUser needs the count of active admins
-  const incomplete: Action = { type: 'editUser', target: { id: 'a1', role: 'agent' } };
+  const incomplete: Action = { type: 'editUser', target: { id: 'a1', organization: 'acme', role: 'agent' } };
+  // @ts-expect-error every account names its organization
+  const nowhere: Action = { type: 'viewUser', target: { id: 'a1', role: 'agent' } };
+  void nowhere;
   void unknown; void incomplete;
   return actions.every((action) => {
     const decision = node.isAllowed(actor, action);
@@ -47,13 +50,13 @@ export function decisions(): boolean {
 
 export function routing(): string | null {
   const agent: AgentSnapshot = {
-    id: 'a1', role: 'agent', presence: 'online', modules: ['livechat'], questionnaires: ['site-fr'],
+    id: 'a1', organization: 'acme', role: 'agent', presence: 'online', modules: ['livechat'], questionnaires: ['site-fr'],
     languages: ['fr'], channels: ['chat'], load: 0, maxConversations: 3,
   };
   const roster = new node.AgentRoster();
   const error = roster.replace([agent]);
   if (error !== null) return error.code;
-  const answer = roster.route({ questionnaire: 'site-fr', language: 'fr', channel: 'chat' });
+  const answer = roster.route({ organization: 'acme', questionnaire: 'site-fr', language: 'fr', channel: 'chat' });
   roster.free();
   const reasons: { code: Code; count: number }[] = answer.reasons;
   // @ts-expect-error a channel outside the four

@@ -9,8 +9,8 @@ use crate::store::{ConversationRow, UserRow};
 use livechat_access::ReasonCount;
 use livechat_access::{
     authorize, can_transfer, conversation_scope, route, validate_new_conversation,
-    validate_transfer, Action, AgentSnapshot, Code, ConversationLimit, RoutingDecision,
-    WaitingConversation,
+    validate_transfer, Action, AgentSnapshot, Code, ConversationLimit, OrganizationId,
+    RoutingDecision, WaitingConversation,
 };
 use serde::Serialize;
 use worker::Response;
@@ -131,11 +131,17 @@ pub async fn assign_waiting(ctx: &Ctx) -> Result<(), ApiError> {
 /// an admin; routed at once.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations", operation_id = "openConversation", tag = "conversations", summary = "Open and route a conversation (admins or the service token)", request_body = livechat_access::NewConversationInput, responses((status = 201, description = "Created", body = OpenedConversation), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    if !ctx.is_service() {
+    // The chat box's service token is the deployment's, so far: its conversations go to the
+    // organization single-company data moved into. An admin's go to their own.
+    let organization = if ctx.is_service() {
+        OrganizationId::default_organization()
+    } else {
         let session = ctx.session().await?;
         authorize(&session.actor, &Action::OpenConversation)?;
-    }
-    let conversation = validate_new_conversation(&ctx.body().await?).map_err(ApiError::form)?;
+        session.actor.organization
+    };
+    let conversation =
+        validate_new_conversation(&ctx.body().await?, &organization).map_err(ApiError::form)?;
     let id = new_id();
     ctx.store
         .insert_conversation(&id, &conversation, ctx.now)

@@ -6,8 +6,8 @@ use crate::http::{self, ApiError};
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::{changes, is_unique_violation, InvitationRow, InvitationStatus};
 use livechat_access::{
-    authorize, is_token_shaped, user_scope, validate_acceptance, validate_invitation, Action, Code,
-    Email, EmailStatus, Role, UserScope,
+    authorize, is_token_shaped, user_scope, validate_acceptance, validate_invitation,
+    within_organization, Action, Actor, Code, Email, EmailStatus, OrganizationId, Role, UserScope,
 };
 use livechat_access::{Access, Locale};
 use serde::Serialize;
@@ -206,6 +206,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         let (id, token) = (new_id(), new_token());
         let digest = token_digest(&token);
         writes.push(ctx.store.insert_invitation(
+            &session.actor.organization,
             &id,
             email,
             &request.access,
@@ -215,6 +216,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             expires_at,
         )?);
         writes.push(ctx.store.audit(
+            &session.actor.organization,
             ctx.now,
             Some(&session.user.id),
             "invited",
@@ -339,6 +341,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
             )?,
             ctx.store.mark_accepted(&invitation.id, &user_id, ctx.now)?,
             ctx.store.audit(
+                &OrganizationId::new(&invitation.organization_id),
                 ctx.now,
                 Some(&user_id),
                 "accepted",
@@ -372,6 +375,10 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
 async fn managed(ctx: &Ctx, id: &str) -> Result<(crate::ctx::Session, InvitationRow), ApiError> {
     let session = ctx.session().await?;
     let invitation = ctx.store.invitation(id).await?.ok_or(Code::NotFound)?;
+    within_organization(
+        &session.actor,
+        &OrganizationId::new(&invitation.organization_id),
+    )?;
     authorize(
         &session.actor,
         &Action::InviteUser {
@@ -385,14 +392,15 @@ async fn managed(ctx: &Ctx, id: &str) -> Result<(crate::ctx::Session, Invitation
 /// Writes a change to a pending invitation with its audit entry; a no longer pending one is gone.
 async fn change_pending(
     ctx: &Ctx,
-    actor_id: &str,
+    actor: &Actor,
     invitation: &InvitationRow,
     change: worker::D1PreparedStatement,
     action: &str,
 ) -> Result<(), ApiError> {
     let audit = ctx.store.audit(
+        &actor.organization,
         ctx.now,
-        Some(actor_id),
+        Some(&actor.id),
         action,
         (None, Some(&invitation.email)),
         None,
@@ -411,7 +419,7 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let (session, invitation) = managed(ctx, id).await?;
     change_pending(
         ctx,
-        &session.user.id,
+        &session.actor,
         &invitation,
         ctx.store.revoke_invitation(id)?,
         "revoked",
@@ -434,7 +442,7 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let renew = ctx
         .store
         .renew_invitation(id, &digest, ctx.now, expires_at)?;
-    change_pending(ctx, &session.user.id, &invitation, renew, "reinvited").await?;
+    change_pending(ctx, &session.actor, &invitation, renew, "reinvited").await?;
     if let Some(old) = old_digest {
         ctx.store.forget_token(&old).await?;
     }

@@ -6,8 +6,8 @@ use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_id};
 use crate::store::{changes, is_unique_violation, NewUserRow, UserFilter};
 use livechat_access::{
-    authorize, user_scope, validate_user, validate_user_patch, Action, Code, Role, UserScope,
-    Violation,
+    authorize, user_scope, validate_user, validate_user_patch, Action, Code, OrganizationId, Role,
+    UserScope, Violation,
 };
 use serde::Serialize;
 use std::cell::Cell;
@@ -54,7 +54,14 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
                 "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
             ))
         })?;
-        insert_new_user(ctx, None, &admin, true).await?;
+        insert_new_user(
+            ctx,
+            &OrganizationId::default_organization(),
+            None,
+            &admin,
+            true,
+        )
+        .await?;
     }
     HAS_USERS.with(|c| c.set(true));
     Ok(())
@@ -64,6 +71,7 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
 /// only into an empty table (the bootstrap admin, safe under races).
 async fn insert_new_user(
     ctx: &Ctx,
+    organization: &OrganizationId,
     by: Option<&str>,
     new: &livechat_access::NewUser,
     first: bool,
@@ -72,6 +80,7 @@ async fn insert_new_user(
     let id = new_id();
     let row = NewUserRow {
         id: &id,
+        organization,
         email: &new.email,
         password_hash: &hash,
         access: &new.access,
@@ -84,6 +93,7 @@ async fn insert_new_user(
         ctx.store.insert_user(&row)?
     };
     let audit = ctx.store.audit(
+        organization,
         ctx.now,
         by,
         "created",
@@ -179,7 +189,14 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     if ctx.store.user_by_email(&new.email).await?.is_some() {
         return Err(email_taken());
     }
-    let id = insert_new_user(ctx, Some(&session.user.id), &new, false).await?;
+    let id = insert_new_user(
+        ctx,
+        &session.actor.organization,
+        Some(&session.user.id),
+        &new,
+        false,
+    )
+    .await?;
     let user = ctx.store.user(&id).await?.ok_or(Code::Internal)?;
     http::json(201, &user.view()?)
 }
@@ -268,6 +285,7 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         ctx.now,
     )?);
     writes.push(ctx.store.audit(
+        &session.actor.organization,
         ctx.now,
         Some(&session.user.id),
         action,
@@ -313,6 +331,7 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
                 .release_conversations(id, removes_admin, ctx.now)?,
             ctx.store.delete_user(id, removes_admin)?,
             ctx.store.audit(
+                &session.actor.organization,
                 ctx.now,
                 Some(&session.user.id),
                 "removed",

@@ -2,7 +2,7 @@
 
 use super::{js, num, opt, Store};
 use crate::http::ApiError;
-use livechat_access::Access;
+use livechat_access::{Access, OrganizationId};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -47,8 +47,10 @@ fn access_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Access
 impl Store {
     /// An audit entry for the write just before it in the same batch: written only if that
     /// write changed something, so a refused or raced write leaves no trace.
+    #[allow(clippy::too_many_arguments)]
     pub fn audit(
         &self,
+        organization: &OrganizationId,
         now: i64,
         actor_id: Option<&str>,
         action: &str,
@@ -58,8 +60,8 @@ impl Store {
     ) -> Result<D1PreparedStatement, ApiError> {
         let to_json = |a: Option<&Access>| a.map(serde_json::to_string).transpose();
         self.stmt(
-            "INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0",
+            "INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after, \
+             organization_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0",
             &[
                 num(now),
                 opt(actor_id),
@@ -68,6 +70,7 @@ impl Store {
                 opt(target.1),
                 opt(to_json(before)?.as_deref()),
                 opt(to_json(after)?.as_deref()),
+                js(organization.as_str()),
             ],
         )
     }

@@ -3,12 +3,14 @@
 use super::users::{UserRow, LOAD, USER_COLUMNS};
 use super::{changes, js, num, opt, Store};
 use crate::http::ApiError;
-use livechat_access::{Channel, ConversationRef, ConversationScope, WaitingConversation};
+use livechat_access::{
+    Channel, ConversationRef, ConversationScope, OrganizationId, WaitingConversation,
+};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 const CONVERSATION_COLUMNS: &str =
-    "id, questionnaire, language, channel, status, assigned_to, created_at, updated_at";
+    "id, organization_id, questionnaire, language, channel, status, assigned_to, created_at, updated_at";
 
 /// Where a conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -33,6 +35,9 @@ pub enum ConversationStatus {
 #[serde(rename_all(serialize = "camelCase"))]
 pub struct ConversationRow {
     pub id: String,
+    /// The organization whose visitor opened it.
+    #[serde(rename(deserialize = "organization_id"))]
+    pub organization: String,
     /// The questionnaire (project, site) it came through.
     pub questionnaire: String,
     /// The visitor's language.
@@ -49,12 +54,14 @@ pub struct ConversationRow {
 impl ConversationRow {
     pub fn reference(&self) -> ConversationRef {
         ConversationRef {
+            organization: OrganizationId::new(&self.organization),
             assigned_to: self.assigned_to.clone(),
         }
     }
 
     pub fn waiting(&self) -> Result<WaitingConversation, ApiError> {
         Ok(WaitingConversation {
+            organization: OrganizationId::new(&self.organization),
             questionnaire: self.questionnaire.clone(),
             language: self.language.clone(),
             channel: self.channel,
@@ -100,9 +107,10 @@ impl Store {
         now: i64,
     ) -> Result<(), ApiError> {
         self.run(
-            "INSERT INTO conversations (id, questionnaire, language, channel, status, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?5)",
-            &[js(id), js(c.questionnaire.as_str()), js(c.language.as_str()), js(c.channel.as_str()), num(now)],
+            "INSERT INTO conversations (id, questionnaire, language, channel, status, created_at, updated_at, \
+             organization_id) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?5, ?6)",
+            &[js(id), js(c.questionnaire.as_str()), js(c.language.as_str()), js(c.channel.as_str()), num(now),
+              js(c.organization.as_str())],
         )
         .await?;
         Ok(())

@@ -2,7 +2,7 @@
 
 use super::{internal, js, num, opt, Store};
 use crate::http::ApiError;
-use livechat_access::{Access, Email, Profile, Role};
+use livechat_access::{Access, Email, OrganizationId, Profile, Role};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -11,6 +11,7 @@ use worker::D1PreparedStatement;
 #[derive(Debug, Clone, Deserialize)]
 pub struct InvitationRow {
     pub id: String,
+    pub organization_id: String,
     pub email: String,
     pub access: String,
     pub status: String,
@@ -87,7 +88,7 @@ impl InvitationRow {
 }
 
 const INVITATION_COLUMNS: &str =
-    "id, email, access, status, invited_by, created_at, expires_at, accepted_at, user_id";
+    "id, organization_id, email, access, status, invited_by, created_at, expires_at, accepted_at, user_id";
 
 impl Store {
     /// Which of these address keys belong to members, and which have a live invitation.
@@ -126,6 +127,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub fn insert_invitation(
         &self,
+        organization: &OrganizationId,
         id: &str,
         email: &Email,
         access: &Access,
@@ -136,7 +138,8 @@ impl Store {
     ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
             "INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, \
-             created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+             created_at, expires_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+             ON CONFLICT DO NOTHING",
             &[
                 js(id),
                 js(email.as_str()),
@@ -147,6 +150,7 @@ impl Store {
                 js(invited_by),
                 num(now),
                 num(expires_at),
+                js(organization.as_str()),
             ],
         )
     }
@@ -256,8 +260,8 @@ impl Store {
         now: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, created_at, updated_at) \
-             SELECT ?2, email, email_key, ?3, role, access, ?4, ?5, ?5 FROM invitations \
+            "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, created_at, updated_at, \
+             organization_id) SELECT ?2, email, email_key, ?3, role, access, ?4, ?5, ?5, organization_id FROM invitations \
              WHERE id = ?1 AND status = 'pending' AND expires_at > ?5",
             &[js(invitation_id), js(user_id), js(password_hash), js(serde_json::to_string(profile)?), num(now)],
         )

@@ -16,8 +16,10 @@ impl Store {
         expires_at: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[js(digest), js(user.id.as_str()), num(user.session_epoch), num(now), num(expires_at)],
+            "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at, organization_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[js(digest), js(user.id.as_str()), num(user.session_epoch), num(now), num(expires_at),
+              js(user.organization_id.as_str())],
         )
     }
 

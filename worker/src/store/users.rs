@@ -3,7 +3,8 @@
 use super::{internal, js, num, opt, Store};
 use crate::http::ApiError;
 use livechat_access::{
-    Access, Account, Actor, AgentSnapshot, Email, Presence, Profile, Role, Subject, UserScope,
+    Access, Account, Actor, AgentSnapshot, Email, OrganizationId, Presence, Profile, Role, Subject,
+    UserScope,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,6 +14,7 @@ use worker::D1PreparedStatement;
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserRow {
     pub id: String,
+    pub organization_id: String,
     pub email: String,
     pub password_hash: String,
     pub access: String,
@@ -33,6 +35,8 @@ pub struct UserRow {
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     pub id: String,
+    /// The organization the account belongs to.
+    pub organization: OrganizationId,
     /// The login address.
     pub email: String,
     /// What they may do.
@@ -62,10 +66,15 @@ impl UserRow {
         })
     }
 
+    pub fn organization(&self) -> OrganizationId {
+        OrganizationId::new(&self.organization_id)
+    }
+
     pub fn actor(&self) -> Result<Actor, ApiError> {
         let access = self.access()?;
         Ok(Actor {
             id: self.id.clone(),
+            organization: self.organization(),
             role: access.role,
             modules: access.modules,
             questionnaires: access.livechat.questionnaires,
@@ -76,6 +85,7 @@ impl UserRow {
     pub fn subject(&self) -> Result<Subject, ApiError> {
         Ok(Subject {
             id: self.id.clone(),
+            organization: self.organization(),
             role: self.access()?.role,
             disabled: self.disabled != 0,
         })
@@ -85,6 +95,7 @@ impl UserRow {
         let account = self.account()?;
         Ok(UserView {
             id: self.id.clone(),
+            organization: self.organization(),
             email: self.email.clone(),
             access: account.access,
             profile: account.profile,
@@ -99,6 +110,7 @@ impl UserRow {
         let access = self.access()?;
         Ok(AgentSnapshot {
             id: self.id.clone(),
+            organization: self.organization(),
             role: access.role,
             disabled: self.disabled != 0,
             presence: Presence::parse(&self.presence).unwrap_or(Presence::Offline),
@@ -124,7 +136,7 @@ impl UserRow {
 }
 
 pub(super) const USER_COLUMNS: &str =
-    "id, email, password_hash, access, profile, disabled, presence, \
+    "id, organization_id, email, password_hash, access, profile, disabled, presence, \
     last_assigned_at, session_epoch, created_at, updated_at";
 
 /// SQL for a user's current load (conversations assigned now).
@@ -138,6 +150,7 @@ pub const KEEPS_AN_ADMIN: &str =
 /// A new user row.
 pub struct NewUserRow<'a> {
     pub id: &'a str,
+    pub organization: &'a OrganizationId,
     pub email: &'a Email,
     pub password_hash: &'a str,
     pub access: &'a Access,
@@ -197,7 +210,8 @@ impl Store {
         self.stmt(
             &format!(
                 "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, \
-                 created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 WHERE {condition}"
+                 created_at, updated_at, organization_id) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9 WHERE {condition}"
             ),
             &[
                 js(row.id),
@@ -208,6 +222,7 @@ impl Store {
                 js(serde_json::to_string(row.access)?),
                 js(serde_json::to_string(row.profile)?),
                 num(row.now),
+                js(row.organization.as_str()),
             ],
         )
     }
