@@ -9,6 +9,9 @@ use serde_json::Value;
 /// A sign-in attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Login {
+    /// The organization's slug, as in its sign-in address (`/{slug}/`); `None` names the
+    /// organization a single-company deployment moved into.
+    pub organization: Option<String>,
     /// The address typed (normalised).
     pub email: Email,
     /// The password typed.
@@ -20,6 +23,10 @@ pub struct Login {
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginInput {
+    /// The organization's slug (`acme` in `/acme/`); left out, the deployment's default
+    /// organization.
+    #[serde(default)]
+    pub organization: Option<String>,
     /// The login address.
     pub email: String,
     /// The password.
@@ -36,6 +43,13 @@ pub fn validate_login(input: &Value) -> Result<Login, Vec<Violation>> {
     let email = obj
         .required_string("email", &mut errors)
         .and_then(|raw| Email::read(raw, "email", &mut errors));
+    let organization = obj.string("organization", &mut errors).map(str::to_owned);
+    if let Some(slug) = organization
+        .as_deref()
+        .filter(|s| !crate::access::is_slug(s))
+    {
+        errors.push(Violation::new("organization", Code::FieldInvalid).value(slug));
+    }
     let password = obj.required_string("password", &mut errors);
     if password.is_some_and(|p| p.chars().count() > crate::PasswordPolicy::MAX_CHARS) {
         errors.push(
@@ -44,6 +58,7 @@ pub fn validate_login(input: &Value) -> Result<Login, Vec<Violation>> {
     }
     match (email, password) {
         (Some(email), Some(password)) if errors.is_empty() => Ok(Login {
+            organization,
             email,
             password: password.to_owned(),
         }),
@@ -171,6 +186,13 @@ mod tests {
             codes,
             vec![Code::UnknownField, Code::EmailInvalid, Code::FieldRequired]
         );
+        let acme =
+            validate_login(&json!({"organization": "acme", "email": "a@x.fr", "password": "x"}));
+        assert_eq!(acme.unwrap().organization.as_deref(), Some("acme"));
+        let bad = validate_login(
+            &json!({"organization": "Not A Slug", "email": "a@x.fr", "password": "x"}),
+        );
+        assert_eq!(bad.unwrap_err()[0].field, "organization");
     }
 
     #[test]

@@ -58,8 +58,8 @@ test('transfers follow routing rules and move visibility', async () => {
   const conv = (await open({ questionnaire: q, language: 'fr', channel: 'chat' })).body;
   assert.equal(conv.assignedTo, a.id);
   const full = await onlineAgent(admin, q, { maxConversations: 1 });
-  await sql(`INSERT INTO conversations (id, questionnaire, language, channel, status, assigned_to, created_at, updated_at)
-             VALUES ('filler-${full.id}', '${q}', 'fr', 'chat', 'assigned', '${full.id}', 0, 0)`);
+  await sql(`INSERT INTO conversations (id, organization_id, questionnaire, language, channel, status, assigned_to, created_at, updated_at)
+             VALUES ('filler-${full.id}', 'default', '${q}', 'fr', 'chat', 'assigned', '${full.id}', 0, 0)`);
   const toFull = await api('POST', `/conversations/${conv.id}/transfer`, { token: a.token, body: { to: full.id } });
   assert.equal(toFull.status, 409);
   assert.equal(toFull.body.code, 'at_capacity');

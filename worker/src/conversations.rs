@@ -67,8 +67,9 @@ async fn assign_one(
     id: &str,
     conversation: &WaitingConversation,
 ) -> Result<RoutingDecision, ApiError> {
+    let org = &conversation.organization;
     for _ in 0..3 {
-        let agents = snapshots(&ctx.store.online_agents().await?)?;
+        let agents = snapshots(&ctx.store.online_agents(org).await?)?;
         let decision = route(conversation, &agents);
         let Some(agent_id) = decision.agent_id.as_deref() else {
             return Ok(decision);
@@ -79,7 +80,7 @@ async fn assign_one(
             .map_or(ConversationLimit::AtMost(0), |a| a.max_conversations);
         if ctx
             .store
-            .assign(id, None, agent_id, room(limit), ctx.now)
+            .assign(org, id, None, agent_id, room(limit), ctx.now)
             .await?
         {
             return Ok(decision);
@@ -94,12 +95,12 @@ async fn assign_one(
 
 /// Gives waiting conversations, oldest first, to agents who have room: run whenever capacity
 /// frees up (close, transfer, disable) or an agent comes online.
-pub async fn assign_waiting(ctx: &Ctx) -> Result<(), ApiError> {
-    let waiting = ctx.store.waiting_conversations(50).await?;
+pub async fn assign_waiting(ctx: &Ctx, org: &OrganizationId) -> Result<(), ApiError> {
+    let waiting = ctx.store.waiting_conversations(org, 50).await?;
     if waiting.is_empty() {
         return Ok(());
     }
-    let mut agents = snapshots(&ctx.store.online_agents().await?)?;
+    let mut agents = snapshots(&ctx.store.online_agents(org).await?)?;
     for row in waiting {
         let conversation = row.waiting()?;
         let Some(agent_id) = route(&conversation, &agents).agent_id else {
@@ -111,6 +112,7 @@ pub async fn assign_waiting(ctx: &Ctx) -> Result<(), ApiError> {
         if ctx
             .store
             .assign(
+                org,
                 &row.id,
                 None,
                 &agent_id,
@@ -147,7 +149,11 @@ pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .insert_conversation(&id, &conversation, ctx.now)
         .await?;
     let decision = assign_one(ctx, &id, &conversation).await?;
-    let row = ctx.store.conversation(&id).await?.ok_or(Code::Internal)?;
+    let row = ctx
+        .store
+        .conversation(&organization, &id)
+        .await?
+        .ok_or(Code::Internal)?;
     http::json(
         201,
         &OpenedConversation {
@@ -173,6 +179,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let items = ctx
         .store
         .conversations(
+            &session.actor.organization,
             &conversation_scope(&session.actor),
             status.as_deref(),
             limit,
@@ -189,7 +196,11 @@ async fn reachable(
     action: fn(livechat_access::ConversationRef) -> Action,
 ) -> Result<ConversationRow, ApiError> {
     let session = ctx.session().await?;
-    let row = ctx.store.conversation(id).await?.ok_or(Code::NotFound)?;
+    let row = ctx
+        .store
+        .conversation(&session.actor.organization, id)
+        .await?
+        .ok_or(Code::NotFound)?;
     authorize(&session.actor, &action(row.reference())).map_err(|code| match code {
         Code::Forbidden => Code::NotFound,
         other => other,
@@ -207,10 +218,11 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         conversation,
     })
     .await?;
+    let org = OrganizationId::new(&row.organization);
     let to = validate_transfer(&ctx.body().await?).map_err(ApiError::form)?;
     let target = ctx
         .store
-        .user(&to)
+        .user(&org, &to)
         .await?
         .ok_or(Code::NotFound)?
         .snapshot()?;
@@ -221,6 +233,7 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     if !ctx
         .store
         .assign(
+            &org,
             id,
             row.assigned_to.as_deref(),
             &to,
@@ -232,22 +245,31 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         // The target filled up, or the conversation moved, since we looked.
         return Err(ApiError::code(Code::AtCapacity).with_reasons(vec![Code::AtCapacity]));
     }
-    assign_waiting(ctx).await?;
-    let row = ctx.store.conversation(id).await?.ok_or(Code::NotFound)?;
+    assign_waiting(ctx, &org).await?;
+    let row = ctx
+        .store
+        .conversation(&org, id)
+        .await?
+        .ok_or(Code::NotFound)?;
     http::json(200, &row)
 }
 
 /// `POST /conversations/{id}/close`: frees the agent's slot for the queue.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/close", operation_id = "closeConversation", tag = "conversations", summary = "Close; the slot goes to the queue", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = ConversationRow), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn close(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
-    reachable(ctx, id, |conversation| Action::CloseConversation {
+    let row = reachable(ctx, id, |conversation| Action::CloseConversation {
         conversation,
     })
     .await?;
-    if !ctx.store.close_conversation(id, ctx.now).await? {
+    let org = OrganizationId::new(&row.organization);
+    if !ctx.store.close_conversation(&org, id, ctx.now).await? {
         return Err(Code::ConversationClosed.into());
     }
-    assign_waiting(ctx).await?;
-    let row = ctx.store.conversation(id).await?.ok_or(Code::NotFound)?;
+    assign_waiting(ctx, &org).await?;
+    let row = ctx
+        .store
+        .conversation(&org, id)
+        .await?
+        .ok_or(Code::NotFound)?;
     http::json(200, &row)
 }

@@ -163,7 +163,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let keys: Vec<String> = request.valid_emails().map(Email::key).collect();
     let known: HashMap<String, String> = ctx
         .store
-        .known_emails(&keys, ctx.now)
+        .known_emails(&session.actor.organization, &keys, ctx.now)
         .await?
         .into_iter()
         .map(|(kind, key)| (key, kind))
@@ -173,7 +173,9 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     // Statuses first, then one batch (one round trip, one transaction) for every new invitation.
     let mut results: Vec<InvitationResult> = Vec::with_capacity(request.emails.len());
     let mut fresh: Vec<(usize, String, String, String)> = Vec::new(); // (result index, id, token, digest)
-    let mut writes = vec![ctx.store.expire_invitations(ctx.now)?];
+    let mut writes = vec![ctx
+        .store
+        .expire_invitations(&session.actor.organization, ctx.now)?];
     for check in &request.emails {
         let verdict = check.localize(locale);
         let Some(email) = check
@@ -273,7 +275,10 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
-    let rows = ctx.store.invitations(roles, before, limit).await?;
+    let rows = ctx
+        .store
+        .invitations(&session.actor.organization, roles, before, limit)
+        .await?;
     let items = rows
         .iter()
         .map(|r| r.view(ctx.now))
@@ -329,6 +334,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let hash = ctx.hash_password(&acceptance.password)?;
     let user_id = new_id();
     let access = invitation.access()?;
+    let organization = OrganizationId::new(&invitation.organization_id);
     let written = match ctx
         .store
         .batch(vec![
@@ -341,7 +347,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
             )?,
             ctx.store.mark_accepted(&invitation.id, &user_id, ctx.now)?,
             ctx.store.audit(
-                &OrganizationId::new(&invitation.organization_id),
+                &organization,
                 ctx.now,
                 Some(&user_id),
                 "accepted",
@@ -359,7 +365,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         // Another accept won the race, or the invitation was revoked meanwhile.
         let now = ctx
             .store
-            .invitation(&invitation.id)
+            .invitation(&organization, &invitation.id)
             .await?
             .ok_or(Code::NotFound)?;
         return Err(gone(&now, ctx.now));
@@ -367,14 +373,22 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     ctx.store
         .forget_token(&token_digest(&acceptance.token))
         .await?;
-    let user = ctx.store.user(&user_id).await?.ok_or(Code::Internal)?;
+    let user = ctx
+        .store
+        .user(&organization, &user_id)
+        .await?
+        .ok_or(Code::Internal)?;
     crate::session::start(ctx, &user, 201).await
 }
 
 /// The invitation `id` if the caller may manage it (they could have sent it).
 async fn managed(ctx: &Ctx, id: &str) -> Result<(crate::ctx::Session, InvitationRow), ApiError> {
     let session = ctx.session().await?;
-    let invitation = ctx.store.invitation(id).await?.ok_or(Code::NotFound)?;
+    let invitation = ctx
+        .store
+        .invitation(&session.actor.organization, id)
+        .await?
+        .ok_or(Code::NotFound)?;
     within_organization(
         &session.actor,
         &OrganizationId::new(&invitation.organization_id),
@@ -421,11 +435,16 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         ctx,
         &session.actor,
         &invitation,
-        ctx.store.revoke_invitation(id)?,
+        ctx.store
+            .revoke_invitation(&session.actor.organization, id)?,
         "revoked",
     )
     .await?;
-    if let Some(digest) = ctx.store.token_digest_of(id).await? {
+    if let Some(digest) = ctx
+        .store
+        .token_digest_of(&session.actor.organization, id)
+        .await?
+    {
         ctx.store.forget_token(&digest).await?;
     }
     Ok(Response::empty()?.with_status(204))
@@ -435,13 +454,14 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/{id}/resend", operation_id = "resendInvitation", tag = "invitations", summary = "A new link; the old one dies", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = Resent), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let (session, invitation) = managed(ctx, id).await?;
-    let old_digest = ctx.store.token_digest_of(id).await?;
+    let org = &session.actor.organization;
+    let old_digest = ctx.store.token_digest_of(org, id).await?;
     let token = new_token();
     let digest = token_digest(&token);
     let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
     let renew = ctx
         .store
-        .renew_invitation(id, &digest, ctx.now, expires_at)?;
+        .renew_invitation(org, id, &digest, ctx.now, expires_at)?;
     change_pending(ctx, &session.actor, &invitation, renew, "reinvited").await?;
     if let Some(old) = old_digest {
         ctx.store.forget_token(&old).await?;

@@ -4,9 +4,10 @@ use crate::conversations::assign_waiting;
 use crate::ctx::Ctx;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{new_token, token_digest};
-use crate::store::UserRow;
+use crate::store::{OrganizationRow, UserRow};
 use livechat_access::{
-    decide_sign_in, validate_login, validate_presence, Code, Gate, LoginThrottle, SignIn,
+    decide_sign_in, validate_login, validate_presence, Code, Gate, LoginThrottle, OrganizationId,
+    SignIn,
 };
 use serde::Serialize;
 use worker::{Delay, Response};
@@ -34,9 +35,24 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .headers()
         .get("cf-connecting-ip")?
         .unwrap_or_else(|| "local".into());
+    // The organization the sign-in names; an unknown or suspended one is refused exactly as a
+    // wrong password is, after the same work.
+    let organization = match login.organization.as_deref() {
+        Some(slug) => ctx
+            .store
+            .organization_by_slug(slug)
+            .await?
+            .filter(OrganizationRow::is_active)
+            .map(|o| o.id()),
+        None => Some(OrganizationId::default_organization()),
+    };
+    let throttled_as = organization
+        .as_ref()
+        .map_or("-", OrganizationId::as_str)
+        .to_owned();
     let keys = [
         (
-            format!("email:{}", login.email.key()),
+            format!("email:{throttled_as}:{}", login.email.key()),
             LoginThrottle::PER_EMAIL,
         ),
         (format!("client:{client}"), LoginThrottle::PER_CLIENT),
@@ -62,7 +78,10 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Delay::from(std::time::Duration::from_millis(u64::from(pause))).await;
     }
     let cost = ctx.config.hash_cost;
-    let user = ctx.store.user_by_email(&login.email).await?;
+    let user = match &organization {
+        Some(org) => ctx.store.user_by_email(org, &login.email).await?,
+        None => None,
+    };
     let verified = match &user {
         Some(user) => cost.verify(&login.password, &user.password_hash),
         None => {
@@ -146,13 +165,14 @@ pub async fn me(ctx: &mut Ctx) -> Result<Response, ApiError> {
 pub async fn presence(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let presence = validate_presence(&ctx.body().await?).map_err(ApiError::form)?;
+    let org = &session.actor.organization;
     ctx.store
-        .set_presence(&session.user.id, presence, ctx.now)
+        .set_presence(org, &session.user.id, presence, ctx.now)
         .await?;
-    assign_waiting(ctx).await?;
+    assign_waiting(ctx, org).await?;
     let user = ctx
         .store
-        .user(&session.user.id)
+        .user(org, &session.user.id)
         .await?
         .ok_or(Code::NotFound)?;
     http::json(200, &user.view()?)

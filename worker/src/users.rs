@@ -43,7 +43,8 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
     if HAS_USERS.with(Cell::get) {
         return Ok(());
     }
-    if ctx.store.user_count().await? == 0 {
+    let bootstrap = OrganizationId::default_organization();
+    if ctx.store.user_count(&bootstrap).await? == 0 {
         let Some((email, password)) = &ctx.config.bootstrap else {
             return Ok(());
         };
@@ -54,14 +55,7 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
                 "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
             ))
         })?;
-        insert_new_user(
-            ctx,
-            &OrganizationId::default_organization(),
-            None,
-            &admin,
-            true,
-        )
-        .await?;
+        insert_new_user(ctx, &bootstrap, None, &admin, true).await?;
     }
     HAS_USERS.with(|c| c.set(true));
     Ok(())
@@ -128,13 +122,16 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     // One more than asked tells whether a next page exists.
     let mut rows = ctx
         .store
-        .users(&UserFilter {
-            scope: user_scope(&session.actor),
-            role,
-            search: search.as_deref().map(str::trim),
-            after: after.as_deref(),
-            limit: limit + 1,
-        })
+        .users(
+            &session.actor.organization,
+            &UserFilter {
+                scope: user_scope(&session.actor),
+                role,
+                search: search.as_deref().map(str::trim),
+                after: after.as_deref(),
+                limit: limit + 1,
+            },
+        )
         .await?;
     let next = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
@@ -186,7 +183,8 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
             grant: new.access.grant(false),
         },
     )?;
-    if ctx.store.user_by_email(&new.email).await?.is_some() {
+    let org = &session.actor.organization;
+    if ctx.store.user_by_email(org, &new.email).await?.is_some() {
         return Err(email_taken());
     }
     let id = insert_new_user(
@@ -197,7 +195,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
         false,
     )
     .await?;
-    let user = ctx.store.user(&id).await?.ok_or(Code::Internal)?;
+    let user = ctx.store.user(org, &id).await?.ok_or(Code::Internal)?;
     http::json(201, &user.view()?)
 }
 
@@ -208,7 +206,11 @@ async fn visible(
     actor: &livechat_access::Actor,
     id: &str,
 ) -> Result<crate::store::UserRow, ApiError> {
-    let row = ctx.store.user(id).await?.ok_or(Code::NotFound)?;
+    let row = ctx
+        .store
+        .user(&actor.organization, id)
+        .await?
+        .ok_or(Code::NotFound)?;
     authorize(
         actor,
         &Action::ViewUser {
@@ -232,11 +234,12 @@ pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
+    let org = &session.actor.organization;
     let patch = validate_user_patch(&ctx.body().await?, &ctx.catalog).map_err(ApiError::form)?;
     let before = row.account()?;
     let after = patch.apply(&before, &ctx.catalog).map_err(ApiError::form)?;
     let target = row.subject()?;
-    let active_admins = ctx.store.active_admins().await?;
+    let active_admins = ctx.store.active_admins(org).await?;
     authorize(
         &session.actor,
         &Action::EditUser {
@@ -248,7 +251,7 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         },
     )?;
     if after.email.key() != before.email.key()
-        && ctx.store.user_by_email(&after.email).await?.is_some()
+        && ctx.store.user_by_email(org, &after.email).await?.is_some()
     {
         return Err(email_taken());
     }
@@ -272,11 +275,12 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     if after.disabled {
         writes.push(
             ctx.store
-                .release_conversations(id, removes_admin, ctx.now)?,
+                .release_conversations(org, id, removes_admin, ctx.now)?,
         );
     }
     let update_at = writes.len();
     writes.push(ctx.store.update_user(
+        org,
         id,
         &after,
         hash.as_deref(),
@@ -302,9 +306,9 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         return Err(Code::LastAdmin.into());
     }
     if after.disabled {
-        assign_waiting(ctx).await?;
+        assign_waiting(ctx, org).await?;
     }
-    let row = ctx.store.user(id).await?.ok_or(Code::NotFound)?;
+    let row = ctx.store.user(org, id).await?.ok_or(Code::NotFound)?;
     http::json(200, &row.view()?)
 }
 
@@ -313,8 +317,9 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
+    let org = &session.actor.organization;
     let target = row.subject()?;
-    let active_admins = ctx.store.active_admins().await?;
+    let active_admins = ctx.store.active_admins(org).await?;
     authorize(
         &session.actor,
         &Action::DeleteUser {
@@ -328,8 +333,8 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         .store
         .batch(vec![
             ctx.store
-                .release_conversations(id, removes_admin, ctx.now)?,
-            ctx.store.delete_user(id, removes_admin)?,
+                .release_conversations(org, id, removes_admin, ctx.now)?,
+            ctx.store.delete_user(org, id, removes_admin)?,
             ctx.store.audit(
                 &session.actor.organization,
                 ctx.now,
@@ -344,7 +349,7 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     if results.get(1).map(changes) != Some(1) {
         return Err(Code::LastAdmin.into());
     }
-    assign_waiting(ctx).await?;
+    assign_waiting(ctx, org).await?;
     Ok(Response::empty()?.with_status(204))
 }
 
@@ -355,6 +360,9 @@ pub async fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
     authorize(&session.actor, &Action::ViewAudit)?;
     let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
-    let items = ctx.store.audit_entries(before, limit).await?;
+    let items = ctx
+        .store
+        .audit_entries(&session.actor.organization, before, limit)
+        .await?;
     http::json(200, &AuditLog { items })
 }

@@ -77,13 +77,14 @@ impl Store {
 
     pub async fn audit_entries(
         &self,
+        org: &OrganizationId,
         before_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, ApiError> {
         self.all(
             "SELECT id, at, actor_id, action, target_id, target_email, before, after FROM audit_log \
-             WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
-            &[before_id.map_or(JsValue::NULL, num), num(i64::from(limit))],
+             WHERE organization_id = ?3 AND (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+            &[before_id.map_or(JsValue::NULL, num), num(i64::from(limit)), js(org.as_str())],
         )
         .await
     }

@@ -71,16 +71,24 @@ impl ConversationRow {
 }
 
 impl Store {
-    pub async fn conversation(&self, id: &str) -> Result<Option<ConversationRow>, ApiError> {
+    /// The conversation `id` of the organization; another organization's is `None`.
+    pub async fn conversation(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+    ) -> Result<Option<ConversationRow>, ApiError> {
         self.first(
-            &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"),
-            &[js(id)],
+            &format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?1 AND id = ?2"
+            ),
+            &[js(org.as_str()), js(id)],
         )
         .await
     }
 
     pub async fn conversations(
         &self,
+        org: &OrganizationId,
         scope: &ConversationScope,
         status: Option<&str>,
         limit: u32,
@@ -92,10 +100,10 @@ impl Store {
         };
         self.all(
             &format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE {scope_sql} AND (?2 IS NULL OR status = ?2) \
-                 ORDER BY created_at DESC, id LIMIT ?3"
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?4 AND {scope_sql} \
+                 AND (?2 IS NULL OR status = ?2) ORDER BY created_at DESC, id LIMIT ?3"
             ),
-            &[opt(me), opt(status), num(i64::from(limit))],
+            &[opt(me), opt(status), num(i64::from(limit)), js(org.as_str())],
         )
         .await
     }
@@ -118,10 +126,13 @@ impl Store {
 
     /// Agents who could take conversations now (enabled and online), with their load. Only a
     /// narrowing: the core decides among them.
-    pub async fn online_agents(&self) -> Result<Vec<UserRow>, ApiError> {
+    pub async fn online_agents(&self, org: &OrganizationId) -> Result<Vec<UserRow>, ApiError> {
         self.all(
-            &format!("SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE presence = 'online' AND disabled = 0"),
-            &[],
+            &format!(
+                "SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE organization_id = ?1 \
+                 AND presence = 'online' AND disabled = 0"
+            ),
+            &[js(org.as_str())],
         )
         .await
     }
@@ -131,6 +142,7 @@ impl Store {
     /// whether it was written. `room` is the agent's limit (`None`: unlimited).
     pub async fn assign(
         &self,
+        org: &OrganizationId,
         conversation_id: &str,
         from: Option<&str>,
         agent_id: &str,
@@ -147,10 +159,13 @@ impl Store {
                 self.stmt(
                     &format!(
                         "UPDATE conversations SET status = 'assigned', assigned_to = ?2, updated_at = ?3 \
-                         WHERE id = ?1 AND {from_sql} AND (?5 IS NULL OR (SELECT COUNT(*) FROM conversations \
+                         WHERE id = ?1 AND organization_id = ?6 AND {from_sql} \
+                         AND EXISTS (SELECT 1 FROM users WHERE id = ?2 AND organization_id = ?6) \
+                         AND (?5 IS NULL OR (SELECT COUNT(*) FROM conversations \
                          WHERE assigned_to = ?2 AND status = 'assigned') < ?5)"
                     ),
-                    &[js(conversation_id), js(agent_id), num(now), opt(from), room.map_or(JsValue::NULL, |n| num(i64::from(n)))],
+                    &[js(conversation_id), js(agent_id), num(now), opt(from), room.map_or(JsValue::NULL, |n| num(i64::from(n))),
+                      js(org.as_str())],
                 )?,
                 self.stmt(
                     "UPDATE users SET last_assigned_at = ?3 WHERE id = ?2 AND EXISTS \
@@ -162,11 +177,17 @@ impl Store {
         Ok(writes.first().map(changes) == Some(1))
     }
 
-    pub async fn close_conversation(&self, id: &str, now: i64) -> Result<bool, ApiError> {
+    pub async fn close_conversation(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, ApiError> {
         Ok(self
             .run(
-                "UPDATE conversations SET status = 'closed', updated_at = ?2 WHERE id = ?1 AND status != 'closed'",
-                &[js(id), num(now)],
+                "UPDATE conversations SET status = 'closed', updated_at = ?2 \
+                 WHERE id = ?1 AND organization_id = ?3 AND status != 'closed'",
+                &[js(id), num(now), js(org.as_str())],
             )
             .await?
             == 1)
@@ -174,14 +195,15 @@ impl Store {
 
     pub async fn waiting_conversations(
         &self,
+        org: &OrganizationId,
         limit: u32,
     ) -> Result<Vec<ConversationRow>, ApiError> {
         self.all(
             &format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE status = 'waiting' \
-                 ORDER BY created_at, id LIMIT ?1"
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?2 \
+                 AND status = 'waiting' ORDER BY created_at, id LIMIT ?1"
             ),
-            &[num(i64::from(limit))],
+            &[num(i64::from(limit)), js(org.as_str())],
         )
         .await
     }

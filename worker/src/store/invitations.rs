@@ -94,6 +94,7 @@ impl Store {
     /// Which of these address keys belong to members, and which have a live invitation.
     pub async fn known_emails(
         &self,
+        org: &OrganizationId,
         keys: &[String],
         now: i64,
     ) -> Result<Vec<(String, String)>, ApiError> {
@@ -106,10 +107,11 @@ impl Store {
         let keys = serde_json::to_string(keys)?;
         let rows: Vec<Row> = self
             .all(
-                "SELECT 'member' AS kind, email_key FROM users WHERE email_key IN (SELECT value FROM json_each(?1)) \
-                 UNION ALL SELECT 'invited', email_key FROM invitations WHERE status = 'pending' \
-                 AND expires_at > ?2 AND email_key IN (SELECT value FROM json_each(?1))",
-                &[js(keys), num(now)],
+                "SELECT 'member' AS kind, email_key FROM users WHERE organization_id = ?3 \
+                 AND email_key IN (SELECT value FROM json_each(?1)) \
+                 UNION ALL SELECT 'invited', email_key FROM invitations WHERE organization_id = ?3 \
+                 AND status = 'pending' AND expires_at > ?2 AND email_key IN (SELECT value FROM json_each(?1))",
+                &[js(keys), num(now), js(org.as_str())],
             )
             .await?;
         Ok(rows.into_iter().map(|r| (r.kind, r.email_key)).collect())
@@ -117,10 +119,15 @@ impl Store {
 
     /// Marks pending invitations past their expiry as expired, so the address can be invited
     /// again.
-    pub fn expire_invitations(&self, now: i64) -> Result<D1PreparedStatement, ApiError> {
+    pub fn expire_invitations(
+        &self,
+        org: &OrganizationId,
+        now: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "UPDATE invitations SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?1",
-            &[num(now)],
+            "UPDATE invitations SET status = 'expired' WHERE organization_id = ?2 \
+             AND status = 'pending' AND expires_at <= ?1",
+            &[num(now), js(org.as_str())],
         )
     }
 
@@ -155,10 +162,17 @@ impl Store {
         )
     }
 
-    pub async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, ApiError> {
+    /// The invitation `id` of the organization; another organization's is `None`.
+    pub async fn invitation(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+    ) -> Result<Option<InvitationRow>, ApiError> {
         self.first(
-            &format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE id = ?1"),
-            &[js(id)],
+            &format!(
+                "SELECT {INVITATION_COLUMNS} FROM invitations WHERE organization_id = ?1 AND id = ?2"
+            ),
+            &[js(org.as_str()), js(id)],
         )
         .await
     }
@@ -184,6 +198,7 @@ impl Store {
 
     pub async fn invitations(
         &self,
+        org: &OrganizationId,
         roles: &[Role],
         before: Option<i64>,
         limit: u32,
@@ -191,10 +206,16 @@ impl Store {
         let roles = serde_json::to_string(&roles.iter().map(|r| r.as_str()).collect::<Vec<_>>())?;
         self.all(
             &format!(
-                "SELECT {INVITATION_COLUMNS} FROM invitations WHERE role IN (SELECT value FROM json_each(?1)) \
+                "SELECT {INVITATION_COLUMNS} FROM invitations WHERE organization_id = ?4 \
+                 AND role IN (SELECT value FROM json_each(?1)) \
                  AND (?2 IS NULL OR created_at < ?2) ORDER BY created_at DESC, id LIMIT ?3"
             ),
-            &[js(roles), before.map_or(JsValue::NULL, num), num(i64::from(limit))],
+            &[
+                js(roles),
+                before.map_or(JsValue::NULL, num),
+                num(i64::from(limit)),
+                js(org.as_str()),
+            ],
         )
         .await
     }
@@ -214,29 +235,39 @@ impl Store {
         self.kv.delete(&kv_key(digest)).await.map_err(internal)
     }
 
-    pub async fn token_digest_of(&self, id: &str) -> Result<Option<String>, ApiError> {
+    pub async fn token_digest_of(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+    ) -> Result<Option<String>, ApiError> {
         #[derive(Deserialize)]
         struct Row {
             token_hash: String,
         }
         Ok(self
             .first::<Row>(
-                "SELECT token_hash FROM invitations WHERE id = ?1",
-                &[js(id)],
+                "SELECT token_hash FROM invitations WHERE organization_id = ?1 AND id = ?2",
+                &[js(org.as_str()), js(id)],
             )
             .await?
             .map(|r| r.token_hash))
     }
 
-    pub fn revoke_invitation(&self, id: &str) -> Result<D1PreparedStatement, ApiError> {
+    pub fn revoke_invitation(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+    ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "UPDATE invitations SET status = 'revoked' WHERE id = ?1 AND status = 'pending'",
-            &[js(id)],
+            "UPDATE invitations SET status = 'revoked' WHERE id = ?1 AND organization_id = ?2 \
+             AND status = 'pending'",
+            &[js(id), js(org.as_str())],
         )
     }
 
     pub fn renew_invitation(
         &self,
+        org: &OrganizationId,
         id: &str,
         digest: &str,
         now: i64,
@@ -244,8 +275,14 @@ impl Store {
     ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
             "UPDATE invitations SET token_hash = ?2, created_at = ?3, expires_at = ?4 \
-             WHERE id = ?1 AND status = 'pending'",
-            &[js(id), js(digest), num(now), num(expires_at)],
+             WHERE id = ?1 AND organization_id = ?5 AND status = 'pending'",
+            &[
+                js(id),
+                js(digest),
+                num(now),
+                num(expires_at),
+                js(org.as_str()),
+            ],
         )
     }
 

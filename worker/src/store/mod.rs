@@ -5,12 +5,14 @@
 mod audit;
 mod conversations;
 mod invitations;
+mod organizations;
 mod sessions;
 mod users;
 
 pub use audit::AuditEntry;
 pub use conversations::{ConversationRow, ConversationStatus};
 pub use invitations::{InvitationRow, InvitationStatus, InvitationView};
+pub use organizations::OrganizationRow;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 
 use crate::http::ApiError;

@@ -143,9 +143,14 @@ pub(super) const USER_COLUMNS: &str =
 pub(super) const LOAD: &str =
     "(SELECT COUNT(*) FROM conversations c WHERE c.assigned_to = users.id AND c.status = 'assigned')";
 
-/// The condition that keeps at least one active admin after a write that may remove one.
-pub const KEEPS_AN_ADMIN: &str =
-    "(SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0) > 1";
+/// The condition that keeps at least one active admin in the organization bound at `?{param}`
+/// after a write that may remove one.
+pub fn keeps_an_admin(param: usize) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM users a WHERE a.organization_id = ?{param} AND a.role = 'admin' \
+         AND a.disabled = 0) > 1"
+    )
+}
 
 /// A new user row.
 pub struct NewUserRow<'a> {
@@ -168,26 +173,30 @@ pub struct UserFilter<'a> {
 }
 
 impl Store {
-    pub async fn user_count(&self) -> Result<i64, ApiError> {
+    pub async fn user_count(&self, org: &OrganizationId) -> Result<i64, ApiError> {
         #[derive(Deserialize)]
         struct Count {
             n: i64,
         }
         Ok(self
-            .first::<Count>("SELECT COUNT(*) AS n FROM users", &[])
+            .first::<Count>(
+                "SELECT COUNT(*) AS n FROM users WHERE organization_id = ?1",
+                &[js(org.as_str())],
+            )
             .await?
             .map_or(0, |c| c.n))
     }
 
-    pub async fn active_admins(&self) -> Result<u32, ApiError> {
+    pub async fn active_admins(&self, org: &OrganizationId) -> Result<u32, ApiError> {
         #[derive(Deserialize)]
         struct Count {
             n: u32,
         }
         Ok(self
             .first::<Count>(
-                "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0",
-                &[],
+                "SELECT COUNT(*) AS n FROM users WHERE organization_id = ?1 AND role = 'admin' \
+                 AND disabled = 0",
+                &[js(org.as_str())],
             )
             .await?
             .map_or(0, |c| c.n))
@@ -197,9 +206,13 @@ impl Store {
         self.insert_user_if(row, "1")
     }
 
-    /// Creates the first admin when the table is empty; a no-op otherwise, even under races.
+    /// Creates the organization's first user when it has none; a no-op otherwise, even under
+    /// races.
     pub fn insert_first_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
-        self.insert_user_if(row, "NOT EXISTS (SELECT 1 FROM users)")
+        self.insert_user_if(
+            row,
+            "NOT EXISTS (SELECT 1 FROM users WHERE organization_id = ?9)",
+        )
     }
 
     fn insert_user_if(
@@ -227,23 +240,37 @@ impl Store {
         )
     }
 
-    pub async fn user(&self, id: &str) -> Result<Option<UserRow>, ApiError> {
+    /// The account `id` of the organization; another organization's is `None`, like an id that
+    /// does not exist.
+    pub async fn user(&self, org: &OrganizationId, id: &str) -> Result<Option<UserRow>, ApiError> {
         self.first(
-            &format!("SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE id = ?1"),
-            &[js(id)],
+            &format!(
+                "SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE organization_id = ?1 AND id = ?2"
+            ),
+            &[js(org.as_str()), js(id)],
         )
         .await
     }
 
-    pub async fn user_by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
+    pub async fn user_by_email(
+        &self,
+        org: &OrganizationId,
+        email: &Email,
+    ) -> Result<Option<UserRow>, ApiError> {
         self.first(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"),
-            &[js(email.key())],
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 AND email_key = ?2"
+            ),
+            &[js(org.as_str()), js(email.key())],
         )
         .await
     }
 
-    pub async fn users(&self, filter: &UserFilter<'_>) -> Result<Vec<UserRow>, ApiError> {
+    pub async fn users(
+        &self,
+        org: &OrganizationId,
+        filter: &UserFilter<'_>,
+    ) -> Result<Vec<UserRow>, ApiError> {
         let (scope_sql, me) = match &filter.scope {
             UserScope::All => ("1", None),
             UserScope::AgentsAndSelf(me) => ("(role = 'agent' OR id = ?1)", Some(me.as_str())),
@@ -258,7 +285,7 @@ impl Store {
         });
         self.all(
             &format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE {scope_sql} \
+                "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?6 AND {scope_sql} \
                  AND (?2 IS NULL OR role = ?2) \
                  AND (?3 IS NULL OR email_key LIKE ?3 ESCAPE '\\' OR lower(profile) LIKE ?3 ESCAPE '\\') \
                  AND (?4 IS NULL OR email_key > ?4) \
@@ -270,6 +297,7 @@ impl Store {
                 opt(search.as_deref()),
                 opt(filter.after),
                 num(i64::from(filter.limit)),
+                js(org.as_str()),
             ],
         )
         .await
@@ -277,8 +305,10 @@ impl Store {
 
     /// Writes an edited account; `removes_admin` guards the write so that two concurrent
     /// demotions cannot leave no admin (D1 runs statements one at a time).
+    #[allow(clippy::too_many_arguments)]
     pub fn update_user(
         &self,
+        org: &OrganizationId,
         id: &str,
         account: &Account,
         password_hash: Option<&str>,
@@ -286,12 +316,17 @@ impl Store {
         removes_admin: bool,
         now: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let guard = if removes_admin { KEEPS_AN_ADMIN } else { "1" };
+        let guard = if removes_admin {
+            keeps_an_admin(11)
+        } else {
+            "1".into()
+        };
         self.stmt(
             &format!(
                 "UPDATE users SET email = ?2, email_key = ?3, role = ?4, access = ?5, profile = ?6, \
                  disabled = ?7, password_hash = COALESCE(?8, password_hash), \
-                 session_epoch = session_epoch + ?9, updated_at = ?10 WHERE id = ?1 AND {guard}"
+                 session_epoch = session_epoch + ?9, updated_at = ?10 \
+                 WHERE id = ?1 AND organization_id = ?11 AND {guard}"
             ),
             &[
                 js(id),
@@ -304,19 +339,25 @@ impl Store {
                 opt(password_hash),
                 num(i64::from(end_sessions)),
                 num(now),
+                js(org.as_str()),
             ],
         )
     }
 
     pub fn delete_user(
         &self,
+        org: &OrganizationId,
         id: &str,
         removes_admin: bool,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let guard = if removes_admin { KEEPS_AN_ADMIN } else { "1" };
+        let guard = if removes_admin {
+            keeps_an_admin(2)
+        } else {
+            "1".into()
+        };
         self.stmt(
-            &format!("DELETE FROM users WHERE id = ?1 AND {guard}"),
-            &[js(id)],
+            &format!("DELETE FROM users WHERE id = ?1 AND organization_id = ?2 AND {guard}"),
+            &[js(id), js(org.as_str())],
         )
     }
 
@@ -324,29 +365,35 @@ impl Store {
     /// Runs under the same last-admin guard as the write it goes with, so both happen or neither.
     pub fn release_conversations(
         &self,
+        org: &OrganizationId,
         user_id: &str,
         removes_admin: bool,
         now: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let guard = if removes_admin { KEEPS_AN_ADMIN } else { "1" };
+        let guard = if removes_admin {
+            keeps_an_admin(3)
+        } else {
+            "1".into()
+        };
         self.stmt(
             &format!(
                 "UPDATE conversations SET status = 'waiting', assigned_to = NULL, updated_at = ?2 \
-                 WHERE assigned_to = ?1 AND status = 'assigned' AND {guard}"
+                 WHERE assigned_to = ?1 AND organization_id = ?3 AND status = 'assigned' AND {guard}"
             ),
-            &[js(user_id), num(now)],
+            &[js(user_id), num(now), js(org.as_str())],
         )
     }
 
     pub async fn set_presence(
         &self,
+        org: &OrganizationId,
         id: &str,
         presence: Presence,
         now: i64,
     ) -> Result<(), ApiError> {
         self.run(
-            "UPDATE users SET presence = ?2, updated_at = ?3 WHERE id = ?1",
-            &[js(id), js(presence.as_str()), num(now)],
+            "UPDATE users SET presence = ?2, updated_at = ?3 WHERE id = ?1 AND organization_id = ?4",
+            &[js(id), js(presence.as_str()), num(now), js(org.as_str())],
         )
         .await?;
         Ok(())
