@@ -1,0 +1,72 @@
+"""Migration without loss, the data half: `seed` writes a single-company database (the schema of
+migration 0001) with users, sessions, invitations, conversations, audit entries and sign-in
+failures; `check` reads it back after the migrations and compares every row. Run by
+scripts/test-migration on the local D1 file of a real `wrangler d1 migrations apply`."""
+import glob, json, sqlite3, sys
+
+# Made by the Worker's own argon2id code (worker/src/secrets.rs), low cost for the test.
+PHC = "$argon2id$v=19$m=64,t=1,p=1$bWlncmF0aW9uLWZpeHR1cg$3oN/vIaMnksh2X46cXxt6143+LNpaY8ajZZZHAuKU0c"
+PASSWORD = "migrated passphrase 2025"
+ACCESS = {"role": "agent", "modules": ["livechat"], "livechat": {"maxConversations": 3, "languages": ["fr"],
+          "mainLanguage": "fr", "questionnaires": ["site-fr"], "channels": ["chat"]}}
+ADMIN = {"role": "admin", "modules": ["history", "livechat", "settings", "statistics", "users"],
+         "livechat": {"maxConversations": None, "languages": ["fr"], "mainLanguage": "fr",
+                      "questionnaires": [], "channels": ["chat"]}}
+PROFILE = {"firstName": "Léa", "lastName": None, "pseudonym": "Léa", "avatarUrl": None, "timeZone": "Europe/Paris"}
+USERS = [
+    ("u-admin", "Admin@Exemple.fr", "admin@exemple.fr", "admin", ADMIN, 0, "offline"),
+    ("u-lea", "lea@exemple.fr", "lea@exemple.fr", "agent", ACCESS, 0, "online"),
+    ("u-old", "old@exemple.fr", "old@exemple.fr", "agent", ACCESS, 1, "offline"),
+]
+TABLES = ["users", "sessions", "invitations", "conversations", "audit_log", "login_failures"]
+
+
+def connect(state):
+    files = [f for f in glob.glob(state + "/v3/d1/miniflare-D1DatabaseObject/*.sqlite")
+             if not f.endswith("metadata.sqlite")]
+    assert len(files) == 1, files
+    db = sqlite3.connect(files[0])
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def seed(db):
+    for (uid, email, key, role, access, disabled, presence) in USERS:
+        db.execute("INSERT INTO users (id, email, email_key, password_hash, role, access, profile, disabled, "
+                   "presence, session_epoch, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,0,1,2)",
+                   (uid, email, key, PHC, role, json.dumps(access), json.dumps(PROFILE), disabled, presence))
+    db.execute("INSERT INTO sessions VALUES ('digest-1', 'u-lea', 0, 1, 9999999999999)")
+    db.execute("INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, status, "
+               "created_at, expires_at) VALUES ('i-1', 'new@exemple.fr', 'new@exemple.fr', 'agent', ?, "
+               "'token-digest', 'u-admin', 'pending', 1, 9999999999999)", (json.dumps(ACCESS),))
+    db.execute("INSERT INTO conversations VALUES ('c-1', 'site-fr', 'fr', 'chat', 'assigned', 'u-lea', 1, 1)")
+    db.execute("INSERT INTO conversations VALUES ('c-2', 'site-fr', 'fr', 'chat', 'waiting', NULL, 2, 2)")
+    db.execute("INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after) "
+               "VALUES (1, 'u-admin', 'created', 'u-lea', 'lea@exemple.fr', NULL, ?)", (json.dumps(ACCESS),))
+    db.execute("INSERT INTO login_failures VALUES ('client:127.0.0.1', 2, 1)")
+    db.commit()
+
+
+def dump(db):
+    return {t: [dict(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY 1")] for t in TABLES}
+
+
+if __name__ == "__main__":
+    command, state, snapshot = sys.argv[1:4]
+    db = connect(state)
+    if command == "seed":
+        seed(db)
+        json.dump(dump(db), open(snapshot, "w"))
+    elif command == "check":
+        before, after = json.load(open(snapshot)), dump(db)
+        for table in TABLES:
+            assert len(before[table]) == len(after[table]), (table, before[table], after[table])
+            for old, new in zip(before[table], after[table]):
+                moved = {k: v for k, v in new.items() if k != "organization_id"}
+                assert moved == old, (table, old, new)
+                if table != "login_failures":
+                    assert new["organization_id"] == "default", (table, new)
+        orgs = [dict(r) for r in db.execute("SELECT id, slug, status FROM organizations")]
+        assert orgs == [{"id": "default", "slug": "default", "status": "active"}], orgs
+        assert not db.execute("PRAGMA foreign_key_check").fetchall()
+        print(f"every row of {', '.join(TABLES)} kept, in organization 'default'")
