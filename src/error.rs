@@ -126,6 +126,10 @@ codes! {
     EmailDuplicate => "email_duplicate", "Adresse en double dans la liste", "This address appears twice in the list";
     TokenInvalid => "token_invalid", "Lien d'invitation non valide", "Invalid invitation link";
     PresenceUnknown => "presence_unknown", "Statut inconnu : `{value}`", "Unknown status: `{value}`";
+    // Organizations (the platform operator's forms).
+    OrganizationSlugInvalid => "organization_slug_invalid", "Identifiant non valide : `{value}` (a-z, 0-9, - et _, 2 à 40 caractères, hors noms réservés)", "Invalid identifier: `{value}` (a-z, 0-9, - and _, 2 to 40 characters, not a reserved name)";
+    OrganizationTaken => "organization_taken", "Cet identifiant d'organisation est déjà pris", "This organization identifier is already taken";
+    DefaultOrganization => "default_organization", "L'organisation par défaut ne peut être ni suspendue ni supprimée", "The default organization can be neither suspended nor deleted";
     // Authorization.
     Unauthenticated => "unauthenticated", "Connectez-vous pour continuer", "Sign in to continue";
     InvalidCredentials => "invalid_credentials", "E-mail ou mot de passe incorrect", "Wrong email or password";

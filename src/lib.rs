@@ -54,7 +54,11 @@ pub use invitation::{
     Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
-pub use organization::OrganizationId;
+pub use organization::{
+    is_organization_slug, validate_organization, validate_organization_patch, NewOrganization,
+    OrganizationId, OrganizationInput, OrganizationPatchInput, OrganizationStatus,
+    MAX_ORGANIZATION_NAME,
+};
 pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
 pub use routing::{
     can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,

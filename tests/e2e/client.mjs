@@ -42,6 +42,7 @@ export function checkContract(method, path, status, contentType, body) {
 export const BASE = process.env.E2E_URL;
 export const ADMIN = { email: process.env.E2E_ADMIN_EMAIL, password: process.env.E2E_ADMIN_PASSWORD };
 export const SERVICE_TOKEN = process.env.E2E_SERVICE_TOKEN;
+export const OPERATOR_TOKEN = process.env.E2E_OPERATOR_TOKEN;
 if (!BASE) throw new Error('run through scripts/test-worker (E2E_URL is not set)');
 
 /** One request; returns {status, headers, body} with the JSON body parsed when there is one. */

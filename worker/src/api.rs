@@ -5,7 +5,7 @@
 use crate::ctx::{var, Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
-use crate::{conversations, invitations, session, users};
+use crate::{conversations, invitations, operator, session, users};
 use livechat_access::{Code, ModuleCatalog};
 use worker::{Env, Request, Response};
 
@@ -34,6 +34,10 @@ pub enum Endpoint {
     ListConversations,
     TransferConversation,
     CloseConversation,
+    ListOrganizations,
+    CreateOrganization,
+    ChangeOrganization,
+    DeleteOrganization,
 }
 
 /// One row of the table: an HTTP method, a path under `/api/v1` (`{id}` matches one segment).
@@ -77,6 +81,10 @@ pub const ROUTES: &[Route] = {
         route("GET", "/conversations", ListConversations),
         route("POST", "/conversations/{id}/transfer", TransferConversation),
         route("POST", "/conversations/{id}/close", CloseConversation),
+        route("GET", "/operator/organizations", ListOrganizations),
+        route("POST", "/operator/organizations", CreateOrganization),
+        route("PATCH", "/operator/organizations/{id}", ChangeOrganization),
+        route("DELETE", "/operator/organizations/{id}", DeleteOrganization),
     ]
 };
 
@@ -177,6 +185,10 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         ListConversations => conversations::list(ctx).await,
         TransferConversation => conversations::transfer(ctx, &id).await,
         CloseConversation => conversations::close(ctx, &id).await,
+        ListOrganizations => operator::list(ctx).await,
+        CreateOrganization => operator::create(ctx).await,
+        ChangeOrganization => operator::change(ctx, &id).await,
+        DeleteOrganization => operator::remove(ctx, &id).await,
     }
 }
 

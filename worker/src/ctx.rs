@@ -26,6 +26,8 @@ pub struct Config {
     pub invitation_ttl_s: i64,
     pub session_ttl_s: i64,
     pub service_token: Option<String>,
+    /// The platform operator's token (secret `OPERATOR_TOKEN`): organizations, nothing inside them.
+    pub operator_token: Option<String>,
     pub bootstrap: Option<(String, String)>,
     /// Lets benchmarks ask for unbatched writes (`x-bench-writes: rows`); off unless set.
     pub bench_modes: bool,
@@ -57,6 +59,7 @@ impl Config {
             invitation_ttl_s: number(env, "INVITATION_TTL_HOURS", 7 * 24) * 3600,
             session_ttl_s: number(env, "SESSION_TTL_HOURS", 12) * 3600,
             service_token: var(env, "SERVICE_TOKEN"),
+            operator_token: var(env, "OPERATOR_TOKEN"),
             bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
             bench_modes: var(env, "BENCH_MODES").as_deref() == Some("1"),
         }
@@ -116,9 +119,23 @@ impl Ctx {
     /// Whether the request carries the chat box's service token (compared by digest, so the
     /// comparison time says nothing about the secret).
     pub fn is_service(&self) -> bool {
-        match (&self.config.service_token, self.bearer()) {
+        self.bears(self.config.service_token.as_deref())
+    }
+
+    /// Whether the request carries `secret` as its bearer token (compared by digest).
+    fn bears(&self, secret: Option<&str>) -> bool {
+        match (secret, self.bearer()) {
             (Some(secret), Some(given)) => token_digest(secret) == token_digest(&given),
             _ => false,
+        }
+    }
+
+    /// The platform operator, or 401: an organization's session never counts.
+    pub fn operator(&self) -> Result<(), ApiError> {
+        if self.bears(self.config.operator_token.as_deref()) {
+            Ok(())
+        } else {
+            Err(Code::Unauthenticated.into())
         }
     }
 

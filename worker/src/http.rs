@@ -109,7 +109,8 @@ pub fn status_of(problem: &Problem) -> u16 {
         | AccountDisabled | CrossOrigin => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
-        EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed => 409,
+        EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
+        | OrganizationTaken | DefaultOrganization => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,

@@ -122,7 +122,7 @@ pub struct Resent {
     pub expires_at: i64,
 }
 
-fn accept_url(ctx: &Ctx, token: &str) -> Result<String, ApiError> {
+pub fn accept_url(ctx: &Ctx, token: &str) -> Result<String, ApiError> {
     // In the fragment, so the token never reaches a server log or a Referer header.
     Ok(format!("{}/accept#token={token}", ctx.origin()?))
 }

@@ -9,6 +9,7 @@ mod http;
 mod invitations;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+mod operator;
 mod secrets;
 mod session;
 mod store;

@@ -4,7 +4,7 @@
 //! `api/openapi.json`, which the Worker serves and the end-to-end tests check every response
 //! against; a test fails when the file, the route table and this description part.
 
-use crate::{api, conversations, invitations, session, users};
+use crate::{api, conversations, invitations, operator, session, users};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -42,6 +42,10 @@ use utoipa::{Modify, OpenApi};
         conversations::list,
         conversations::transfer,
         conversations::close,
+        operator::list,
+        operator::create,
+        operator::change,
+        operator::remove,
     ),
     // What only a problem body refers to.
     components(

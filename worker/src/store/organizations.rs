@@ -1,16 +1,29 @@
 //! Organizations: the customer companies one deployment serves.
 
-use super::{js, Store};
+use super::{js, num, Store};
 use crate::http::ApiError;
-use livechat_access::OrganizationId;
-use serde::Deserialize;
+use livechat_access::{NewOrganization, OrganizationId, OrganizationStatus};
+use serde::{Deserialize, Serialize};
+use worker::D1PreparedStatement;
 
-/// A stored organization.
-#[derive(Debug, Clone, Deserialize)]
+/// A stored organization, as the operator sees it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = Organization, rename_all = "camelCase")
+)]
+#[serde(rename_all(serialize = "camelCase"))]
 pub struct OrganizationRow {
     pub id: String,
-    pub status: String,
+    /// In sign-in addresses: `/{slug}/`.
+    pub slug: String,
+    pub name: String,
+    pub status: OrganizationStatus,
+    pub created_at: i64,
 }
+
+const ORGANIZATION_COLUMNS: &str = "id, slug, name, status, created_at";
 
 impl OrganizationRow {
     pub fn id(&self) -> OrganizationId {
@@ -19,7 +32,7 @@ impl OrganizationRow {
 
     /// A suspended organization's people cannot sign in.
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == OrganizationStatus::Active
     }
 }
 
@@ -30,9 +43,102 @@ impl Store {
         slug: &str,
     ) -> Result<Option<OrganizationRow>, ApiError> {
         self.first(
-            "SELECT id, status FROM organizations WHERE slug = ?1",
+            &format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE slug = ?1"),
             &[js(slug)],
         )
         .await
+    }
+
+    pub async fn organization(&self, id: &str) -> Result<Option<OrganizationRow>, ApiError> {
+        self.first(
+            &format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE id = ?1"),
+            &[js(id)],
+        )
+        .await
+    }
+
+    pub async fn organizations(&self) -> Result<Vec<OrganizationRow>, ApiError> {
+        self.all(
+            &format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations ORDER BY slug"),
+            &[],
+        )
+        .await
+    }
+
+    pub fn insert_organization(
+        &self,
+        id: &OrganizationId,
+        new: &NewOrganization,
+        now: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "INSERT INTO organizations (id, slug, name, status, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
+            &[js(id.as_str()), js(new.slug.as_str()), js(new.name.as_str()), num(now)],
+        )
+    }
+
+    /// Suspends or resumes; suspending also ends every session of its people (they are refused on
+    /// their next request either way: the session check reads the organization's status).
+    pub fn set_organization_status(
+        &self,
+        id: &OrganizationId,
+        status: OrganizationStatus,
+    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+        let mut writes = vec![self.stmt(
+            "UPDATE organizations SET status = ?2 WHERE id = ?1",
+            &[js(id.as_str()), js(status.as_str())],
+        )?];
+        if status == OrganizationStatus::Suspended {
+            writes.push(self.stmt(
+                "DELETE FROM sessions WHERE organization_id = ?1",
+                &[js(id.as_str())],
+            )?);
+        }
+        Ok(writes)
+    }
+
+    /// Every row of the organization, children first, then the organization: run as one batch,
+    /// so as one transaction, all or nothing.
+    pub fn delete_organization(
+        &self,
+        id: &OrganizationId,
+    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+        let mut writes = Vec::new();
+        for table in [
+            "sessions",
+            "conversations",
+            "invitations",
+            "audit_log",
+            "users",
+        ] {
+            writes.push(self.stmt(
+                &format!("DELETE FROM {table} WHERE organization_id = ?1"),
+                &[js(id.as_str())],
+            )?);
+        }
+        writes.push(self.stmt(
+            "DELETE FROM login_failures WHERE key LIKE 'email:' || ?1 || ':%'",
+            &[js(id.as_str())],
+        )?);
+        writes.push(self.stmt(
+            "DELETE FROM organizations WHERE id = ?1",
+            &[js(id.as_str())],
+        )?);
+        Ok(writes)
+    }
+
+    /// The token digests of an organization's invitations (to forget them in KV).
+    pub async fn invitation_digests(&self, id: &OrganizationId) -> Result<Vec<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            token_hash: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT token_hash FROM invitations WHERE organization_id = ?1 AND status = 'pending'",
+                &[js(id.as_str())],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.token_hash).collect())
     }
 }

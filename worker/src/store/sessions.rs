@@ -29,8 +29,9 @@ impl Store {
         self.first(
             &format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT s.user_id FROM sessions s \
-                 JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 \
-                 AND s.epoch = u.session_epoch AND u.disabled = 0)"
+                 JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 \
+                 AND s.epoch = u.session_epoch AND u.disabled = 0 AND o.status = 'active')"
             ),
             &[js(digest), num(now)],
         )

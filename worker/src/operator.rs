@@ -1,0 +1,167 @@
+//! The platform operator (secret `OPERATOR_TOKEN`): creates, lists, suspends and deletes
+//! organizations. The operator never sees inside one: no people, no conversations, no password
+//! (a new organization's first admin is invited and chooses their own).
+
+use crate::ctx::Ctx;
+use crate::http::{self, ApiError};
+use crate::invitations::accept_url;
+use crate::secrets::{new_id, new_token, token_digest};
+use crate::store::{is_unique_violation, OrganizationRow};
+use livechat_access::{
+    role_defaults, validate_organization, validate_organization_patch, Access, Code,
+    OrganizationId, Role,
+};
+use serde::Serialize;
+use worker::Response;
+
+/// `GET /operator/organizations`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganizationList {
+    /// By slug.
+    pub items: Vec<OrganizationRow>,
+}
+
+/// `POST /operator/organizations`: the organization, and its first admin's invitation.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganizationCreated {
+    pub organization: OrganizationRow,
+    /// The first admin's single-use link, shown this once.
+    pub invitation: FirstAdminInvitation,
+}
+
+/// The first admin's invitation.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FirstAdminInvitation {
+    pub invitation_id: String,
+    pub email: String,
+    pub accept_url: String,
+    pub expires_at: i64,
+}
+
+/// The organization `id`, but never the default one, which single-company data lives in and the
+/// bootstrap admin is made in.
+async fn changeable(ctx: &Ctx, id: &str) -> Result<OrganizationRow, ApiError> {
+    if id == OrganizationId::DEFAULT {
+        return Err(Code::DefaultOrganization.into());
+    }
+    Ok(ctx.store.organization(id).await?.ok_or(Code::NotFound)?)
+}
+
+/// `GET /operator/organizations`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/operator/organizations", operation_id = "listOrganizations", tag = "operator", summary = "Every organization (the operator's token)", responses((status = 200, description = "OK", body = OrganizationList), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    let items = ctx.store.organizations().await?;
+    http::json(200, &OrganizationList { items })
+}
+
+/// `POST /operator/organizations` {slug, name, adminEmail}: the organization and its first
+/// admin's invitation, written together.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/operator/organizations", operation_id = "createOrganization", tag = "operator", summary = "Create an organization and invite its first admin", request_body = livechat_access::OrganizationInput, responses((status = 201, description = "Created", body = OrganizationCreated), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    let new = validate_organization(&ctx.body().await?).map_err(ApiError::form)?;
+    if ctx.store.organization_by_slug(&new.slug).await?.is_some() {
+        return Err(ApiError::form(vec![livechat_access::Violation::new(
+            "slug",
+            Code::OrganizationTaken,
+        )]));
+    }
+    let org = OrganizationId::new(new_id());
+    let defaults = role_defaults(Role::Admin, &ctx.catalog);
+    let access = Access {
+        role: Role::Admin,
+        modules: defaults.modules,
+        livechat: defaults.livechat,
+    };
+    let (invitation_id, token) = (new_id(), new_token());
+    let digest = token_digest(&token);
+    let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
+    let writes = vec![
+        ctx.store.insert_organization(&org, &new, ctx.now)?,
+        ctx.store.insert_invitation(
+            &org,
+            &invitation_id,
+            &new.admin,
+            &access,
+            &digest,
+            "operator",
+            ctx.now,
+            expires_at,
+        )?,
+        ctx.store.audit(
+            &org,
+            ctx.now,
+            None,
+            "invited",
+            (None, Some(new.admin.as_str())),
+            None,
+            Some(&access),
+        )?,
+    ];
+    match ctx.store.batch(writes).await {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::form(vec![livechat_access::Violation::new(
+                "slug",
+                Code::OrganizationTaken,
+            )]))
+        }
+        other => other?,
+    };
+    let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
+    ctx.store
+        .remember_token(&digest, &invitation_id, ttl_s)
+        .await?;
+    let organization = ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .ok_or(Code::Internal)?;
+    http::json(
+        201,
+        &OrganizationCreated {
+            organization,
+            invitation: FirstAdminInvitation {
+                invitation_id,
+                email: new.admin.as_str().to_owned(),
+                accept_url: accept_url(ctx, &token)?,
+                expires_at,
+            },
+        },
+    )
+}
+
+/// `PATCH /operator/organizations/{id}` {status}: suspending signs its people out at once.
+#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/operator/organizations/{id}", operation_id = "changeOrganization", tag = "operator", summary = "Suspend (its people are signed out at once) or resume an organization", params(("id" = String, Path, description = "The id")), request_body = livechat_access::OrganizationPatchInput, responses((status = 200, description = "OK", body = OrganizationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn change(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    let row = changeable(ctx, id).await?;
+    let status = validate_organization_patch(&ctx.body().await?).map_err(ApiError::form)?;
+    let org = OrganizationId::new(&row.id);
+    ctx.store
+        .batch(ctx.store.set_organization_status(&org, status)?)
+        .await?;
+    let row = ctx.store.organization(id).await?.ok_or(Code::NotFound)?;
+    http::json(200, &row)
+}
+
+/// `DELETE /operator/organizations/{id}`: every record of the organization goes, in one D1
+/// transaction (users, sessions, invitations, conversations, audit entries, sign-in counters).
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/operator/organizations/{id}", operation_id = "deleteOrganization", tag = "operator", summary = "Delete an organization and all its data, in one transaction", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted, with every record of it"), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    let row = changeable(ctx, id).await?;
+    let org = OrganizationId::new(&row.id);
+    let digests = ctx.store.invitation_digests(&org).await?;
+    ctx.store
+        .batch(ctx.store.delete_organization(&org)?)
+        .await?;
+    for digest in digests {
+        ctx.store.forget_token(&digest).await?;
+    }
+    Ok(Response::empty()?.with_status(204))
+}
