@@ -113,6 +113,12 @@ function show(view) {
 
 // ---- signing in and out
 
+// The organization the address names (`/acme/`); the root is the default organization.
+const organizationSlug = (() => {
+  const first = location.pathname.split('/').filter(Boolean)[0];
+  return first && first !== 'accept' ? decodeURIComponent(first) : null;
+})();
+
 function asActor(user) {
   return { id: user.id, organization: user.organization, role: user.role, modules: user.modules, questionnaires: user.livechat.questionnaires, disabled: user.disabled };
 }
@@ -122,6 +128,11 @@ async function signedIn(user) {
   actor = asActor(user);
   $('whoami').textContent = user.email;
   $('whoami').hidden = false;
+  const organization = await api('GET', '/organization');
+  if (organization.status === 200) {
+    $('organization-name').textContent = organization.body.name;
+    $('organization-name').hidden = false;
+  }
   $('sign-out').hidden = false;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
     show('view-users');
@@ -146,7 +157,9 @@ function renderSelf() {
 $('sign-in-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('si-form-error').textContent = '';
-  const res = await api('POST', '/session', { email: $('si-email').value, password: $('si-password').value });
+  const credentials = { email: $('si-email').value, password: $('si-password').value };
+  if (organizationSlug) credentials.organization = organizationSlug;
+  const res = await api('POST', '/session', credentials);
   if (res.status === 200) {
     token = res.body.token;
     $('si-password').value = '';
@@ -160,6 +173,7 @@ $('sign-out').addEventListener('click', async () => {
   await api('DELETE', '/session');
   token = null; me = null; actor = null;
   $('whoami').hidden = true;
+  $('organization-name').hidden = true;
   $('sign-out').hidden = true;
   show('view-sign-in');
 });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { BASE, ADMIN, api, adminToken, createUser, unique, PASSWORD } from './client.mjs';
+import { BASE, ADMIN, api, adminToken, createUser, unique, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -201,5 +201,33 @@ test('English switch, keyboard only, and no layout break at 360 px', async () =>
   await shot(p, '08-mobile-dialog');
   await p.keyboard.press('Escape');
   await p.waitForSelector('#user-dialog[open]', { state: 'detached' });
+  await done(p);
+});
+
+test("an organization's own address signs its people in to it, its name in the header", async () => {
+  const slug = `page-${Date.now().toString(36)}`;
+  const adminEmail = unique('boss');
+  const created = await api('POST', '/operator/organizations', { token: OPERATOR_TOKEN, body: { slug, name: 'Globex Support', adminEmail } });
+  assert.equal(created.status, 201);
+  const token = new URL(created.body.invitation.acceptUrl).hash.replace('#token=', '');
+  assert.equal((await api('POST', '/invitations/accept', { body: { token, password: PASSWORD } })).status, 201);
+  const p = await page();
+  // At the root (the default organization) the same address and password are refused.
+  await p.goto(BASE + '/');
+  await p.fill('#si-email', adminEmail);
+  await p.fill('#si-password', PASSWORD);
+  await p.click('#sign-in-form button[type=submit]');
+  await p.waitForFunction(() => document.querySelector('#si-form-error').textContent !== '');
+  await p.goto(`${BASE}/${slug}/`);
+  await p.fill('#si-email', adminEmail);
+  await p.fill('#si-password', PASSWORD);
+  await p.click('#sign-in-form button[type=submit]');
+  await p.waitForSelector('#view-users:not([hidden]) tbody tr');
+  await p.waitForSelector('#organization-name:not([hidden])');
+  assert.equal(await p.textContent('#organization-name'), 'Globex Support');
+  const emails = await p.$$eval('#view-users tbody tr', (rows) => rows.map((r) => r.textContent));
+  assert.equal(emails.length, 1, 'only their own organization');
+  assert.ok(emails[0].includes(adminEmail));
+  await shot(p, '08-organization');
   await done(p);
 });

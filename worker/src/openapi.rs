@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         session::sign_out,
         session::me,
         session::presence,
+        session::organization,
         users::list,
         users::create,
         users::show,

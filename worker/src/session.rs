@@ -160,6 +160,18 @@ pub async fn me(ctx: &mut Ctx) -> Result<Response, ApiError> {
     http::json(200, &session.user.view()?)
 }
 
+/// `GET /organization`: the caller's organization, as the page's header shows it.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/organization", operation_id = "organization", tag = "session", summary = "The signed-in user's organization", responses((status = 200, description = "OK", body = crate::store::OrganizationRow), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn organization(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let row = ctx
+        .store
+        .organization(session.actor.organization.as_str())
+        .await?
+        .ok_or(Code::NotFound)?;
+    http::json(200, &row)
+}
+
 /// `PUT /me/presence` {status}: coming online may pick up waiting conversations.
 #[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/presence", operation_id = "setPresence", tag = "session", summary = "Set presence; coming online picks up waiting conversations", request_body = livechat_access::PresenceInput, responses((status = 200, description = "OK", body = crate::store::UserView), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn presence(ctx: &mut Ctx) -> Result<Response, ApiError> {
