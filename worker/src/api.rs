@@ -143,10 +143,16 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         Ok(()) => dispatch(&mut ctx).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(response) => Ok(response),
-        Err(error) => http::problem_response(error, locale),
+    let mut response = match result {
+        Ok(response) => response,
+        Err(error) => http::problem_response(error, locale)?,
+    };
+    if ctx.config.bench_modes {
+        // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
+        let count = ctx.store.statements.get().to_string();
+        response.headers_mut().set("x-d1-statements", &count)?;
     }
+    Ok(response)
 }
 
 async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {

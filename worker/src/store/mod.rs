@@ -26,6 +26,8 @@ pub struct Store {
     pub db: D1Database,
     /// Invitation tokens.
     pub kv: KvStore,
+    /// D1 statements prepared for this request, for the benchmarks' query counts.
+    pub statements: std::cell::Cell<u32>,
 }
 
 pub fn js(value: impl Into<JsValue>) -> JsValue {
@@ -65,6 +67,7 @@ impl Store {
         Ok(Store {
             db: env.d1("DB")?,
             kv: env.kv("INVITES")?,
+            statements: std::cell::Cell::new(0),
         })
     }
 
@@ -73,6 +76,7 @@ impl Store {
         sql: &str,
         args: &[JsValue],
     ) -> Result<D1PreparedStatement, ApiError> {
+        self.statements.set(self.statements.get() + 1);
         Ok(self.db.prepare(sql).bind(args)?)
     }
 
