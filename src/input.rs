@@ -161,6 +161,27 @@ pub(crate) fn text(
     Some(value.to_owned())
 }
 
+/// A body of one field, `key`, whose value is one of a few names (`{status: "away"}`): the
+/// shape `T` gives the accepted keys, `parse` the names, `code` the refusal of any other name.
+pub(crate) fn one_choice<'de, S: serde::Deserialize<'de>, T>(
+    input: &Value,
+    key: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    code: Code,
+) -> Result<T, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let name = object(input, "", keys_of::<S>(), &mut errors)
+        .and_then(|obj| obj.required_string(key, &mut errors));
+    let choice = name.and_then(&parse);
+    if let (Some(name), None) = (name, &choice) {
+        errors.push(Violation::new(key, code).value(name));
+    }
+    match choice {
+        Some(choice) if errors.is_empty() => Ok(choice),
+        _ => Err(errors),
+    }
+}
+
 /// The wire names of a request shape's fields, as its serde derive lists them. The readers accept
 /// exactly the keys of the type that describes the shape, the same type TypeScript declarations
 /// and the OpenAPI description are generated from, so a field is named in one place.

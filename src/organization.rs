@@ -4,7 +4,7 @@
 
 use crate::credentials::Email;
 use crate::error::{Code, Violation};
-use crate::input::{keys_of, object, text};
+use crate::input::{keys_of, object, one_choice, text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -146,17 +146,12 @@ pub struct OrganizationPatchInput {
 
 /// Validates an organization's change of status.
 pub fn validate_organization_patch(input: &Value) -> Result<OrganizationStatus, Vec<Violation>> {
-    let mut errors = Vec::new();
-    let name = object(input, "", keys_of::<OrganizationPatchInput>(), &mut errors)
-        .and_then(|obj| obj.required_string("status", &mut errors));
-    let status = name.and_then(OrganizationStatus::parse);
-    if let (Some(name), None) = (name, status) {
-        errors.push(Violation::new("status", Code::FieldInvalid).value(name));
-    }
-    match status {
-        Some(status) if errors.is_empty() => Ok(status),
-        _ => Err(errors),
-    }
+    one_choice::<OrganizationPatchInput, _>(
+        input,
+        "status",
+        OrganizationStatus::parse,
+        Code::FieldInvalid,
+    )
 }
 
 #[cfg(test)]

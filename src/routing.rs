@@ -2,7 +2,7 @@
 
 use crate::access::{Channel, ConversationLimit, Module, Role};
 use crate::error::{Code, Violation};
-use crate::input::{keys_of, object};
+use crate::input::{keys_of, object, one_choice};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -49,17 +49,7 @@ pub struct PresenceInput {
 
 /// Validates `{status}` for a presence change.
 pub fn validate_presence(input: &Value) -> Result<Presence, Vec<Violation>> {
-    let mut errors = Vec::new();
-    let obj = object(input, "", keys_of::<PresenceInput>(), &mut errors);
-    let name = obj.and_then(|o| o.required_string("status", &mut errors));
-    let presence = name.and_then(Presence::parse);
-    if let (Some(name), None) = (name, presence) {
-        errors.push(Violation::new("status", Code::PresenceUnknown).value(name));
-    }
-    match presence {
-        Some(p) if errors.is_empty() => Ok(p),
-        _ => Err(errors),
-    }
+    one_choice::<PresenceInput, _>(input, "status", Presence::parse, Code::PresenceUnknown)
 }
 
 /// A conversation opened by the chat box (`POST /conversations`).

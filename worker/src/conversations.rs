@@ -245,10 +245,15 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         // The target filled up, or the conversation moved, since we looked.
         return Err(ApiError::code(Code::AtCapacity).with_reasons(vec![Code::AtCapacity]));
     }
-    assign_waiting(ctx, &org).await?;
+    freed(ctx, &org, id).await
+}
+
+/// After a slot freed up: the queue moves on, and the conversation is answered as it now stands.
+async fn freed(ctx: &Ctx, org: &OrganizationId, id: &str) -> Result<Response, ApiError> {
+    assign_waiting(ctx, org).await?;
     let row = ctx
         .store
-        .conversation(&org, id)
+        .conversation(org, id)
         .await?
         .ok_or(Code::NotFound)?;
     http::json(200, &row)
@@ -265,11 +270,5 @@ pub async fn close(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     if !ctx.store.close_conversation(&org, id, ctx.now).await? {
         return Err(Code::ConversationClosed.into());
     }
-    assign_waiting(ctx, &org).await?;
-    let row = ctx
-        .store
-        .conversation(&org, id)
-        .await?
-        .ok_or(Code::NotFound)?;
-    http::json(200, &row)
+    freed(ctx, &org, id).await
 }
