@@ -114,7 +114,7 @@ function show(view) {
 // ---- signing in and out
 
 // The organization the address names (`/acme/`); the root is the default organization.
-const organizationSlug = (() => {
+let organizationSlug = (() => {
   const first = location.pathname.split('/').filter(Boolean)[0];
   return first && first !== 'accept' ? decodeURIComponent(first) : null;
 })();
@@ -132,6 +132,12 @@ async function signedIn(user) {
   if (organization.status === 200) {
     $('organization-name').textContent = organization.body.name;
     $('organization-name').hidden = false;
+    // Signed in from an invitation's link or the root: the address becomes the organization's
+    // own, so that signing out leads back to its sign-in.
+    if (organization.body.slug !== organizationSlug && organization.body.slug !== 'default') {
+      organizationSlug = organization.body.slug;
+      history.replaceState(null, '', `/${encodeURIComponent(organizationSlug)}/`);
+    }
   }
   $('sign-out').hidden = false;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
