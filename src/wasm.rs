@@ -16,6 +16,12 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+// talc instead of the standard library's dlmalloc: the same job for a few KB less in the
+// browser package (BENCHMARKS.md §3), which allocates little and briefly.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 // Types whose serde form is written by hand (ConversationLimit's `null` for unlimited) declare
 // their TypeScript here; every other declaration is generated from the Rust types by tsify.
 #[wasm_bindgen(typescript_custom_section)]
