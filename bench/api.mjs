@@ -20,13 +20,13 @@ for (let i = 0; i < 1000; i++) {
   const agent = i < 200;
   const access = JSON.stringify({ role: 'agent', modules: ['livechat'], livechat: { maxConversations: null, languages: ['fr'], mainLanguage: 'fr', questionnaires: ['bench'], channels: ['chat'] } });
   const profile = JSON.stringify({ firstName: `User ${i}`, lastName: null, pseudonym: null, avatarUrl: null, timeZone: 'Europe/Paris' });
-  rows.push(`('seed${i}', 'load${String(i).padStart(4, '0')}@bench.test', 'load${String(i).padStart(4, '0')}@bench.test', '${hash}', 'agent', '${access}', '${profile}', 0, '${agent ? 'online' : 'offline'}', 0, 0)`);
+  rows.push(`('seed${i}', 'default', 'load${String(i).padStart(4, '0')}@bench.test', 'load${String(i).padStart(4, '0')}@bench.test', '${hash}', 'agent', '${access}', '${profile}', 0, '${agent ? 'online' : 'offline'}', 0, 0)`);
 }
 const file = `${process.env.E2E_STATE}/seed.sql`;
 // D1 caps one statement at 100 KB: 50 rows per INSERT.
 const statements = [];
 for (let i = 0; i < rows.length; i += 50) {
-  statements.push(`INSERT INTO users (id, email, email_key, password_hash, role, access, profile, disabled, presence, created_at, updated_at) VALUES\n${rows.slice(i, i + 50).join(',\n')};`);
+  statements.push(`INSERT INTO users (id, organization_id, email, email_key, password_hash, role, access, profile, disabled, presence, created_at, updated_at) VALUES\n${rows.slice(i, i + 50).join(',\n')};`);
 }
 writeFileSync(file, statements.join('\n') + '\n');
 execFileSync('node_modules/.bin/wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', process.env.E2E_STATE, '--file', file, '--yes'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
