@@ -3,13 +3,12 @@
 // password; suspending signs its people out at once; deleting removes every record of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, codes, sql, unique, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
+import { api, adminToken, codes, sql, unique, ADMIN, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
 
 const slug = () => `co-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const operator = (method, path, body) => api(method, `/operator/organizations${path}`, { token: OPERATOR_TOKEN, body });
 
-async function newOrganization() {
-  const adminEmail = unique('first-admin');
+async function newOrganization(adminEmail = unique('first-admin')) {
   const created = await operator('POST', '', { slug: slug(), name: 'Globex', adminEmail });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const token = new URL(created.body.invitation.acceptUrl).hash.replace('#token=', '');
@@ -43,6 +42,20 @@ test('a new organization invites its first admin, who signs in to it alone', asy
   assert.ok(listed.body.items.some((o) => o.id === org.id && o.slug === org.slug));
   // The operator's answers hold no people, no conversation, no token of theirs.
   assert.ok(!JSON.stringify(listed.body).includes(org.adminEmail));
+});
+
+test('the same address is two accounts in two organizations, with two passwords', async () => {
+  // The deployment's bootstrap admin is also the first admin of a new organization.
+  const org = await newOrganization(ADMIN.email);
+  const here = await api('POST', '/session', { body: { organization: org.slug, email: ADMIN.email, password: PASSWORD } });
+  const there = await api('POST', '/session', { body: { email: ADMIN.email, password: ADMIN.password } });
+  assert.equal(here.status, 200);
+  assert.equal(there.status, 200);
+  assert.notEqual(here.body.user.id, there.body.user.id);
+  assert.deepEqual([here.body.user.organization, there.body.user.organization], [org.id, 'default']);
+  // Each password opens its own account only.
+  const crossed = await api('POST', '/session', { body: { organization: org.slug, email: ADMIN.email, password: ADMIN.password } });
+  assert.equal(crossed.status, 401);
 });
 
 test('bad organization forms and taken slugs', async () => {
