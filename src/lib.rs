@@ -55,9 +55,9 @@ pub use invitation::{
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
 pub use organization::{
-    is_organization_slug, validate_organization, validate_organization_patch, NewOrganization,
-    OrganizationId, OrganizationInput, OrganizationPatchInput, OrganizationStatus,
-    MAX_ORGANIZATION_NAME,
+    is_organization_slug, may_suspend_or_delete, validate_organization,
+    validate_organization_patch, NewOrganization, OrganizationId, OrganizationInput,
+    OrganizationPatchInput, OrganizationStatus, MAX_ORGANIZATION_NAME,
 };
 pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
 pub use routing::{

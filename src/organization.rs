@@ -95,6 +95,16 @@ pub const MAX_ORGANIZATION_NAME: usize = 100;
 /// Paths of the deployment an organization's slug may not take.
 const RESERVED_SLUGS: &[&str] = &["api", "accept", "assets", "operator", "pkg", "static"];
 
+/// Whether the operator may suspend or delete an organization: never the default one, which
+/// single-company data and the bootstrap admin live in.
+pub fn may_suspend_or_delete(id: &OrganizationId) -> Result<(), Code> {
+    if id.as_str() == OrganizationId::DEFAULT {
+        Err(Code::DefaultOrganization)
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether `slug` can name an organization in addresses.
 pub fn is_organization_slug(slug: &str) -> bool {
     (2..=40).contains(&slug.len())
@@ -184,6 +194,16 @@ mod tests {
         for reserved in ["api", "accept", "operator", "a", "x".repeat(41).as_str()] {
             assert!(!is_organization_slug(reserved), "{reserved}");
         }
+    }
+
+    #[test]
+    fn the_default_organization_stays() {
+        let default = OrganizationId::default_organization();
+        assert_eq!(
+            may_suspend_or_delete(&default),
+            Err(Code::DefaultOrganization)
+        );
+        assert_eq!(may_suspend_or_delete(&OrganizationId::new("acme")), Ok(()));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::invitations::accept_url;
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::{is_unique_violation, OrganizationRow};
 use livechat_access::{
-    role_defaults, validate_organization, validate_organization_patch, Access, Code,
-    OrganizationId, Role,
+    may_suspend_or_delete, role_defaults, validate_organization, validate_organization_patch,
+    Access, Code, OrganizationId, Role,
 };
 use serde::Serialize;
 use worker::Response;
@@ -42,12 +42,9 @@ pub struct FirstAdminInvitation {
     pub expires_at: i64,
 }
 
-/// The organization `id`, but never the default one, which single-company data lives in and the
-/// bootstrap admin is made in.
+/// The organization `id`, if the operator may suspend or delete it (the core says which).
 async fn changeable(ctx: &Ctx, id: &str) -> Result<OrganizationRow, ApiError> {
-    if id == OrganizationId::DEFAULT {
-        return Err(Code::DefaultOrganization.into());
-    }
+    may_suspend_or_delete(&OrganizationId::new(id))?;
     Ok(ctx.store.organization(id).await?.ok_or(Code::NotFound)?)
 }
 
