@@ -78,11 +78,17 @@ pub enum SignIn {
     Disabled,
 }
 
-/// Decides a sign-in from whether the address has an account (`Some(disabled)`) and whether the
-/// password matched. A disabled account is named only after the right password, so the answer
-/// tells someone guessing nothing about which addresses exist or are disabled.
-pub fn decide_sign_in(account_disabled: Option<bool>, password_matches: bool) -> SignIn {
+/// Decides a sign-in from whether the organization it names is in service, whether the address
+/// has an account there (`Some(disabled)`), and whether the password matched. A disabled account
+/// is named only after the right password, and a suspended organization is never named at all,
+/// so the answer tells someone guessing nothing about which addresses or organizations exist.
+pub fn decide_sign_in(
+    organization_active: bool,
+    account_disabled: Option<bool>,
+    password_matches: bool,
+) -> SignIn {
     match account_disabled {
+        _ if !organization_active => SignIn::Refused,
         Some(false) if password_matches => SignIn::Granted,
         Some(true) if password_matches => SignIn::Disabled,
         _ => SignIn::Refused,
@@ -197,12 +203,21 @@ mod tests {
 
     #[test]
     fn a_disabled_account_is_named_only_after_the_right_password() {
-        assert_eq!(decide_sign_in(Some(false), true), SignIn::Granted);
-        assert_eq!(decide_sign_in(Some(true), true), SignIn::Disabled);
+        assert_eq!(decide_sign_in(true, Some(false), true), SignIn::Granted);
+        assert_eq!(decide_sign_in(true, Some(true), true), SignIn::Disabled);
         for account in [None, Some(false), Some(true)] {
-            assert_eq!(decide_sign_in(account, false), SignIn::Refused);
+            assert_eq!(decide_sign_in(true, account, false), SignIn::Refused);
         }
-        assert_eq!(decide_sign_in(None, true), SignIn::Refused);
+        assert_eq!(decide_sign_in(true, None, true), SignIn::Refused);
+    }
+
+    #[test]
+    fn a_suspended_organization_signs_nobody_in_and_names_nobody() {
+        for account in [None, Some(false), Some(true)] {
+            for password in [false, true] {
+                assert_eq!(decide_sign_in(false, account, password), SignIn::Refused);
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::conversations::assign_waiting;
 use crate::ctx::Ctx;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{new_token, token_digest};
-use crate::store::{OrganizationRow, UserRow};
+use crate::store::UserRow;
 use livechat_access::{
     decide_sign_in, validate_login, validate_presence, Code, Gate, LoginThrottle, OrganizationId,
     SignIn,
@@ -35,16 +35,14 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .headers()
         .get("cf-connecting-ip")?
         .unwrap_or_else(|| "local".into());
-    // The organization the sign-in names; an unknown or suspended one is refused exactly as a
-    // wrong password is, after the same work.
-    let organization = match login.organization.as_deref() {
-        Some(slug) => ctx
-            .store
-            .organization_by_slug(slug)
-            .await?
-            .filter(OrganizationRow::is_active)
-            .map(|o| o.id()),
-        None => Some(OrganizationId::default_organization()),
+    // The organization the sign-in names, and whether it is in service (the core decides what a
+    // suspended one means); an unknown one has no accounts, and costs the same work.
+    let (organization, in_service) = match login.organization.as_deref() {
+        Some(slug) => match ctx.store.organization_by_slug(slug).await? {
+            Some(row) => (Some(row.id()), row.is_active()),
+            None => (None, true),
+        },
+        None => (Some(OrganizationId::default_organization()), true),
     };
     let throttled_as = organization
         .as_ref()
@@ -90,7 +88,7 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         }
     };
     let user = match (
-        decide_sign_in(user.as_ref().map(|u| u.disabled != 0), verified),
+        decide_sign_in(in_service, user.as_ref().map(|u| u.disabled != 0), verified),
         user,
     ) {
         (SignIn::Granted, Some(user)) => user,
