@@ -48,6 +48,13 @@ async fn changeable(ctx: &Ctx, id: &str) -> Result<OrganizationRow, ApiError> {
     Ok(ctx.store.organization(id).await?.ok_or(Code::NotFound)?)
 }
 
+fn slug_taken() -> ApiError {
+    ApiError::form(vec![livechat_access::Violation::new(
+        "slug",
+        Code::OrganizationTaken,
+    )])
+}
+
 /// `GET /operator/organizations`.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/operator/organizations", operation_id = "listOrganizations", tag = "operator", summary = "Every organization (the operator's token)", responses((status = 200, description = "OK", body = OrganizationList), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
@@ -63,10 +70,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     ctx.operator()?;
     let new = validate_organization(&ctx.body().await?).map_err(ApiError::form)?;
     if ctx.store.organization_by_slug(&new.slug).await?.is_some() {
-        return Err(ApiError::form(vec![livechat_access::Violation::new(
-            "slug",
-            Code::OrganizationTaken,
-        )]));
+        return Err(slug_taken());
     }
     let org = OrganizationId::new(new_id());
     let defaults = role_defaults(Role::Admin, &ctx.catalog);
@@ -101,12 +105,8 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
         )?,
     ];
     match ctx.store.batch(writes).await {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::form(vec![livechat_access::Violation::new(
-                "slug",
-                Code::OrganizationTaken,
-            )]))
-        }
+        // Another request took the slug between our look and our write.
+        Err(e) if is_unique_violation(&e) => return Err(slug_taken()),
         other => other?,
     };
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
