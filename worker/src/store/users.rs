@@ -143,9 +143,12 @@ pub(super) const USER_COLUMNS: &str =
 pub(super) const LOAD: &str =
     "(SELECT COUNT(*) FROM conversations c WHERE c.assigned_to = users.id AND c.status = 'assigned')";
 
-/// The condition that keeps at least one active admin in the organization bound at `?{param}`
-/// after a write that may remove one.
-pub fn keeps_an_admin(param: usize) -> String {
+/// The condition a write runs under: when it `removes_admin`, that at least one other active
+/// admin stays in the organization bound at `?{param}`; otherwise none.
+fn admin_guard(removes_admin: bool, param: usize) -> String {
+    if !removes_admin {
+        return "1".into();
+    }
     format!(
         "(SELECT COUNT(*) FROM users a WHERE a.organization_id = ?{param} AND a.role = 'admin' \
          AND a.disabled = 0) > 1"
@@ -316,11 +319,7 @@ impl Store {
         removes_admin: bool,
         now: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let guard = if removes_admin {
-            keeps_an_admin(11)
-        } else {
-            "1".into()
-        };
+        let guard = admin_guard(removes_admin, 11);
         self.stmt(
             &format!(
                 "UPDATE users SET email = ?2, email_key = ?3, role = ?4, access = ?5, profile = ?6, \
@@ -350,11 +349,7 @@ impl Store {
         id: &str,
         removes_admin: bool,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let guard = if removes_admin {
-            keeps_an_admin(2)
-        } else {
-            "1".into()
-        };
+        let guard = admin_guard(removes_admin, 2);
         self.stmt(
             &format!("DELETE FROM users WHERE id = ?1 AND organization_id = ?2 AND {guard}"),
             &[js(id), js(org.as_str())],
@@ -370,11 +365,7 @@ impl Store {
         removes_admin: bool,
         now: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let guard = if removes_admin {
-            keeps_an_admin(3)
-        } else {
-            "1".into()
-        };
+        let guard = admin_guard(removes_admin, 3);
         self.stmt(
             &format!(
                 "UPDATE conversations SET status = 'waiting', assigned_to = NULL, updated_at = ?2 \
