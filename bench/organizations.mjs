@@ -19,11 +19,13 @@ async function call(base, method, path, { token, body } = {}) {
   return { status: res.status, body: text ? JSON.parse(text) : null, statements: Number(res.headers.get('x-d1-statements')) };
 }
 
-// Rows written straight into the local D1 file (the Worker made the one password hash they share).
+// Rows written straight into the local D1 file; they share the password hash the Worker made for
+// the account \`seed\` names.
 const SEED = `
 import glob, json, sqlite3, sys
-state, hash, orgs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+state, seed, orgs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 db = sqlite3.connect([f for f in glob.glob(state + "/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if not f.endswith("metadata.sqlite")][0], timeout=30)
+hash = db.execute("SELECT password_hash FROM users WHERE id = ?", (seed,)).fetchone()[0]
 access = json.dumps({"role": "agent", "modules": ["livechat"], "livechat": {"maxConversations": None, "languages": ["fr"],
   "mainLanguage": "fr", "questionnaires": ["bench"], "channels": ["chat"]}})
 profile = json.dumps({"firstName": "Agent", "lastName": None, "pseudonym": None, "avatarUrl": None, "timeZone": "Europe/Paris"})
@@ -44,11 +46,7 @@ print(db.execute("SELECT COUNT(*) FROM users").fetchone()[0], db.execute("SELECT
 async function prepare(base, state, otherOrgs) {
   const admin = (await call(base, 'POST', '/session', { body: ADMIN })).body.token;
   const seed = await call(base, 'POST', '/users', { token: admin, body: { email: 'seed@bench.test', password: PASSWORD, role: 'agent' } });
-  const hash = JSON.parse(execFileSync('python3', ['-c', `
-import glob, json, sqlite3, sys
-db = sqlite3.connect([f for f in glob.glob(sys.argv[1] + "/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if not f.endswith("metadata.sqlite")][0])
-print(json.dumps(db.execute("SELECT password_hash FROM users WHERE id = ?", (sys.argv[2],)).fetchone()[0]))`, state, seed.body.id]));
-  const [users, organizations] = execFileSync('python3', ['-c', SEED, state, hash, String(otherOrgs)], { encoding: 'utf8' }).trim().split(' ').map(Number);
+  const [users, organizations] = execFileSync('python3', ['-c', SEED, state, seed.body.id, String(otherOrgs)], { encoding: 'utf8' }).trim().split(' ').map(Number);
   return { admin, users, organizations };
 }
 
