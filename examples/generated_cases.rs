@@ -35,7 +35,7 @@ const MODULES: [&str; 6] = [
     "nope",
 ];
 const LANGS: [&str; 4] = ["fr", "en", "de", "xx"];
-const QS: [&str; 3] = ["site-fr", "shop", "Bad Slug"];
+const QS: [&str; 4] = ["site-fr", "shop", "site-de", "Bad Slug"];
 const EMAILS: [&str; 5] = [
     "a@exemple.fr",
     "B@Exemple.FR",
@@ -52,7 +52,11 @@ const PASSWORDS: [&str; 4] = [
 
 fn main() {
     let mut rng = Lcg(42);
-    let catalog = ModuleCatalog::default();
+    // The catalog tests/js/generated.test.mjs passes to the wasm build.
+    let catalog = validate_catalog(
+        &serde_json::from_str(include_str!("../tests/fixtures/catalog.json")).expect("catalog"),
+    )
+    .expect("a valid catalog");
     let mut cases = Vec::new();
     for _ in 0..400 {
         let max = [Value::Null, json!(0), json!(3), json!(51)][(rng.next() % 4) as usize].clone();
@@ -76,14 +80,14 @@ fn main() {
             .map_err(|r| r.errors);
         cases.push(json!({"form": "invitation", "input": invitation, "codes": codes(codes_inv)}));
         let actor = json!({"id": rng.pick(&["a", "b"]), "organization": "acme", "role": rng.pick(&ROLES[..3]), "modules": rng.some(&MODULES[..5]),
-                           "questionnaires": rng.some(&QS[..2])});
+                           "questionnaires": rng.some(&QS[..3])});
         let action = match rng.next() % 4 {
             0 => json!({"type": "accessModule", "module": rng.pick(&MODULES)}),
             1 => {
                 json!({"type": "viewConversation", "conversation": {"organization": rng.pick(&["acme", "globex"]), "assignedTo": rng.pick(&["a", "b"])}})
             }
             2 => {
-                json!({"type": "createUser", "grant": {"role": rng.pick(&ROLES[..3]), "modules": rng.some(&MODULES[..5]), "questionnaires": rng.some(&QS[..2])}})
+                json!({"type": "createUser", "grant": {"role": rng.pick(&ROLES[..3]), "modules": rng.some(&MODULES[..5]), "questionnaires": rng.some(&QS[..3])}})
             }
             _ => {
                 json!({"type": "deleteUser", "target": {"id": rng.pick(&["a", "b"]), "organization": rng.pick(&["acme", "globex"]), "role": rng.pick(&ROLES[..3])}, "activeAdmins": rng.next() % 3})

@@ -1,6 +1,7 @@
 //! What a person may do in the back office: their role, the modules they see, and how they take
 //! live-chat conversations.
 
+use crate::catalog::Catalog;
 use crate::error::{Code, Violation};
 use crate::input::{keys_of, Obj};
 use crate::words::WordList;
@@ -66,95 +67,9 @@ impl Module {
         &self.0
     }
 
-    /// A module by id, unchecked: use [`ModuleCatalog::get`] for input.
+    /// A module by id, unchecked: use [`Catalog::module`] for input.
     pub fn named(id: &str) -> Module {
         Module(id.to_owned())
-    }
-}
-
-/// A module offered by the deployment and the weakest role that may hold it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModuleEntry {
-    /// Its id.
-    pub id: Module,
-    /// The weakest role it can be granted to.
-    pub min_role: Role,
-}
-
-/// The modules a deployment offers. It is data: a deployment adds its own modules with
-/// [`ModuleCatalog::with_extra`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ModuleCatalog {
-    entries: Vec<ModuleEntry>,
-}
-
-impl Default for ModuleCatalog {
-    fn default() -> Self {
-        let entry = |id: &str, min_role| ModuleEntry {
-            id: Module::named(id),
-            min_role,
-        };
-        ModuleCatalog {
-            entries: vec![
-                entry(Module::LIVECHAT, Role::Agent),
-                entry("statistics", Role::Agent),
-                entry("history", Role::Agent),
-                // Managing people is for managers (their agents) and admins.
-                entry(Module::USERS, Role::Manager),
-                entry(Module::SETTINGS, Role::Admin),
-            ],
-        }
-    }
-}
-
-impl ModuleCatalog {
-    /// The default catalog plus deployment modules open to every role; unknown-looking ids
-    /// (empty, too long, not `a-z0-9-_`) and repeats are skipped.
-    pub fn with_extra<'a>(extra: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut catalog = ModuleCatalog::default();
-        for id in extra {
-            let id = id.trim();
-            if is_slug(id) && catalog.get(id).is_none() {
-                catalog.entries.push(ModuleEntry {
-                    id: Module::named(id),
-                    min_role: Role::Agent,
-                });
-            }
-        }
-        catalog
-    }
-
-    /// The catalog entry of an id.
-    pub fn get(&self, id: &str) -> Option<&ModuleEntry> {
-        self.entries.iter().find(|e| e.id.as_str() == id)
-    }
-
-    /// Every entry, in display order.
-    pub fn entries(&self) -> &[ModuleEntry] {
-        &self.entries
-    }
-
-    /// The modules a role may hold.
-    pub fn allowed_for(&self, role: Role) -> SortedSet<Module> {
-        self.entries
-            .iter()
-            .filter(|e| e.min_role <= role)
-            .map(|e| e.id.clone())
-            .collect()
-    }
-
-    /// The modules ticked when the form switches to `role`.
-    pub fn defaults_for(&self, role: Role) -> SortedSet<Module> {
-        match role {
-            Role::Admin => self.allowed_for(Role::Admin),
-            Role::Manager => ["livechat", "statistics", "history", Module::USERS]
-                .into_iter()
-                .filter(|id| self.get(id).is_some())
-                .map(Module::named)
-                .collect(),
-            Role::Agent => SortedSet::from([Module::named(Module::LIVECHAT)]),
-        }
     }
 }
 
@@ -438,7 +353,7 @@ impl Access {
 
     /// Brings the access in line with its role: an admin holds every module and every
     /// questionnaire, whatever was sent (the form locks those fields).
-    pub(crate) fn normalize(mut self, catalog: &ModuleCatalog) -> Self {
+    pub(crate) fn normalize(mut self, catalog: &Catalog) -> Self {
         if self.role == Role::Admin {
             self.modules = catalog.allowed_for(Role::Admin);
             self.livechat.questionnaires.clear();
@@ -447,13 +362,9 @@ impl Access {
     }
 
     /// Reports modules the role may not hold; run after any change of role or modules.
-    pub(crate) fn check_modules_fit_role(
-        &self,
-        catalog: &ModuleCatalog,
-        errors: &mut Vec<Violation>,
-    ) {
+    pub(crate) fn check_modules_fit_role(&self, catalog: &Catalog, errors: &mut Vec<Violation>) {
         for module in &self.modules {
-            if let Some(entry) = catalog.get(module.as_str()) {
+            if let Some(entry) = catalog.module(module.as_str()) {
                 if entry.min_role > self.role {
                     errors.push(
                         Violation::new("modules", Code::ModuleNotForRole).value(module.as_str()),
@@ -501,7 +412,7 @@ pub struct RoleDefaults {
 }
 
 /// The form's defaults for a role.
-pub fn role_defaults(role: Role, catalog: &ModuleCatalog) -> RoleDefaults {
+pub fn role_defaults(role: Role, catalog: &Catalog) -> RoleDefaults {
     RoleDefaults {
         role,
         modules: catalog.defaults_for(role),
@@ -514,8 +425,8 @@ pub fn role_defaults(role: Role, catalog: &ModuleCatalog) -> RoleDefaults {
                 Role::Agent => ConversationLimit::AtMost(3),
                 Role::Manager | Role::Admin => ConversationLimit::Unlimited,
             },
-            languages: SortedSet::from([Language::french()]),
-            main_language: Language::french(),
+            languages: SortedSet::from([catalog.default_language()]),
+            main_language: catalog.default_language(),
             questionnaires: SortedSet::new(),
             channels: SortedSet::from([Channel::Chat]),
         },
@@ -558,8 +469,8 @@ pub(crate) struct LivechatFields {
 }
 
 impl LivechatFields {
-    /// Reads whichever live-chat fields are present.
-    pub(crate) fn read(obj: &Obj<'_>, errors: &mut Vec<Violation>) -> Self {
+    /// Reads whichever live-chat fields are present, against the organization's catalog.
+    pub(crate) fn read(obj: &Obj<'_>, catalog: &Catalog, errors: &mut Vec<Violation>) -> Self {
         let mut fields = LivechatFields::default();
         if let Some(value) = obj.raw("maxConversations") {
             fields.max_conversations =
@@ -570,31 +481,17 @@ impl LivechatFields {
             if codes.is_empty() {
                 errors.push(Violation::new(&path, Code::LanguagesEmpty));
             } else {
-                fields.languages = parse_each(
-                    &codes,
-                    &path,
-                    Language::parse,
-                    Code::LanguageUnknown,
-                    errors,
-                );
+                fields.languages =
+                    read_each(&codes, |code| catalog.read_language(code, &path, errors));
             }
         }
         if let Some(code) = obj.string("mainLanguage", errors) {
-            fields.main_language = Language::parse(code);
-            if fields.main_language.is_none() {
-                errors.push(
-                    Violation::new(obj.path("mainLanguage"), Code::LanguageUnknown).value(code),
-                );
-            }
+            fields.main_language = catalog.read_language(code, &obj.path("mainLanguage"), errors);
         }
         if let Some(ids) = obj.strings("questionnaires", errors) {
-            fields.questionnaires = parse_each(
-                &ids,
-                &obj.path("questionnaires"),
-                Questionnaire::parse,
-                Code::QuestionnaireInvalid,
-                errors,
-            );
+            let path = obj.path("questionnaires");
+            fields.questionnaires =
+                read_each(&ids, |id| catalog.read_questionnaire(id, &path, errors));
         }
         if let Some(names) = obj.strings("channels", errors) {
             fields.channels = parse_each(
@@ -632,6 +529,24 @@ impl LivechatFields {
     }
 }
 
+/// Reads every item of a list with a reader that reports its own refusals; `None` if any was bad.
+fn read_each<T: Ord>(
+    items: &[&str],
+    mut read: impl FnMut(&str) -> Option<T>,
+) -> Option<SortedSet<T>> {
+    let mut out = SortedSet::new();
+    let mut ok = true;
+    for item in items {
+        match read(item) {
+            Some(parsed) => {
+                out.insert(parsed);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
 /// Parses every item of a list, reporting each bad one; `None` if any was bad.
 pub(crate) fn parse_each<T: Ord>(
     items: &[&str],
@@ -640,20 +555,13 @@ pub(crate) fn parse_each<T: Ord>(
     code: Code,
     errors: &mut Vec<Violation>,
 ) -> Option<SortedSet<T>> {
-    let mut out = SortedSet::new();
-    let mut ok = true;
-    for item in items {
-        match parse(item) {
-            Some(parsed) => {
-                out.insert(parsed);
-            }
-            None => {
-                ok = false;
-                errors.push(Violation::new(path, code).value(item));
-            }
+    read_each(items, |item| {
+        let parsed = parse(item);
+        if parsed.is_none() {
+            errors.push(Violation::new(path, code).value(item));
         }
-    }
-    ok.then_some(out)
+        parsed
+    })
 }
 
 /// Reads a role field.
@@ -677,14 +585,14 @@ pub(crate) fn read_role(
 /// Reads a modules field against the catalog.
 pub(crate) fn read_modules(
     obj: &Obj<'_>,
-    catalog: &ModuleCatalog,
+    catalog: &Catalog,
     errors: &mut Vec<Violation>,
 ) -> Option<SortedSet<Module>> {
     let ids = obj.strings("modules", errors)?;
     parse_each(
         &ids,
         &obj.path("modules"),
-        |id| catalog.get(id).map(|e| e.id.clone()),
+        |id| catalog.module(id).map(|e| e.id.clone()),
         Code::ModuleUnknown,
         errors,
     )
@@ -694,14 +602,14 @@ pub(crate) fn read_modules(
 /// starting from the role's defaults.
 pub(crate) fn read_new_access(
     obj: &Obj<'_>,
-    catalog: &ModuleCatalog,
+    catalog: &Catalog,
     errors: &mut Vec<Violation>,
 ) -> Option<Access> {
     let role = read_role(obj, true, errors);
     let modules = read_modules(obj, catalog, errors);
     let livechat = obj
         .object("livechat", keys_of::<LivechatInput>(), errors)
-        .map(|o| LivechatFields::read(&o, errors))
+        .map(|o| LivechatFields::read(&o, catalog, errors))
         .unwrap_or_default();
     let role = role?;
     let defaults = role_defaults(role, catalog);
@@ -722,16 +630,16 @@ mod tests {
 
     #[test]
     fn admin_defaults_hold_every_module_and_hide_questionnaires() {
-        let catalog = ModuleCatalog::with_extra(["crm"]);
+        let catalog = Catalog::default().with_extra(["crm"]);
         let d = role_defaults(Role::Admin, &catalog);
-        assert_eq!(d.modules.len(), catalog.entries().len());
+        assert_eq!(d.modules.len(), catalog.modules().len());
         assert!(d.modules_locked && !d.show_questionnaires);
         assert_eq!(d.livechat.max_conversations, ConversationLimit::Unlimited);
     }
 
     #[test]
     fn agent_and_manager_defaults_follow_the_guides() {
-        let catalog = ModuleCatalog::default();
+        let catalog = Catalog::default();
         let agent = role_defaults(Role::Agent, &catalog);
         assert_eq!(agent.modules, SortedSet::from([Module::named("livechat")]));
         assert!(!agent.allowed_modules.contains(&Module::named("users")));
@@ -761,7 +669,7 @@ mod tests {
 
     #[test]
     fn extra_modules_are_slugs_and_unique() {
-        let catalog = ModuleCatalog::with_extra(["crm", "CRM", "", "livechat", "crm"]);
-        assert_eq!(catalog.entries().len(), 6);
+        let catalog = Catalog::default().with_extra(["crm", "CRM", "", "livechat", "crm"]);
+        assert_eq!(catalog.modules().len(), 6);
     }
 }

@@ -400,10 +400,9 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::ModuleCatalog;
 
     fn actor(id: &str, role: Role) -> Actor {
-        let catalog = ModuleCatalog::default();
+        let catalog = crate::catalog::sample();
         Actor {
             id: id.into(),
             organization: OrganizationId::new("acme"),
@@ -583,7 +582,7 @@ mod tests {
     fn nobody_changes_their_own_role_or_removes_themself() {
         let admin = actor("z", Role::Admin);
         let me = subject("z", Role::Admin);
-        let all = ModuleCatalog::default().allowed_for(Role::Admin);
+        let all = crate::catalog::sample().allowed_for(Role::Admin);
         let mut demoted = grant(Role::Manager, &["livechat"]);
         assert_eq!(
             authorize(

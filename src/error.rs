@@ -3,11 +3,14 @@
 //! A [`Code`] is a stable machine string (`email_invalid`, `last_admin`…): clients switch on it,
 //! tests assert it, and it is never renamed. The wording lives in [`Code::message`] and may change.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The language a message is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Locale {
     /// French, the product's default.
     #[default]
@@ -17,6 +20,21 @@ pub enum Locale {
 }
 
 impl Locale {
+    /// The wire name (`fr`, `en`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+
+    /// Reads a wire name exactly.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Locale::Fr, Locale::En]
+            .into_iter()
+            .find(|l| l.as_str() == name)
+    }
+
     /// Reads a locale tag such as `en`, `en-GB` or `fr-FR`; anything else is French.
     pub fn from_tag(tag: &str) -> Self {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
@@ -120,6 +138,10 @@ codes! {
     TimezoneUnknown => "timezone_unknown", "Fuseau horaire inconnu : `{value}`", "Unknown time zone: `{value}`";
     AvatarUrlInvalid => "avatar_url_invalid", "L'avatar doit être une adresse https:// valide", "The avatar must be a valid https:// address";
     ChannelUnknown => "channel_unknown", "Canal inconnu : `{value}`", "Unknown channel: `{value}`";
+    QuestionnaireUnknown => "questionnaire_unknown", "Questionnaire absent du catalogue : `{value}`", "Questionnaire not in the catalog: `{value}`";
+    LanguageNotOffered => "language_not_offered", "Langue non proposée par l'organisation : `{value}`", "Language not offered by the organization: `{value}`";
+    ModuleInvalid => "module_invalid", "Identifiant de module non valide : `{value}` (a-z, 0-9, - et _)", "Invalid module id: `{value}` (a-z, 0-9, - and _)";
+    CatalogDuplicate => "catalog_duplicate", "Déjà dans le catalogue : `{value}`", "Already in the catalog: `{value}`";
     QuestionnaireInvalid => "questionnaire_invalid", "Identifiant de questionnaire non valide : `{value}`", "Invalid questionnaire id: `{value}`";
     EmailsEmpty => "emails_empty", "Saisissez au moins une adresse e-mail", "Enter at least one email address";
     EmailsTooMany => "emails_too_many", "{max} adresses au maximum par invitation", "At most {max} addresses per invitation";
@@ -129,6 +151,8 @@ codes! {
     // Organizations (the platform operator's forms).
     OrganizationSlugInvalid => "organization_slug_invalid", "Identifiant non valide : `{value}` (a-z, 0-9, - et _, 2 à 40 caractères, hors noms réservés)", "Invalid identifier: `{value}` (a-z, 0-9, - and _, 2 to 40 characters, not a reserved name)";
     OrganizationTaken => "organization_taken", "Cet identifiant d'organisation est déjà pris", "This organization identifier is already taken";
+    CatalogEntryInUse => "catalog_entry_in_use", "`{value}` est encore attribué à {min} personne(s) : retirez-le-leur d'abord", "`{value}` is still held by {min} person(s): take it away from them first";
+    CatalogChanged => "catalog_changed", "Le catalogue vient de changer : rechargez et recommencez", "The catalog has just changed: reload and try again";
     DefaultOrganization => "default_organization", "L'organisation par défaut ne peut être ni suspendue ni supprimée", "The default organization can be neither suspended nor deleted";
     // Authorization.
     Unauthenticated => "unauthenticated", "Connectez-vous pour continuer", "Sign in to continue";

@@ -96,6 +96,19 @@ impl<'a> Obj<'a> {
         strings(self.map.get(key)?, &self.path(key), errors)
     }
 
+    /// An array of strings that must be there.
+    pub(crate) fn required_strings(
+        &self,
+        key: &str,
+        errors: &mut Vec<Violation>,
+    ) -> Option<Vec<&'a str>> {
+        if matches!(self.map.get(key), None | Some(Value::Null)) {
+            errors.push(Violation::new(self.path(key), Code::FieldRequired));
+            return None;
+        }
+        self.strings(key, errors)
+    }
+
     /// A nested object field, read with its own allowed keys.
     pub(crate) fn object(
         &self,

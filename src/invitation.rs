@@ -1,7 +1,8 @@
 //! Invitations: one access template for many addresses, each invitee choosing their own password
 //! through a single-use link.
 
-use crate::access::{read_new_access, Access, LivechatInput, Module, ModuleCatalog, Role};
+use crate::access::{read_new_access, Access, LivechatInput, Module, Role};
+use crate::catalog::Catalog;
 use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Locale, Violation};
 use crate::input::{keys_of, object, strings};
@@ -162,7 +163,7 @@ pub enum EmailList {
 /// Validates the invitation form. `emails` is an array of addresses or one string holding a list.
 pub fn validate_invitation(
     input: &Value,
-    catalog: &ModuleCatalog,
+    catalog: &Catalog,
 ) -> Result<InvitationRequest, InvitationRejection> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<InvitationInput>(), &mut errors) else {
@@ -281,7 +282,7 @@ mod tests {
     fn a_pasted_list_is_split_and_each_address_judged() {
         let input =
             json!({"emails": "a@x.fr, b@x.fr;\nnot-an-email  A@X.FR\tc@x.fr", "role": "agent"});
-        let request = validate_invitation(&input, &ModuleCatalog::default()).unwrap();
+        let request = validate_invitation(&input, &crate::catalog::sample()).unwrap();
         let verdicts: Vec<_> = request
             .emails
             .iter()
@@ -302,7 +303,7 @@ mod tests {
 
     #[test]
     fn list_bounds_are_form_errors() {
-        let catalog = ModuleCatalog::default();
+        let catalog = crate::catalog::sample();
         let empty =
             validate_invitation(&json!({"emails": " , ", "role": "agent"}), &catalog).unwrap_err();
         assert_eq!(empty.errors[0].code, Code::EmailsEmpty);
@@ -320,7 +321,7 @@ mod tests {
     fn a_bad_template_fails_but_keeps_the_email_verdicts() {
         let rejection = validate_invitation(
             &json!({"emails": ["a@x.fr", 7], "role": "agent", "password": "x"}),
-            &ModuleCatalog::default(),
+            &crate::catalog::sample(),
         )
         .unwrap_err();
         let codes: Vec<_> = rejection
@@ -332,7 +333,7 @@ mod tests {
         assert!(codes.contains(&("password", Code::UnknownField)));
         let rejection = validate_invitation(
             &json!({"emails": ["a@x.fr", "b"], "role": "chef"}),
-            &ModuleCatalog::default(),
+            &crate::catalog::sample(),
         )
         .unwrap_err();
         assert_eq!(rejection.emails.len(), 2);

@@ -23,6 +23,7 @@
 
 mod access;
 mod authz;
+mod catalog;
 mod credentials;
 pub mod decode;
 mod error;
@@ -41,11 +42,16 @@ pub mod wasm;
 
 pub use access::{
     role_defaults, Access, Channel, ConversationLimit, Language, LivechatInput, LivechatSettings,
-    Module, ModuleCatalog, ModuleEntry, Questionnaire, Role, RoleDefaults, TimeZone,
+    Module, Questionnaire, Role, RoleDefaults, TimeZone,
 };
 pub use authz::{
     authorize, conversation_scope, user_scope, within_organization, Action, Actor, ConversationRef,
     ConversationScope, Decision, Grant, Subject, UserScope,
+};
+pub use catalog::{
+    plan_catalog_change, validate_catalog, Catalog, CatalogInput, HeldEntry, Holder, HolderKind,
+    HolderRef, ModuleEntry, QuestionnaireEntry, Removed, MAX_EXTRA_MODULES, MAX_QUESTIONNAIRES,
+    MAX_QUESTIONNAIRE_NAME,
 };
 pub use credentials::{fold_case, Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};

@@ -1,6 +1,7 @@
 //! Who takes a waiting conversation, and whether a transfer may go to someone.
 
 use crate::access::{Channel, ConversationLimit, Module, Role};
+use crate::catalog::Catalog;
 use crate::error::{Code, Violation};
 use crate::input::{keys_of, object, one_choice};
 use serde::{Deserialize, Serialize};
@@ -59,37 +60,43 @@ pub fn validate_presence(input: &Value) -> Result<Presence, Vec<Violation>> {
 pub struct NewConversationInput {
     /// The questionnaire (project, site) id it came through.
     pub questionnaire: String,
-    /// The visitor's language (ISO 639-1).
-    pub language: String,
+    /// The visitor's language (ISO 639-1), one the organization offers; left out, the
+    /// questionnaire's own language.
+    #[serde(default)]
+    pub language: Option<String>,
     /// The channel it came through.
     pub channel: Channel,
 }
 
-/// Validates a new conversation from the chat box: `{questionnaire, language, channel}`, for the
-/// organization the request is made for (the caller's, never one the body names).
+/// Validates a new conversation from the chat box: `{questionnaire, language?, channel}`, for the
+/// organization the request is made for (the caller's, never one the body names). The
+/// questionnaire must be in its catalog, the language offered; a questionnaire with a language
+/// of its own gives it to conversations that do not name one.
 pub fn validate_new_conversation(
     input: &Value,
     organization: &crate::OrganizationId,
+    catalog: &Catalog,
 ) -> Result<WaitingConversation, Vec<Violation>> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<NewConversationInput>(), &mut errors) else {
         return Err(errors);
     };
-    let questionnaire = obj.required_string("questionnaire", &mut errors);
-    if let Some(q) = questionnaire {
-        if crate::Questionnaire::parse(q).is_none() {
-            errors.push(Violation::new("questionnaire", Code::QuestionnaireInvalid).value(q));
-        }
-    }
-    let language = obj
-        .required_string("language", &mut errors)
-        .and_then(|code| {
-            let language = crate::Language::parse(code);
-            if language.is_none() {
-                errors.push(Violation::new("language", Code::LanguageUnknown).value(code));
+    let questionnaire = obj
+        .required_string("questionnaire", &mut errors)
+        .and_then(|id| catalog.read_questionnaire(id, "questionnaire", &mut errors));
+    let language = match obj.string("language", &mut errors) {
+        Some(code) => catalog.read_language(code, "language", &mut errors),
+        None => {
+            let own = questionnaire
+                .as_ref()
+                .and_then(|q| catalog.questionnaire(q.as_str()))
+                .and_then(|q| q.language.clone());
+            if own.is_none() && questionnaire.is_some() {
+                errors.push(Violation::new("language", Code::FieldRequired));
             }
-            language
-        });
+            own
+        }
+    };
     let channel = obj
         .required_string("channel", &mut errors)
         .and_then(|name| {
@@ -103,7 +110,7 @@ pub fn validate_new_conversation(
         (Some(questionnaire), Some(language), Some(channel)) if errors.is_empty() => {
             Ok(WaitingConversation {
                 organization: organization.clone(),
-                questionnaire: questionnaire.to_owned(),
+                questionnaire: questionnaire.as_str().to_owned(),
                 language: language.as_str().to_owned(),
                 channel,
                 assigned_to: None,

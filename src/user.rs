@@ -2,8 +2,9 @@
 
 use crate::access::{
     read_modules, read_new_access, read_role, role_defaults, Access, LivechatFields, LivechatInput,
-    Module, ModuleCatalog, Role, TimeZone,
+    Module, Role, TimeZone,
 };
+use crate::catalog::Catalog;
 use crate::credentials::{Email, PasswordPolicy};
 use crate::error::{Code, Violation};
 use crate::input::{self, keys_of, object, Obj};
@@ -207,7 +208,7 @@ pub struct UserInput {
 }
 
 /// Validates the add-user form, reporting every wrong field at once.
-pub fn validate_user(input: &Value, catalog: &ModuleCatalog) -> Result<NewUser, Vec<Violation>> {
+pub fn validate_user(input: &Value, catalog: &Catalog) -> Result<NewUser, Vec<Violation>> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<UserInput>(), &mut errors) else {
         return Err(errors);
@@ -284,11 +285,7 @@ impl UserPatch {
     /// Applies the edit to an account and checks the result as a whole (a main language must
     /// still be accepted, modules must fit the new role, a new password must not contain the
     /// address).
-    pub fn apply(
-        &self,
-        current: &Account,
-        catalog: &ModuleCatalog,
-    ) -> Result<Account, Vec<Violation>> {
+    pub fn apply(&self, current: &Account, catalog: &Catalog) -> Result<Account, Vec<Violation>> {
         let mut errors = Vec::new();
         let role = self.role.unwrap_or(current.access.role);
         let modules = match (&self.modules, self.role) {
@@ -356,10 +353,7 @@ pub struct UserPatchInput {
 
 /// Validates the edit form: each present field on its own. Checks that need the stored account
 /// happen in [`UserPatch::apply`].
-pub fn validate_user_patch(
-    input: &Value,
-    catalog: &ModuleCatalog,
-) -> Result<UserPatch, Vec<Violation>> {
+pub fn validate_user_patch(input: &Value, catalog: &Catalog) -> Result<UserPatch, Vec<Violation>> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<UserPatchInput>(), &mut errors) else {
         return Err(errors);
@@ -380,7 +374,7 @@ pub fn validate_user_patch(
         modules: read_modules(&obj, catalog, &mut errors),
         livechat: obj
             .object("livechat", keys_of::<LivechatInput>(), &mut errors)
-            .map(|o| LivechatFields::read(&o, &mut errors))
+            .map(|o| LivechatFields::read(&o, catalog, &mut errors))
             .unwrap_or_default(),
         profile: ProfilePatch::read_in(&obj, &mut errors),
         disabled: obj.boolean("disabled", &mut errors),
@@ -431,8 +425,39 @@ mod tests {
     }
 
     #[test]
+    fn questionnaires_and_languages_come_from_the_catalog() {
+        let mut input = valid_agent();
+        input["livechat"]["questionnaires"] = json!(["site-fr", "site-de", "Not A Slug"]);
+        input["livechat"]["languages"] = json!(["fr", "pt"]);
+        input["livechat"]["mainLanguage"] = json!("pt");
+        let got = codes(validate_user(&input, &crate::catalog::sample()));
+        assert_eq!(
+            got,
+            vec![
+                ("livechat.languages".to_owned(), Code::LanguageNotOffered),
+                ("livechat.mainLanguage".to_owned(), Code::LanguageNotOffered),
+                (
+                    "livechat.questionnaires".to_owned(),
+                    Code::QuestionnaireUnknown
+                ),
+                (
+                    "livechat.questionnaires".to_owned(),
+                    Code::QuestionnaireInvalid
+                ),
+            ]
+        );
+        // A new organization's catalog lists no questionnaire and offers French only.
+        let got = codes(validate_user(&valid_agent(), &Catalog::default()));
+        assert!(got.contains(&(
+            "livechat.questionnaires".to_owned(),
+            Code::QuestionnaireUnknown
+        )));
+        assert!(got.contains(&("livechat.languages".to_owned(), Code::LanguageNotOffered)));
+    }
+
+    #[test]
     fn a_complete_agent_is_accepted_and_normalised() {
-        let user = validate_user(&valid_agent(), &ModuleCatalog::default()).unwrap();
+        let user = validate_user(&valid_agent(), &crate::catalog::sample()).unwrap();
         assert_eq!(user.email.as_str(), "Lea@exemple.fr");
         assert_eq!(
             user.access.livechat.max_conversations,
@@ -449,7 +474,7 @@ mod tests {
             "profile": {"avatarUrl": "http://x.fr/a.png", "timeZone": "Mars/Olympus"},
             "extra": 1
         });
-        let got = codes(validate_user(&input, &ModuleCatalog::default()));
+        let got = codes(validate_user(&input, &crate::catalog::sample()));
         for expected in [
             ("email", Code::EmailInvalid),
             ("password", Code::PasswordTooShort),
@@ -473,7 +498,7 @@ mod tests {
     fn wrong_types_and_missing_fields_are_field_errors() {
         let got = codes(validate_user(
             &json!({"email": 3, "modules": "livechat", "livechat": []}),
-            &ModuleCatalog::default(),
+            &crate::catalog::sample(),
         ));
         assert!(got.contains(&("email".into(), Code::FieldType)));
         assert!(got.contains(&("password".into(), Code::FieldRequired)));
@@ -481,7 +506,7 @@ mod tests {
         assert!(got.contains(&("modules".into(), Code::FieldType)));
         assert!(got.contains(&("livechat".into(), Code::FieldType)));
         assert_eq!(
-            codes(validate_user(&json!([1]), &ModuleCatalog::default())),
+            codes(validate_user(&json!([1]), &crate::catalog::sample())),
             vec![(String::new(), Code::FieldType)]
         );
     }
@@ -490,7 +515,7 @@ mod tests {
     fn admins_get_every_module_and_no_questionnaire_list() {
         let mut input = valid_agent();
         input["role"] = json!("admin");
-        let user = validate_user(&input, &ModuleCatalog::with_extra(["crm"])).unwrap();
+        let user = validate_user(&input, &crate::catalog::sample().with_extra(["crm"])).unwrap();
         assert_eq!(user.access.modules.len(), 6);
         assert!(user.access.livechat.questionnaires.is_empty());
         assert!(user.access.covers("anything"));
@@ -501,7 +526,7 @@ mod tests {
         let mut input = valid_agent();
         input["modules"] = json!(["livechat", "settings"]);
         input["livechat"]["mainLanguage"] = json!("de");
-        let got = codes(validate_user(&input, &ModuleCatalog::default()));
+        let got = codes(validate_user(&input, &crate::catalog::sample()));
         assert!(got.contains(&("modules".into(), Code::ModuleNotForRole)));
         assert!(got.contains(&(
             "livechat.mainLanguage".into(),
@@ -513,7 +538,7 @@ mod tests {
     fn unlimited_is_null_and_main_language_defaults_to_an_accepted_one() {
         let mut input = valid_agent();
         input["livechat"] = json!({"maxConversations": null, "languages": ["en", "es"]});
-        let user = validate_user(&input, &ModuleCatalog::default()).unwrap();
+        let user = validate_user(&input, &crate::catalog::sample()).unwrap();
         assert_eq!(
             user.access.livechat.max_conversations,
             ConversationLimit::Unlimited
@@ -525,7 +550,7 @@ mod tests {
     fn names_are_bounded_and_free_of_control_characters() {
         let mut input = valid_agent();
         input["profile"] = json!({"firstName": "a".repeat(101), "pseudonym": "x\u{0007}y", "lastName": "<b>ok</b>"});
-        let got = codes(validate_user(&input, &ModuleCatalog::default()));
+        let got = codes(validate_user(&input, &crate::catalog::sample()));
         assert_eq!(
             got,
             vec![
@@ -554,7 +579,7 @@ mod tests {
     }
 
     fn account() -> Account {
-        let user = validate_user(&valid_agent(), &ModuleCatalog::default()).unwrap();
+        let user = validate_user(&valid_agent(), &crate::catalog::sample()).unwrap();
         Account {
             email: user.email,
             access: user.access,
@@ -565,7 +590,7 @@ mod tests {
 
     #[test]
     fn patches_apply_partially() {
-        let catalog = ModuleCatalog::default();
+        let catalog = crate::catalog::sample();
         let patch = validate_user_patch(
             &json!({"livechat": {"maxConversations": null}, "profile": {"pseudonym": null}}),
             &catalog,
@@ -584,7 +609,7 @@ mod tests {
 
     #[test]
     fn a_patch_is_checked_against_the_stored_account() {
-        let catalog = ModuleCatalog::default();
+        let catalog = crate::catalog::sample();
         let patch = validate_user_patch(
             &json!({"livechat": {"languages": ["de"], "mainLanguage": "fr"}}),
             &catalog,
@@ -617,7 +642,7 @@ mod tests {
 
     #[test]
     fn a_role_change_without_modules_takes_the_role_defaults() {
-        let catalog = ModuleCatalog::default();
+        let catalog = crate::catalog::sample();
         let promote = validate_user_patch(&json!({"role": "admin"}), &catalog).unwrap();
         let admin = promote.apply(&account(), &catalog).unwrap();
         assert!(admin.access.has_module("settings"));

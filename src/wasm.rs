@@ -8,9 +8,9 @@ use crate::decode;
 use crate::error::{localize_all, Code, FieldError, Locale, Violation};
 use crate::outcome::Outcome;
 use crate::{
-    authorize, can_transfer, role_defaults, route, validate_acceptance, validate_invitation,
-    validate_user, validate_user_patch, AgentSnapshot, Decision, Email, ModuleCatalog, ReasonCount,
-    Role,
+    authorize, can_transfer, role_defaults, route, validate_acceptance, validate_catalog,
+    validate_invitation, validate_user, validate_user_patch, AgentSnapshot, Catalog, Decision,
+    Email, ReasonCount, Role,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -91,8 +91,25 @@ fn typed<T>(
     decode(&json(input)?)
 }
 
-fn catalog(extra_modules: Option<Vec<String>>) -> ModuleCatalog {
-    ModuleCatalog::with_extra(extra_modules.iter().flatten().map(String::as_str))
+/// The organization's catalog as `GET /organization/catalog` answers it; left out, a new
+/// organization's (built-in modules, no questionnaire, French). A wrong one is refused field by
+/// field under `catalog.`, never read as something else.
+fn catalog(value: JsValue) -> Result<Catalog, Vec<Violation>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Catalog::default());
+    }
+    json(value)
+        .map_err(|v| vec![v])
+        .and_then(|v| validate_catalog(&v))
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut v| {
+                    v.field = crate::input::join("catalog", &v.field);
+                    v
+                })
+                .collect()
+        })
 }
 
 fn failure<T: Serialize>(errors: &[Violation], locale: Locale) -> JsValue {
@@ -120,10 +137,10 @@ fn form<T: Serialize>(
 pub fn validate_user_js(
     #[wasm_bindgen(unchecked_param_type = "UserInput")] input: JsValue,
     locale_tag: Option<String>,
-    extra_modules: Option<Vec<String>>,
+    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
 ) -> JsValue {
     form(input, locale_tag, |v| {
-        validate_user(v, &catalog(extra_modules))
+        validate_user(v, &catalog(catalog_input)?)
     })
 }
 
@@ -132,10 +149,10 @@ pub fn validate_user_js(
 pub fn validate_user_patch_js(
     #[wasm_bindgen(unchecked_param_type = "UserPatchInput")] input: JsValue,
     locale_tag: Option<String>,
-    extra_modules: Option<Vec<String>>,
+    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
 ) -> JsValue {
     form(input, locale_tag, |v| {
-        validate_user_patch(v, &catalog(extra_modules)).map(|_| ValidPatch {})
+        validate_user_patch(v, &catalog(catalog_input)?).map(|_| ValidPatch {})
     })
 }
 
@@ -147,21 +164,24 @@ pub fn validate_user_patch_js(
 pub fn validate_invitation_js(
     #[wasm_bindgen(unchecked_param_type = "InvitationInput")] input: JsValue,
     locale_tag: Option<String>,
-    extra_modules: Option<Vec<String>>,
+    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
 ) -> JsValue {
     let locale = locale(locale_tag);
-    let value = match json(input) {
-        Ok(value) => value,
-        Err(v) => {
+    let read = json(input)
+        .map_err(|v| vec![v])
+        .and_then(|value| Ok((value, catalog(catalog_input)?)));
+    let (value, catalog) = match read {
+        Ok(read) => read,
+        Err(errors) => {
             return to_js(&Outcome::<InvitationCheck>::Failure {
-                errors: localize_all(&[v], locale),
+                errors: localize_all(&errors, locale),
                 emails: Some(Vec::new()),
             })
         }
     };
     let verdicts =
         |checks: &[crate::EmailCheck]| checks.iter().map(|c| c.localize(locale)).collect();
-    match validate_invitation(&value, &catalog(extra_modules)) {
+    match validate_invitation(&value, &catalog) {
         Ok(request) => to_js(&Outcome::<InvitationCheck>::Success {
             value: InvitationCheck {
                 emails: verdicts(&request.emails),
@@ -188,16 +208,30 @@ pub fn validate_acceptance_js(
     })
 }
 
-/// The form's defaults for a role; `null` for an unknown role.
+/// The form's defaults for a role; `null` for an unknown role or an unreadable catalog.
 #[wasm_bindgen(js_name = roleDefaults, unchecked_return_type = "RoleDefaults | null")]
 pub fn role_defaults_js(
     #[wasm_bindgen(unchecked_param_type = "Role")] role: JsValue,
-    extra_modules: Option<Vec<String>>,
+    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
 ) -> JsValue {
-    match role.as_string().as_deref().and_then(Role::parse) {
-        Some(role) => to_js(&role_defaults(role, &catalog(extra_modules))),
-        None => JsValue::NULL,
+    match (
+        role.as_string().as_deref().and_then(Role::parse),
+        catalog(catalog_input),
+    ) {
+        (Some(role), Ok(catalog)) => to_js(&role_defaults(role, &catalog)),
+        _ => JsValue::NULL,
     }
+}
+
+/// Validates the catalog screen's form, as `PUT /organization/catalog` does.
+#[wasm_bindgen(js_name = validateCatalog, unchecked_return_type = "Outcome<CatalogInput>")]
+pub fn validate_catalog_js(
+    #[wasm_bindgen(unchecked_param_type = "CatalogInput")] input: JsValue,
+    locale_tag: Option<String>,
+) -> JsValue {
+    form(input, locale_tag, |v| {
+        validate_catalog(v).map(|c| c.to_input())
+    })
 }
 
 /// May `actor` do `action`? Malformed input is a denial naming the first broken field's code.

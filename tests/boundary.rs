@@ -6,10 +6,12 @@
 //! `BLESS=1 cargo test --test boundary` rewrites the fixture after a deliberate change.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use livechat_access::{
     parse_json, validate_acceptance, validate_invitation, validate_login,
     validate_new_conversation, validate_presence, validate_transfer, validate_user,
-    validate_user_patch, ModuleCatalog, OrganizationId, Violation,
+    validate_user_patch, OrganizationId, Violation,
 };
 use serde_json::{json, Map, Value};
 use std::fmt::Debug;
@@ -89,7 +91,7 @@ fn answers(text: &str) -> Value {
         Ok(value) => value,
         Err(v) => return json!({"parse": v.code.as_str()}),
     };
-    let catalog = ModuleCatalog::default();
+    let catalog = common::catalog();
     json!({
         "user": answer(validate_user(&value, &catalog)),
         "patch": answer(validate_user_patch(&value, &catalog)),
@@ -98,7 +100,7 @@ fn answers(text: &str) -> Value {
         "login": answer(validate_login(&value)),
         "presence": answer(validate_presence(&value)),
         "transfer": answer(validate_transfer(&value)),
-        "conversation": answer(validate_new_conversation(&value, &OrganizationId::default_organization())),
+        "conversation": answer(validate_new_conversation(&value, &OrganizationId::default_organization(), &catalog)),
     })
 }
 

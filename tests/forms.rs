@@ -2,9 +2,10 @@
 //! end-to-end tests post the same corpus to the HTTP API, so browser and server are held to one
 //! list of answers.
 
+mod common;
+
 use livechat_access::{
-    validate_acceptance, validate_invitation, validate_user, validate_user_patch, ModuleCatalog,
-    Violation,
+    validate_acceptance, validate_invitation, validate_user, validate_user_patch, Violation,
 };
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 const CORPUS: &str = include_str!("fixtures/forms.json");
 
 fn violations(form: &str, input: &Value) -> Vec<Violation> {
-    let catalog = ModuleCatalog::default();
+    let catalog = common::catalog();
     match form {
         "user" => validate_user(input, &catalog).err(),
         "patch" => validate_user_patch(input, &catalog).err(),

@@ -1,19 +1,19 @@
 //! Properties of the whole model, over generated inputs.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use livechat_access::SortedSet;
 use livechat_access::{
     authorize, role_defaults, route, validate_acceptance, validate_invitation, validate_user,
     validate_user_patch, Account, Action, Actor, AgentSnapshot, Channel, ConversationLimit,
-    ConversationRef, Grant, Module, ModuleCatalog, OrganizationId, Presence, Questionnaire, Role,
-    Subject, WaitingConversation,
+    ConversationRef, Grant, Module, OrganizationId, Presence, Questionnaire, Role, Subject,
+    WaitingConversation,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-fn catalog() -> ModuleCatalog {
-    ModuleCatalog::with_extra(["crm"])
-}
+use common::catalog;
 
 const MODULES: [&str; 7] = [
     "livechat",
@@ -213,6 +213,33 @@ proptest! {
         if let Ok(user) = validate_user(&form, &catalog()) {
             prop_assert!(user.access.modules.is_subset(&catalog().allowed_for(user.access.role)));
             prop_assert!(user.access.livechat.languages.contains(&user.access.livechat.main_language));
+        }
+    }
+
+    #[test]
+    fn an_accepted_form_holds_only_what_the_catalog_offers(form in user_form(), patch in user_form()) {
+        let catalog = catalog();
+        let mut accepted = Vec::new();
+        if let Ok(user) = validate_user(&form, &catalog) {
+            accepted.push(user.access.clone());
+            let account = Account { email: user.email, access: user.access, profile: user.profile, disabled: false };
+            if let Ok(after) = validate_user_patch(&json!({"livechat": patch["livechat"]}), &catalog)
+                .and_then(|p| p.apply(&account, &catalog))
+            {
+                accepted.push(after.access);
+            }
+        }
+        if let Ok(invitation) = validate_invitation(&json!({"emails": ["p@exemple.fr"], "role": form["role"],
+            "livechat": form["livechat"]}), &catalog) {
+            accepted.push(invitation.access);
+        }
+        for access in accepted {
+            for q in &access.livechat.questionnaires {
+                prop_assert!(catalog.questionnaire(q.as_str()).is_some(), "{q:?}");
+            }
+            for l in &access.livechat.languages {
+                prop_assert!(catalog.offers(l), "{l:?}");
+            }
         }
     }
 

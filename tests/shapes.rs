@@ -2,6 +2,8 @@
 //! enforce them agree: a body with every field of the shape deserializes into the shape's type
 //! and passes its form; a body with one field more is refused by the form, naming that field.
 
+mod common;
+
 use livechat_access::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -41,35 +43,27 @@ fn forms() -> Vec<Form> {
             "user",
             json!({"email": "lea@exemple.fr", "password": "une longue phrase", "role": "agent",
                    "modules": ["livechat", "history"], "livechat": livechat(), "profile": profile()}),
-            |b| errors(validate_user(b, &ModuleCatalog::default()), |e| e),
+            |b| errors(validate_user(b, &common::catalog()), |e| e),
             shape::<UserInput>,
         ),
         (
             "patch",
             json!({"email": "lea@exemple.fr", "password": "une autre phrase", "role": "agent",
                    "modules": ["livechat"], "disabled": false, "livechat": livechat(), "profile": profile()}),
-            |b| errors(validate_user_patch(b, &ModuleCatalog::default()), |e| e),
+            |b| errors(validate_user_patch(b, &common::catalog()), |e| e),
             shape::<UserPatchInput>,
         ),
         (
             "invitation (list)",
             json!({"emails": ["a@exemple.fr", "b@exemple.fr"], "role": "agent",
                    "modules": ["livechat"], "livechat": livechat()}),
-            |b| {
-                errors(validate_invitation(b, &ModuleCatalog::default()), |r| {
-                    r.errors
-                })
-            },
+            |b| errors(validate_invitation(b, &common::catalog()), |r| r.errors),
             shape::<InvitationInput>,
         ),
         (
             "invitation (text)",
             json!({"emails": "a@exemple.fr, b@exemple.fr", "role": "manager"}),
-            |b| {
-                errors(validate_invitation(b, &ModuleCatalog::default()), |r| {
-                    r.errors
-                })
-            },
+            |b| errors(validate_invitation(b, &common::catalog()), |r| r.errors),
             shape::<InvitationInput>,
         ),
         (
@@ -101,7 +95,11 @@ fn forms() -> Vec<Form> {
             json!({"questionnaire": "site-fr", "language": "fr", "channel": "chat"}),
             |b| {
                 errors(
-                    validate_new_conversation(b, &OrganizationId::default_organization()),
+                    validate_new_conversation(
+                        b,
+                        &OrganizationId::default_organization(),
+                        &common::catalog(),
+                    ),
                     |e| e,
                 )
             },

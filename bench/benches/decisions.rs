@@ -1,6 +1,6 @@
 //! Time per decision: the core against Cedar on the same shared cases, and the add-user form.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use livechat_access::{validate_user, ModuleCatalog};
+use livechat_access::{validate_user, Catalog};
 use livechat_access_bench::{cases, core_allows, Cedar, Kind};
 use std::hint::black_box;
 
@@ -34,7 +34,7 @@ fn decisions(c: &mut Criterion) {
         "profile": {"firstName": "Léa", "pseudonym": "Léa", "timeZone": "Europe/Paris",
                     "avatarUrl": "https://cdn.exemple.fr/lea.png"}
     });
-    let catalog = ModuleCatalog::default();
+    let catalog = Catalog::default();
     c.bench_function("validate_user/complete agent", |b| b.iter(|| validate_user(black_box(&form), &catalog).is_ok()));
 }
 

@@ -6,7 +6,7 @@ use livechat_access::*;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(value) = parse_json(text) else { return };
-    let catalog = ModuleCatalog::with_extra(["crm"]);
+    let catalog = Catalog::default().with_extra(["crm"]);
     let _ = validate_user(&value, &catalog);
     let _ = validate_invitation(&value, &catalog);
     let _ = validate_login(&value);

@@ -103,3 +103,31 @@ export async function sql(command) {
 }
 
 export const codes = (body) => (body.errors ?? []).map((e) => [e.field, e.code]).sort();
+
+/**
+ * Adds questionnaires (named after their ids), languages and modules to the catalog of the
+ * token's organization, keeping what it lists: forms only take what the catalog offers.
+ */
+export async function offer(token, { questionnaires = [], languages = [], modules = [] } = {}) {
+  const current = (await api('GET', '/organization/catalog', { token })).body;
+  const known = new Set(current.questionnaires.map((q) => q.id));
+  const next = {
+    ...current,
+    questionnaires: [...current.questionnaires, ...questionnaires.filter((id) => !known.has(id)).map((id) => ({ id, name: id }))],
+    languages: [...new Set([...current.languages, ...languages])],
+    modules: [...new Set([...current.modules, ...modules])],
+  };
+  const res = await api('PUT', '/organization/catalog', { token, body: next });
+  if (res.status !== 200) throw new Error(`catalog: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** The catalog the shared form corpus is read against (tests/fixtures/catalog.json). */
+export const FIXTURE_CATALOG = JSON.parse(readFileSync(new URL('../fixtures/catalog.json', import.meta.url), 'utf8'));
+
+/** Offers everything of the fixture catalog, so the corpus gets the core's answers over HTTP. */
+export const offerFixture = (token) => offer(token, {
+  questionnaires: FIXTURE_CATALOG.questionnaires.map((q) => q.id),
+  languages: FIXTURE_CATALOG.languages,
+  modules: FIXTURE_CATALOG.modules,
+});

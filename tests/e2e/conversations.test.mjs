@@ -1,9 +1,14 @@
 // Routing and transfers over HTTP, with real capacities, languages and presence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, createUser, SERVICE_TOKEN, sql } from './client.mjs';
+import { api, adminToken, createUser, offer, SERVICE_TOKEN, sql } from './client.mjs';
 
-const site = () => `site-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+/** A new questionnaire in the default organization's catalog (the service token's). */
+async function site(admin) {
+  const id = `site-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+  await offer(admin, { questionnaires: [id, 'x'], languages: ['en', 'de'] });
+  return id;
+}
 const open = (body, token = SERVICE_TOKEN) => api('POST', '/conversations', { token, body });
 
 async function onlineAgent(admin, questionnaire, livechat = {}) {
@@ -14,7 +19,7 @@ async function onlineAgent(admin, questionnaire, livechat = {}) {
 
 test('a conversation goes to the least loaded eligible agent; others wait with reasons', async () => {
   const admin = await adminToken();
-  const q = site();
+  const q = await site(admin);
   const fr = await onlineAgent(admin, q, { languages: ['fr'], maxConversations: 2 });
   const frEn = await onlineAgent(admin, q, { languages: ['fr', 'en'], maxConversations: 1 });
   const first = await open({ questionnaire: q, language: 'fr', channel: 'chat' });
@@ -43,7 +48,7 @@ test('a conversation goes to the least loaded eligible agent; others wait with r
 
 test('a waiting conversation is assigned when an agent comes online', async () => {
   const admin = await adminToken();
-  const q = site();
+  const q = await site(admin);
   const waiting = await open({ questionnaire: q, language: 'de', channel: 'chat' });
   assert.equal(waiting.body.status, 'waiting');
   const agent = await onlineAgent(admin, q, { languages: ['de'] });
@@ -53,7 +58,7 @@ test('a waiting conversation is assigned when an agent comes online', async () =
 
 test('transfers follow routing rules and move visibility', async () => {
   const admin = await adminToken();
-  const q = site();
+  const q = await site(admin);
   const a = await onlineAgent(admin, q, { maxConversations: 3 });
   const conv = (await open({ questionnaire: q, language: 'fr', channel: 'chat' })).body;
   assert.equal(conv.assignedTo, a.id);
@@ -84,7 +89,7 @@ test('transfers follow routing rules and move visibility', async () => {
 
 test('concurrent conversations never overfill an agent', async () => {
   const admin = await adminToken();
-  const q = site();
+  const q = await site(admin);
   const agent = await onlineAgent(admin, q, { maxConversations: 1 });
   const answers = await Promise.all([1, 2, 3, 4].map(() => open({ questionnaire: q, language: 'fr', channel: 'chat' })));
   assert.equal(answers.filter((a) => a.body.status === 'assigned').length, 1);
@@ -92,8 +97,31 @@ test('concurrent conversations never overfill an agent', async () => {
   assert.equal(n, 1);
 });
 
+test('the catalog drives routing: known questionnaires only, offered languages, a questionnaire\'s own language', async () => {
+  const admin = await adminToken();
+  const id = `site-uk-${Date.now().toString(36)}`;
+  const catalog = await offer(admin, { languages: ['en'] });
+  const put = await api('PUT', '/organization/catalog', { token: admin, body: {
+    ...catalog, questionnaires: [...catalog.questionnaires, { id, name: 'UK shop', language: 'en' }] } });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const english = await onlineAgent(admin, id, { languages: ['en'] });
+  // No language named: the questionnaire's own (English) is the conversation's, and routes to the English speaker.
+  const opened = await open({ questionnaire: id, channel: 'chat' });
+  assert.equal(opened.status, 201, JSON.stringify(opened.body));
+  assert.equal(opened.body.conversation.language, 'en');
+  assert.equal(opened.body.assignedTo, english.id);
+  const unknown = await open({ questionnaire: 'never-listed', language: 'fr', channel: 'chat' });
+  assert.deepEqual(unknown.body.errors.map((e) => [e.field, e.code]), [['questionnaire', 'questionnaire_unknown']]);
+  const notOffered = await open({ questionnaire: id, language: 'pt', channel: 'chat' });
+  assert.deepEqual(notOffered.body.errors.map((e) => [e.field, e.code]), [['language', 'language_not_offered']]);
+  // A questionnaire without a language of its own needs the visitor's.
+  const needs = await open({ questionnaire: 'x', channel: 'chat' });
+  assert.deepEqual(needs.body.errors.map((e) => [e.field, e.code]), [['language', 'field_required']]);
+});
+
 test('who may open conversations, and bad input', async () => {
   const admin = await adminToken();
+  await offer(admin, { questionnaires: ['x'] });
   const agent = await createUser(admin);
   assert.equal((await open({ questionnaire: 'x', language: 'fr', channel: 'chat' }, 'wrong-token')).status, 401);
   assert.equal((await open({ questionnaire: 'x', language: 'fr', channel: 'chat' }, agent.token)).status, 403);

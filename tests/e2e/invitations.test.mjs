@@ -1,7 +1,9 @@
 // Invitations over HTTP: bulk with mixed addresses, accept, expire, revoke, resend, races.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, createUser, unique, sql, PASSWORD } from './client.mjs';
+import { api, adminToken, createUser, unique, sql, offer, PASSWORD } from './client.mjs';
+
+before(async () => offer(await adminToken(), { languages: ['es'] }));
 
 const tokenOf = (url) => new URL(url).hash.replace('#token=', '');
 const invite = (token, emails, extra = {}) => api('POST', '/invitations', { token, body: { emails, role: 'agent', ...extra } });

@@ -4,7 +4,7 @@
 // here; creating one through the API is the operator's, which is still to come.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, createUser, sql, unique, PASSWORD, SERVICE_TOKEN } from './client.mjs';
+import { api, adminToken, createUser, offer, sql, unique, PASSWORD, SERVICE_TOKEN } from './client.mjs';
 
 const suffix = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 
@@ -61,6 +61,7 @@ test("every endpoint answers another organization's ids as unknown ones", async 
 
   // Things of the default organization, seen from Globex.
   const q = `site-${suffix()}`;
+  await offer(admin, { questionnaires: [q] });
   const agent = await createUser(admin, { livechat: { questionnaires: [q] } });
   await api('PUT', '/me/presence', { token: agent.token, body: { status: 'online' } });
   const conversation = (await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
@@ -102,6 +103,7 @@ test("a conversation is never routed or transferred to another organization's ag
   const admin = await adminToken();
   const globex = await otherOrganization(admin);
   const q = `site-${suffix()}`;
+  await offer(admin, { questionnaires: [q] });
   // Globex's agent, online and eligible in every other way.
   const seed = await createUser(admin, { livechat: { questionnaires: [q] } });
   const theirAgent = `${seed.id}-g`;
@@ -118,4 +120,21 @@ test("a conversation is never routed or transferred to another organization's ag
   const transfer = await api('POST', `/conversations/${opened.body.id}/transfer`, { token: admin, body: { to: theirAgent } });
   assert.equal(transfer.status, 404);
   assert.equal(transfer.body.code, 'not_found');
+});
+
+test('each organization has its own catalog', async () => {
+  const admin = await adminToken();
+  const globex = await otherOrganization(admin);
+  const token = (await api('POST', '/session', { body: { organization: globex.slug, email: globex.email, password: PASSWORD } })).body.token;
+  const ours = `ours-${suffix()}`;
+  await offer(admin, { questionnaires: [ours] });
+  const theirs = (await api('GET', '/organization/catalog', { token })).body;
+  assert.ok(!theirs.questionnaires.some((q) => q.id === ours), "Globex does not see the default organization's questionnaires");
+  const refused = await api('POST', '/users', { token, body: { email: unique(), password: PASSWORD, role: 'agent', livechat: { questionnaires: [ours] } } });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.errors[0].code, 'questionnaire_unknown');
+  const own = `theirs-${suffix()}`;
+  assert.ok((await offer(token, { questionnaires: [own] })).questionnaires.some((q) => q.id === own));
+  const defaults = (await api('GET', '/organization/catalog', { token: admin })).body;
+  assert.ok(!defaults.questionnaires.some((q) => q.id === own), "Globex's change stays in Globex");
 });

@@ -1,12 +1,19 @@
 // Accounts over HTTP: the same form corpus as the core, roles' allowed and denied paths,
 // pagination, the last admin, and bad input that must change nothing.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { api, adminToken, createUser, unique, codes, PASSWORD, signIn } from './client.mjs';
+import { api, adminToken, createUser, unique, codes, offer, offerFixture, PASSWORD, signIn } from './client.mjs';
 
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/forms.json', import.meta.url), 'utf8'));
 const expected = (c) => c.errors.map(([f, code]) => [f, code]).sort();
+
+// The default organization offers what the core's corpus is read against, and what these tests use.
+before(async () => {
+  const token = await adminToken();
+  await offerFixture(token);
+  await offer(token, { questionnaires: ['other-site'] });
+});
 
 test('POST /users gives exactly the core corpus answers (browser and server agree)', async () => {
   const token = await adminToken();
@@ -64,7 +71,9 @@ test('create, read, edit, delete an agent; one account per email, whatever the c
 test('an admin always holds every module', async () => {
   const token = await adminToken();
   const admin = await createUser(token, { role: 'admin', modules: ['livechat'] });
-  assert.deepEqual(admin.modules, ['history', 'livechat', 'settings', 'statistics', 'users']);
+  const extra = (await api('GET', '/organization/catalog', { token })).body.modules;
+  assert.ok(extra.length > 0, 'the catalog offers an extra module');
+  assert.deepEqual(admin.modules, ['history', 'livechat', 'settings', 'statistics', 'users', ...extra].sort());
   assert.deepEqual(admin.livechat.questionnaires, []);
 });
 

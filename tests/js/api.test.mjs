@@ -9,7 +9,7 @@ const api = require('../../pkg/node/livechat_access.js');
 test('the package exports the documented API', () => {
   for (const name of ['validateUser', 'validateUserPatch', 'validateInvitation', 'validateAcceptance',
     'roleDefaults', 'isAllowed', 'routeConversation', 'canTransfer', 'errorCodes', 'describeCode',
-    'languageCodes', 'timeZones']) {
+    'languageCodes', 'timeZones', 'validateCatalog']) {
     assert.equal(typeof api[name], 'function', name);
   }
 });
@@ -43,11 +43,30 @@ test('routing picks the least loaded eligible agent', () => {
 test('the TypeScript declarations describe the API', async () => {
   const { readFile } = await import('node:fs/promises');
   const dts = await readFile(new URL('../../pkg/node/livechat_access.d.ts', import.meta.url), 'utf8');
-  assert.match(dts, /export function validateUser\(input: UserInput, locale_tag\?: string \| null, extra_modules\?: string\[\] \| null\): Outcome<NewUser>;/);
+  assert.match(dts, /export function validateUser\(input: UserInput, locale_tag\?: string \| null, catalog_input\?: CatalogInput \| null\): Outcome<NewUser>;/);
   // Declared from the Rust types by tsify, not written by hand.
   assert.match(dts, /export interface UserInput \{/);
   assert.match(dts, /export type Code = "field_required" \| /);
   assert.match(dts, /export function isAllowed\(actor: Actor, action: Action\): Decision;/);
+});
+
+test('forms are read against the organization\'s catalog, the one the Worker holds', () => {
+  const catalog = { questionnaires: [{ id: 'site-fr', name: 'Site France', language: 'fr' }], modules: ['crm'], languages: ['fr', 'en'], locale: 'fr' };
+  const form = { email: 'nina@exemple.fr', password: 'une longue phrase', role: 'agent', modules: ['livechat', 'crm'],
+    livechat: { languages: ['fr', 'de'], questionnaires: ['site-fr', 'site-de'] } };
+  const out = api.validateUser(form, 'en', catalog);
+  assert.deepEqual(out.errors.map((e) => [e.field, e.code]), [
+    ['livechat.languages', 'language_not_offered'], ['livechat.questionnaires', 'questionnaire_unknown']]);
+  // Without a catalog: a new organization's (no questionnaire, French, no extra module).
+  assert.deepEqual(api.validateUser(form, 'en').errors.map((e) => e.code),
+    ['module_unknown', 'language_not_offered', 'questionnaire_unknown', 'questionnaire_unknown']);
+  // A broken catalog is refused under `catalog.`, not read as another one.
+  const broken = api.validateUser(form, 'en', { ...catalog, languages: [] });
+  assert.deepEqual(broken.errors.map((e) => [e.field, e.code]), [['catalog.languages', 'languages_empty']]);
+  assert.equal(api.roleDefaults('agent', { ...catalog, languages: [] }), null);
+  assert.deepEqual(api.roleDefaults('admin', catalog).modules, ['crm', 'history', 'livechat', 'settings', 'statistics', 'users']);
+  assert.deepEqual(api.validateCatalog({ ...catalog, locale: 'de' }, 'en').errors.map((e) => [e.field, e.code]), [['locale', 'field_invalid']]);
+  assert.deepEqual(api.validateCatalog(catalog, 'en').value, catalog);
 });
 
 test('codes, languages and time zones for the form', () => {

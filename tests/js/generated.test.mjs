@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const api = createRequire(import.meta.url)('../../pkg/node/livechat_access.js');
+const catalog = JSON.parse(readFileSync(new URL('../fixtures/catalog.json', import.meta.url), 'utf8'));
 const cases = JSON.parse(readFileSync(new URL('../../pkg/node/generated_cases.json', import.meta.url), 'utf8'));
 
 test('wasm and native agree on 1,200 generated forms and decisions', () => {
@@ -15,7 +16,7 @@ test('wasm and native agree on 1,200 generated forms and decisions', () => {
     if (c.form === 'decision') {
       assert.deepEqual(api.isAllowed(c.actor, c.action), c.decision, JSON.stringify(c));
     } else {
-      const out = c.form === 'user' ? api.validateUser(c.input, 'en') : api.validateInvitation(c.input, 'en');
+      const out = c.form === 'user' ? api.validateUser(c.input, 'en', catalog) : api.validateInvitation(c.input, 'en', catalog);
       const codes = out.type === 'success' ? [] : out.errors.map((e) => `${e.field}:${e.code}`);
       assert.deepEqual(codes, c.codes, JSON.stringify(c.input));
       failures += out.type === 'failure' ? 1 : 0;

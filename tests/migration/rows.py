@@ -12,10 +12,18 @@ ACCESS = {"role": "agent", "modules": ["livechat"], "livechat": {"maxConversatio
 ADMIN = {"role": "admin", "modules": ["history", "livechat", "settings", "statistics", "users"],
          "livechat": {"maxConversations": None, "languages": ["fr"], "mainLanguage": "fr",
                       "questionnaires": [], "channels": ["chat"]}}
+# A second agent, an invitation and a conversation that use more of what a catalog lists.
+LEA = {"role": "agent", "modules": ["crm", "livechat"], "livechat": {"maxConversations": 3, "languages": ["en", "fr"],
+       "mainLanguage": "fr", "questionnaires": ["shop", "site-fr"], "channels": ["chat"]}}
+INVITED = {"role": "agent", "modules": ["livechat"], "livechat": {"maxConversations": 3, "languages": ["es"],
+           "mainLanguage": "es", "questionnaires": ["site-es"], "channels": ["chat"]}}
+# What migration 0003 must list: everything above, French always, each name its id.
+CATALOG = {"questionnaires": [{"id": q, "name": q} for q in ["app", "shop", "site-es", "site-fr"]],
+           "modules": ["crm"], "languages": ["de", "en", "es", "fr"], "locale": "fr"}
 PROFILE = {"firstName": "Léa", "lastName": None, "pseudonym": "Léa", "avatarUrl": None, "timeZone": "Europe/Paris"}
 USERS = [
     ("u-admin", "Admin@Exemple.fr", "admin@exemple.fr", "admin", ADMIN, 0, "offline"),
-    ("u-lea", "lea@exemple.fr", "lea@exemple.fr", "agent", ACCESS, 0, "online"),
+    ("u-lea", "lea@exemple.fr", "lea@exemple.fr", "agent", LEA, 0, "online"),
     ("u-old", "old@exemple.fr", "old@exemple.fr", "agent", ACCESS, 1, "offline"),
 ]
 TABLES = ["users", "sessions", "invitations", "conversations", "audit_log", "login_failures"]
@@ -38,9 +46,9 @@ def seed(db):
     db.execute("INSERT INTO sessions VALUES ('digest-1', 'u-lea', 0, 1, 9999999999999)")
     db.execute("INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, status, "
                "created_at, expires_at) VALUES ('i-1', 'new@exemple.fr', 'new@exemple.fr', 'agent', ?, "
-               "'token-digest', 'u-admin', 'pending', 1, 9999999999999)", (json.dumps(ACCESS),))
+               "'token-digest', 'u-admin', 'pending', 1, 9999999999999)", (json.dumps(INVITED),))
     db.execute("INSERT INTO conversations VALUES ('c-1', 'site-fr', 'fr', 'chat', 'assigned', 'u-lea', 1, 1)")
-    db.execute("INSERT INTO conversations VALUES ('c-2', 'site-fr', 'fr', 'chat', 'waiting', NULL, 2, 2)")
+    db.execute("INSERT INTO conversations VALUES ('c-2', 'app', 'de', 'chat', 'waiting', NULL, 2, 2)")
     db.execute("INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after) "
                "VALUES (1, 'u-admin', 'created', 'u-lea', 'lea@exemple.fr', NULL, ?)", (json.dumps(ACCESS),))
     db.execute("INSERT INTO login_failures VALUES ('client:127.0.0.1', 2, 1)")
@@ -68,5 +76,7 @@ if __name__ == "__main__":
                     assert new["organization_id"] == "default", (table, new)
         orgs = [dict(r) for r in db.execute("SELECT id, slug, status FROM organizations")]
         assert orgs == [{"id": "default", "slug": "default", "status": "active"}], orgs
+        catalog = json.loads(db.execute("SELECT catalog FROM organizations").fetchone()[0])
+        assert catalog == CATALOG, catalog
         assert not db.execute("PRAGMA foreign_key_check").fetchall()
-        print(f"every row of {', '.join(TABLES)} kept, in organization 'default'")
+        print(f"every row of {', '.join(TABLES)} kept, in organization 'default', its catalog listing what they use")

@@ -2,11 +2,11 @@
 //! that dispatch, the `Allow` header of a 405 and the check against the OpenAPI description all
 //! read the same list.
 
-use crate::ctx::{var, Config, Ctx};
+use crate::ctx::{Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
-use crate::{conversations, invitations, operator, session, users};
-use livechat_access::{Code, ModuleCatalog};
+use crate::{catalog, conversations, invitations, operator, session, users};
+use livechat_access::Code;
 use worker::{Env, Request, Response};
 
 /// What a route does.
@@ -19,6 +19,8 @@ pub enum Endpoint {
     Me,
     SetPresence,
     Organization,
+    Catalog,
+    ReplaceCatalog,
     ListUsers,
     CreateUser,
     GetUser,
@@ -67,6 +69,8 @@ pub const ROUTES: &[Route] = {
         route("GET", "/me", Me),
         route("PUT", "/me/presence", SetPresence),
         route("GET", "/organization", Organization),
+        route("GET", "/organization/catalog", Catalog),
+        route("PUT", "/organization/catalog", ReplaceCatalog),
         route("GET", "/users", ListUsers),
         route("POST", "/users", CreateUser),
         route("GET", "/users/{id}", GetUser),
@@ -129,14 +133,11 @@ pub fn routes_of<'a>(segments: &[&'a str]) -> Vec<(&'static Route, Option<&'a st
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let locale = http::locale_of(&req);
     let store = Store::open(&env)?;
-    let catalog =
-        ModuleCatalog::with_extra(var(&env, "EXTRA_MODULES").unwrap_or_default().split(','));
     let mut ctx = Ctx {
         req,
         store,
         locale,
         now: js_sys::Date::now() as i64,
-        catalog,
         config: Config::from_env(&env),
     };
     let result = match users::ensure_first_admin(&ctx).await {
@@ -178,6 +179,8 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Me => session::me(ctx).await,
         SetPresence => session::presence(ctx).await,
         Organization => session::organization(ctx).await,
+        Catalog => catalog::show(ctx).await,
+        ReplaceCatalog => catalog::replace(ctx).await,
         ListUsers => users::list(ctx).await,
         CreateUser => users::create(ctx).await,
         GetUser => users::show(ctx, &id).await,

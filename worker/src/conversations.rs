@@ -135,15 +135,18 @@ pub async fn assign_waiting(ctx: &Ctx, org: &OrganizationId) -> Result<(), ApiEr
 pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
     // The chat box's service token is the deployment's, so far: its conversations go to the
     // organization single-company data moved into. An admin's go to their own.
-    let organization = if ctx.is_service() {
-        OrganizationId::default_organization()
+    let (organization, catalog) = if ctx.is_service() {
+        let organization = OrganizationId::default_organization();
+        let catalog = ctx.store.catalog(&organization).await?;
+        (organization, catalog)
     } else {
         let session = ctx.session().await?;
         authorize(&session.actor, &Action::OpenConversation)?;
-        session.actor.organization
+        (session.actor.organization, session.catalog)
     };
     let conversation =
-        validate_new_conversation(&ctx.body().await?, &organization).map_err(ApiError::form)?;
+        validate_new_conversation(&ctx.body().await?, &organization, &catalog.catalog)
+            .map_err(ApiError::form)?;
     let id = new_id();
     ctx.store
         .insert_conversation(&id, &conversation, ctx.now)

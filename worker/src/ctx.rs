@@ -2,8 +2,8 @@
 
 use crate::http::{self, cookie, is_state_changing, ApiError, SESSION_COOKIE};
 use crate::secrets::{token_digest, HashCost};
-use crate::store::{Store, UserRow};
-use livechat_access::{Actor, Code, Locale, ModuleCatalog, Violation};
+use crate::store::{CatalogAt, Store, UserRow};
+use livechat_access::{Actor, Code, Locale, Violation};
 use worker::{Env, Request};
 
 /// The largest integer JavaScript clients can hold exactly; ids and times stay below it.
@@ -16,7 +16,6 @@ pub struct Ctx {
     pub locale: Locale,
     /// Milliseconds since the epoch, read once per request.
     pub now: i64,
-    pub catalog: ModuleCatalog,
     pub config: Config,
 }
 
@@ -70,6 +69,8 @@ impl Config {
 pub struct Session {
     pub user: UserRow,
     pub actor: Actor,
+    /// Their organization's catalog, read with the session.
+    pub catalog: CatalogAt,
 }
 
 impl Ctx {
@@ -110,8 +111,13 @@ impl Ctx {
             .session_user(&token_digest(&token), self.now)
             .await?
             .ok_or(Code::Unauthenticated)?;
+        let catalog = CatalogAt::parse(
+            user.catalog.as_deref().unwrap_or_default(),
+            user.catalog_version.unwrap_or_default(),
+        )?;
         Ok(Session {
             actor: user.actor()?,
+            catalog,
             user,
         })
     }

@@ -1,7 +1,8 @@
 //! The HTTP envelope: decoding requests, RFC 9457 problem responses, cookies and headers.
 
 use livechat_access::{
-    localize_all, parse_json, Code, EmailVerdict, FieldError, Locale, Violation, MAX_BODY_BYTES,
+    localize_all, parse_json, Code, EmailVerdict, FieldError, HeldEntry, Locale, Violation,
+    MAX_BODY_BYTES,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -11,7 +12,7 @@ use worker::{Headers, Method, Request, Response};
 #[derive(Debug)]
 pub enum ApiError {
     /// A refusal the client can act on.
-    Problem(Problem),
+    Problem(Box<Problem>),
     /// Something broke on our side; the detail goes to the log, never to the client.
     Internal(String),
 }
@@ -27,6 +28,8 @@ pub struct Problem {
     pub emails: Option<Vec<EmailVerdict>>,
     /// Routing's reasons a transfer cannot go ahead.
     pub reasons: Option<Vec<Code>>,
+    /// A refused catalog change: who still holds each entry it removes.
+    pub holders: Option<Vec<HeldEntry>>,
     /// Seconds to wait, for 429.
     pub retry_after: Option<u32>,
     /// The methods a path takes, for 405.
@@ -34,16 +37,21 @@ pub struct Problem {
 }
 
 impl ApiError {
-    /// A refusal with only a code.
-    pub fn code(code: Code) -> Self {
-        ApiError::Problem(Problem {
+    fn new(code: Code, errors: Vec<Violation>) -> Self {
+        ApiError::Problem(Box::new(Problem {
             code,
-            errors: Vec::new(),
+            errors,
             emails: None,
             reasons: None,
+            holders: None,
             retry_after: None,
             allow: None,
-        })
+        }))
+    }
+
+    /// A refusal with only a code.
+    pub fn code(code: Code) -> Self {
+        ApiError::new(code, Vec::new())
     }
 
     /// A form refusal: the first error's code leads when all share a kind, else `field_invalid`.
@@ -54,14 +62,7 @@ impl ApiError {
         } else {
             Code::FieldInvalid
         };
-        ApiError::Problem(Problem {
-            code,
-            errors,
-            emails: None,
-            reasons: None,
-            retry_after: None,
-            allow: None,
-        })
+        ApiError::new(code, errors)
     }
 
     /// Adds the per-address verdicts of an invitation.
@@ -70,6 +71,15 @@ impl ApiError {
             p.emails = Some(emails);
         }
         self
+    }
+
+    /// A refused catalog change, each removed entry with its holders.
+    pub fn held(entries: Vec<HeldEntry>) -> Self {
+        let mut error = ApiError::form(entries.iter().map(HeldEntry::violation).collect());
+        if let ApiError::Problem(p) = &mut error {
+            p.holders = Some(entries);
+        }
+        error
     }
 
     /// Adds routing's reasons.
@@ -110,7 +120,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         NotFound => 404,
         MethodNotAllowed => 405,
         EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
-        | OrganizationTaken | DefaultOrganization => 409,
+        | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
@@ -157,12 +167,15 @@ pub struct ProblemBody {
     /// A refused transfer: routing's reasons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasons: Option<Vec<Code>>,
+    /// A refused catalog change: who still holds each entry it would remove.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holders: Option<Vec<HeldEntry>>,
 }
 
 /// Renders an error as `application/problem+json`.
 pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Response> {
     let problem = match error {
-        ApiError::Problem(p) => p,
+        ApiError::Problem(p) => *p,
         ApiError::Internal(detail) => {
             worker::console_error!("internal error: {detail}");
             Problem {
@@ -170,6 +183,7 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
                 errors: Vec::new(),
                 emails: None,
                 reasons: None,
+                holders: None,
                 retry_after: None,
                 allow: None,
             }
@@ -189,6 +203,7 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
         errors: localize_all(&problem.errors, locale),
         emails: problem.emails,
         reasons: problem.reasons,
+        holders: problem.holders,
     };
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/problem+json");

@@ -145,7 +145,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     }
     let body = ctx.body().await?;
     let locale = ctx.locale;
-    let request = validate_invitation(&body, &ctx.catalog).map_err(|rejection| {
+    let request = validate_invitation(&body, &session.catalog.catalog).map_err(|rejection| {
         let emails: Vec<_> = rejection
             .emails
             .iter()
@@ -234,10 +234,14 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             ..InvitationResult::default()
         });
     }
+    let (org, version) = (&session.actor.organization, session.catalog.version);
     let written = if ctx.bench_rows() {
         ctx.store.one_by_one(writes).await?
     } else {
-        ctx.store.batch(writes).await?
+        match ctx.store.batch_at(org, version, writes).await {
+            Ok(written) => written,
+            Err(e) => return Err(ctx.store.explain_failure(org, version, e).await),
+        }
     };
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
     for (n, (index, id, token, digest)) in fresh.iter().enumerate() {
@@ -411,7 +415,7 @@ async fn change_pending(
     change: worker::D1PreparedStatement,
     action: &str,
 ) -> Result<(), ApiError> {
-    let audit = ctx.store.audit(
+    let audit = ctx.store.audit::<Access>(
         &actor.organization,
         ctx.now,
         Some(&actor.id),

@@ -3,6 +3,7 @@
 //! encodes. Runs unchanged in local workerd (`wrangler dev`) and on Cloudflare.
 
 mod api;
+mod catalog;
 mod conversations;
 mod ctx;
 mod http;

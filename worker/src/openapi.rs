@@ -4,7 +4,7 @@
 //! `api/openapi.json`, which the Worker serves and the end-to-end tests check every response
 //! against; a test fails when the file, the route table and this description part.
 
-use crate::{api, conversations, invitations, operator, session, users};
+use crate::{api, catalog, conversations, invitations, operator, session, users};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -27,6 +27,8 @@ use utoipa::{Modify, OpenApi};
         session::me,
         session::presence,
         session::organization,
+        catalog::show,
+        catalog::replace,
         users::list,
         users::create,
         users::show,
@@ -53,7 +55,10 @@ use utoipa::{Modify, OpenApi};
         schemas(
             livechat_access::FieldError,
             livechat_access::EmailVerdict,
-            livechat_access::EmailStatus
+            livechat_access::EmailStatus,
+            livechat_access::HeldEntry,
+            livechat_access::HolderRef,
+            livechat_access::HolderKind
         ),
         responses(crate::http::ProblemBody)
     ),

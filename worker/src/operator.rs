@@ -9,7 +9,7 @@ use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::{is_unique_violation, OrganizationRow};
 use livechat_access::{
     may_suspend_or_delete, role_defaults, validate_organization, validate_organization_patch,
-    Access, Code, OrganizationId, Role,
+    Access, Catalog, Code, OrganizationId, Role,
 };
 use serde::Serialize;
 use worker::Response;
@@ -73,7 +73,8 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return Err(slug_taken());
     }
     let org = OrganizationId::new(new_id());
-    let defaults = role_defaults(Role::Admin, &ctx.catalog);
+    // A new organization starts with the default catalog (the column's default).
+    let defaults = role_defaults(Role::Admin, &Catalog::default());
     let access = Access {
         role: Role::Admin,
         modules: defaults.modules,

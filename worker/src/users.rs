@@ -49,13 +49,14 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
             return Ok(());
         };
         let form = serde_json::json!({"email": email, "password": password, "role": "admin"});
-        let admin = validate_user(&form, &ctx.catalog).map_err(|errors| {
+        let catalog = ctx.store.catalog(&bootstrap).await?;
+        let admin = validate_user(&form, &catalog.catalog).map_err(|errors| {
             let codes: Vec<_> = errors.iter().map(|v| v.code.as_str()).collect();
             ApiError::Internal(format!(
                 "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
             ))
         })?;
-        insert_new_user(ctx, &bootstrap, None, &admin, true).await?;
+        insert_new_user(ctx, &bootstrap, None, &admin, true, catalog.version).await?;
     }
     HAS_USERS.with(|c| c.set(true));
     Ok(())
@@ -69,6 +70,7 @@ async fn insert_new_user(
     by: Option<&str>,
     new: &livechat_access::NewUser,
     first: bool,
+    catalog_version: i64,
 ) -> Result<String, ApiError> {
     let hash = ctx.hash_password(&new.password)?;
     let id = new_id();
@@ -95,9 +97,17 @@ async fn insert_new_user(
         None,
         Some(&new.access),
     )?;
-    match ctx.store.batch(vec![insert, audit]).await {
+    match ctx
+        .store
+        .batch_at(organization, catalog_version, vec![insert, audit])
+        .await
+    {
+        Ok(_) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(email_taken()),
-        other => other.map(|_| id).map_err(ApiError::from),
+        Err(e) => Err(ctx
+            .store
+            .explain_failure(organization, catalog_version, e)
+            .await),
     }
 }
 
@@ -176,7 +186,8 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     if matches!(user_scope(&session.actor), UserScope::SelfOnly(_)) {
         return Err(Code::Forbidden.into());
     }
-    let new = validate_user(&ctx.body().await?, &ctx.catalog).map_err(ApiError::form)?;
+    let new =
+        validate_user(&ctx.body().await?, &session.catalog.catalog).map_err(ApiError::form)?;
     authorize(
         &session.actor,
         &Action::CreateUser {
@@ -193,6 +204,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Some(&session.user.id),
         &new,
         false,
+        session.catalog.version,
     )
     .await?;
     let user = ctx.store.user(org, &id).await?.ok_or(Code::Internal)?;
@@ -235,9 +247,10 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
     let org = &session.actor.organization;
-    let patch = validate_user_patch(&ctx.body().await?, &ctx.catalog).map_err(ApiError::form)?;
+    let catalog = &session.catalog.catalog;
+    let patch = validate_user_patch(&ctx.body().await?, catalog).map_err(ApiError::form)?;
     let before = row.account()?;
-    let after = patch.apply(&before, &ctx.catalog).map_err(ApiError::form)?;
+    let after = patch.apply(&before, catalog).map_err(ApiError::form)?;
     let target = row.subject()?;
     let active_admins = ctx.store.active_admins(org).await?;
     authorize(
@@ -297,9 +310,11 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         Some(&before.access),
         Some(&after.access),
     )?);
-    let results = match ctx.store.batch(writes).await {
+    let version = session.catalog.version;
+    let results = match ctx.store.batch_at(org, version, writes).await {
+        Ok(results) => results,
         Err(e) if is_unique_violation(&e) => return Err(email_taken()),
-        other => other?,
+        Err(e) => return Err(ctx.store.explain_failure(org, version, e).await),
     };
     if results.get(update_at).map(changes) != Some(1) {
         // Only the last-admin guard can stop an update of a row that exists.

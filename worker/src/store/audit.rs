@@ -2,7 +2,7 @@
 
 use super::{js, num, opt, Store};
 use crate::http::ApiError;
-use livechat_access::{Access, OrganizationId};
+use livechat_access::{Access, CatalogInput, OrganizationId};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -23,22 +23,33 @@ pub struct AuditEntry {
     /// Who did it (`null`: the deployment's bootstrap).
     pub actor_id: Option<String>,
     /// `created`, `invited`, `accepted`, `changed`, `disabled`, `enabled`, `removed`, `revoked`,
-    /// `reinvited`.
+    /// `reinvited`, `catalog_changed`.
     pub action: String,
     /// Whose account.
     pub target_id: Option<String>,
     /// Whose address.
     pub target_email: Option<String>,
-    /// Their access before.
-    #[serde(deserialize_with = "access_column")]
-    pub before: Option<Access>,
-    /// Their access after.
-    #[serde(deserialize_with = "access_column")]
-    pub after: Option<Access>,
+    /// Their access (or the catalog) before.
+    #[serde(deserialize_with = "record_column")]
+    pub before: Option<Record>,
+    /// Their access (or the catalog) after.
+    #[serde(deserialize_with = "record_column")]
+    pub after: Option<Record>,
 }
 
-/// An access stored as JSON text (`null` when there is none).
-fn access_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Access>, D::Error> {
+/// What an audit entry records the change of.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum Record {
+    /// A person's access.
+    Access(Access),
+    /// The organization's catalog.
+    Catalog(CatalogInput),
+}
+
+/// A record stored as JSON text (`null` when there is none).
+fn record_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Record>, D::Error> {
     Option::<String>::deserialize(d)?
         .map(|text| serde_json::from_str(&text).map_err(serde::de::Error::custom))
         .transpose()
@@ -48,17 +59,17 @@ impl Store {
     /// An audit entry for the write just before it in the same batch: written only if that
     /// write changed something, so a refused or raced write leaves no trace.
     #[allow(clippy::too_many_arguments)]
-    pub fn audit(
+    pub fn audit<T: Serialize>(
         &self,
         organization: &OrganizationId,
         now: i64,
         actor_id: Option<&str>,
         action: &str,
         target: (Option<&str>, Option<&str>),
-        before: Option<&Access>,
-        after: Option<&Access>,
+        before: Option<&T>,
+        after: Option<&T>,
     ) -> Result<D1PreparedStatement, ApiError> {
-        let to_json = |a: Option<&Access>| a.map(serde_json::to_string).transpose();
+        let to_json = |a: Option<&T>| a.map(serde_json::to_string).transpose();
         self.stmt(
             "INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after, \
              organization_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0",

@@ -3,13 +3,15 @@
 //! decides on.
 
 mod audit;
+mod catalogs;
 mod conversations;
 mod invitations;
 mod organizations;
 mod sessions;
 mod users;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, Record};
+pub use catalogs::CatalogAt;
 pub use conversations::{ConversationRow, ConversationStatus};
 pub use invitations::{InvitationRow, InvitationStatus, InvitationView};
 pub use organizations::OrganizationRow;

@@ -23,12 +23,17 @@ impl Store {
         )
     }
 
-    /// The user behind a live session: unexpired, same epoch, account enabled. Read from D1 on
-    /// every request, so a revocation takes effect at once.
+    /// The user behind a live session: unexpired, same epoch, account enabled, organization in
+    /// service; with the organization's catalog. Read from D1 on every request, so a revocation
+    /// takes effect at once.
     pub async fn session_user(&self, digest: &str, now: i64) -> Result<Option<UserRow>, ApiError> {
         self.first(
             &format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT s.user_id FROM sessions s \
+                "SELECT {USER_COLUMNS}, \
+                 (SELECT o.catalog FROM organizations o WHERE o.id = users.organization_id) AS catalog, \
+                 (SELECT o.catalog_version FROM organizations o WHERE o.id = users.organization_id) \
+                 AS catalog_version \
+                 FROM users WHERE id = (SELECT s.user_id FROM sessions s \
                  JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 \
                  AND s.epoch = u.session_epoch AND u.disabled = 0 AND o.status = 'active')"

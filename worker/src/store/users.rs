@@ -27,6 +27,11 @@ pub struct UserRow {
     pub updated_at: i64,
     #[serde(default)]
     pub load: Option<i64>,
+    /// The organization's catalog and its version, when read with the session.
+    #[serde(default)]
+    pub catalog: Option<String>,
+    #[serde(default)]
+    pub catalog_version: Option<i64>,
 }
 
 /// A user as the API shows them (never a hash).

@@ -1,0 +1,202 @@
+//! Each organization's catalog: a JSON column of `organizations`, with a version that every
+//! change bumps, so that a write validated against one catalog cannot land after another.
+
+use super::{internal, js, num, Store};
+use crate::http::ApiError;
+use livechat_access::{
+    validate_catalog, Access, Catalog, Holder, HolderKind, HolderRef, OrganizationId, Removed,
+};
+use serde::Deserialize;
+use worker::{D1PreparedStatement, D1Result};
+
+/// A catalog as read, with the version it was read at.
+pub struct CatalogAt {
+    pub catalog: Catalog,
+    pub version: i64,
+}
+
+impl CatalogAt {
+    /// Reads a stored catalog: it was checked by the same rules when written.
+    pub fn parse(text: &str, version: i64) -> Result<CatalogAt, ApiError> {
+        let value = serde_json::from_str(text).map_err(internal)?;
+        let catalog = validate_catalog(&value)
+            .map_err(|errors| internal(format!("stored catalog refused: {errors:?}")))?;
+        Ok(CatalogAt { catalog, version })
+    }
+}
+
+/// Whether an access (`a.access`, a JSON column) holds anything of the removed lists bound at
+/// `?2` (questionnaires), `?3` (languages; the main language is always one of them) and `?4`
+/// (modules, which admins hold by rule and are realigned on instead).
+const HOLDS: &str = "(EXISTS (SELECT 1 FROM json_each(a.access, '$.livechat.questionnaires') j \
+       WHERE j.value IN (SELECT value FROM json_each(?2))) \
+     OR EXISTS (SELECT 1 FROM json_each(a.access, '$.livechat.languages') j \
+       WHERE j.value IN (SELECT value FROM json_each(?3))) \
+     OR (a.role <> 'admin' AND EXISTS (SELECT 1 FROM json_each(a.access, '$.modules') j \
+       WHERE j.value IN (SELECT value FROM json_each(?4)))))";
+
+/// Accounts and pending invitations of organization `?1`, as `a`.
+const PEOPLE: &str =
+    "(SELECT id, email, role, access, 'user' AS kind FROM users WHERE organization_id = ?1 \
+     UNION ALL SELECT id, email, role, access, 'invitation' FROM invitations \
+       WHERE organization_id = ?1 AND status = 'pending') a";
+
+fn removed_args(
+    org: &OrganizationId,
+    removed: &Removed,
+) -> Result<[wasm_bindgen::JsValue; 4], ApiError> {
+    Ok([
+        js(org.as_str()),
+        js(serde_json::to_string(&removed.questionnaires)?),
+        js(serde_json::to_string(&removed.languages)?),
+        js(serde_json::to_string(&removed.modules)?),
+    ])
+}
+
+impl Store {
+    pub async fn catalog(&self, org: &OrganizationId) -> Result<CatalogAt, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            catalog: String,
+            catalog_version: i64,
+        }
+        let row: Row = self
+            .first(
+                "SELECT catalog, catalog_version FROM organizations WHERE id = ?1",
+                &[js(org.as_str())],
+            )
+            .await?
+            .ok_or_else(|| internal(format!("no organization {}", org.as_str())))?;
+        CatalogAt::parse(&row.catalog, row.catalog_version)
+    }
+
+    /// Everyone a change that removes `removed` concerns: whoever holds a removed entry, and every
+    /// admin (their modules follow the catalog).
+    pub async fn catalog_holders(
+        &self,
+        org: &OrganizationId,
+        removed: &Removed,
+    ) -> Result<Vec<Holder>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            email: String,
+            access: String,
+            kind: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                &format!("SELECT id, email, access, kind FROM {PEOPLE} WHERE a.role = 'admin' OR {HOLDS} ORDER BY kind DESC, email"),
+                &removed_args(org, removed)?,
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Holder {
+                    access: serde_json::from_str::<Access>(&r.access).map_err(internal)?,
+                    id: r.id,
+                    email: r.email,
+                    kind: if r.kind == "user" {
+                        HolderKind::User
+                    } else {
+                        HolderKind::Invitation
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Writes a new catalog over version `version`, unless another change came first or someone
+    /// took a removed entry since the holders were read; `changes` tells which (0: refused).
+    pub fn set_catalog(
+        &self,
+        org: &OrganizationId,
+        catalog: &Catalog,
+        version: i64,
+        removed: &Removed,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        let [org_id, questionnaires, languages, modules] = removed_args(org, removed)?;
+        self.stmt(
+            &format!(
+                "UPDATE organizations SET catalog = ?5, catalog_version = ?6 + 1 \
+                 WHERE id = ?1 AND catalog_version = ?6 AND NOT EXISTS (SELECT 1 FROM {PEOPLE} WHERE {HOLDS})"
+            ),
+            &[org_id, questionnaires, languages, modules, js(serde_json::to_string(catalog)?), num(version)],
+        )
+    }
+
+    /// An admin's access brought in line with the catalog written just before, in the same batch
+    /// (the version check makes it a no-op when that write was refused).
+    pub fn realign_access(
+        &self,
+        org: &OrganizationId,
+        holder: &HolderRef,
+        access: &Access,
+        version: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        let table = match holder.kind {
+            HolderKind::User => "users",
+            HolderKind::Invitation => "invitations",
+        };
+        self.stmt(
+            &format!(
+                "UPDATE {table} SET access = ?3 WHERE id = ?2 AND organization_id = ?1 \
+                 AND (SELECT catalog_version FROM organizations WHERE id = ?1) = ?4 + 1"
+            ),
+            &[
+                js(org.as_str()),
+                js(holder.id.as_str()),
+                js(serde_json::to_string(access)?),
+                num(version),
+            ],
+        )
+    }
+
+    /// Put first in a batch whose writes were validated against catalog `version`: fails the
+    /// batch, so nothing of it is written, when the catalog has changed since (json() of a
+    /// non-JSON text is an error in SQLite).
+    fn catalog_unchanged(
+        &self,
+        org: &OrganizationId,
+        version: i64,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "SELECT json(CASE WHEN catalog_version = ?2 THEN '0' ELSE 'catalog changed' END) \
+             FROM organizations WHERE id = ?1",
+            &[js(org.as_str()), num(version)],
+        )
+    }
+
+    /// Runs writes validated against catalog `version` as one batch, of which nothing is written
+    /// when the catalog has moved since; the results are the writes' own. On failure, see
+    /// [`Store::explain_failure`].
+    pub async fn batch_at(
+        &self,
+        org: &OrganizationId,
+        version: i64,
+        writes: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, worker::Error> {
+        let mut batch = Vec::with_capacity(writes.len() + 1);
+        batch.push(
+            self.catalog_unchanged(org, version)
+                .map_err(|e| worker::Error::RustError(format!("{e:?}")))?,
+        );
+        batch.extend(writes);
+        let mut results = self.batch(batch).await?;
+        results.remove(0);
+        Ok(results)
+    }
+
+    /// Why a batch of [`Store::batch_at`] failed: the catalog changed (409), or something else.
+    pub async fn explain_failure(
+        &self,
+        org: &OrganizationId,
+        version: i64,
+        error: worker::Error,
+    ) -> ApiError {
+        match self.catalog(org).await {
+            Ok(now) if now.version != version => livechat_access::Code::CatalogChanged.into(),
+            _ => error.into(),
+        }
+    }
+}
