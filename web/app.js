@@ -18,7 +18,13 @@ const TEXT = {
     emails: 'Adresses e-mail (séparées par des virgules, espaces ou retours à la ligne)',
     moduleAccess: 'Accès aux modules', maxConversations: 'Livechat : conversations simultanées', unlimited: 'Illimité',
     maxNumber: 'Nombre maximal', languages: 'Livechat : langues acceptées', mainLanguage: 'Langue principale',
-    channels: 'Canaux', questionnaires: 'Questionnaires / projets (séparés par des virgules)', timeZone: 'Fuseau horaire',
+    channels: 'Canaux', questionnaires: 'Questionnaires / projets', timeZone: 'Fuseau horaire',
+    noQuestionnaire: 'Aucun questionnaire au catalogue : un administrateur les ajoute dans Catalogue.',
+    catalog: 'Catalogue', catalogTitle: 'Catalogue de l’organisation', backToUsers: 'Retour aux utilisateurs',
+    catalogQuestionnaires: 'Questionnaires / projets', catId: 'Identifiant', catName: 'Nom', catLanguage: 'Langue',
+    catNamePlaceholder: 'Nom affiché', catAdd: 'Ajouter', catLanguages: 'Langues proposées', anyLanguage: '— (celle du visiteur)',
+    catModules: 'Modules supplémentaires (identifiants séparés par des virgules)', catLocale: 'Langue des messages de l’organisation',
+    catalogSaved: 'Catalogue enregistré', heldBy: '« {value} » est encore attribué à :', kind_user: 'compte', kind_invitation: 'invitation',
     firstName: 'Prénom (interne)', lastName: 'Nom (interne)', avatarUrl: 'Avatar (adresse https://)',
     inviteResults: 'Résultat', cancel: 'Annuler', save: 'Enregistrer', send: 'Envoyer les invitations', close: 'Fermer',
     remove: 'Supprimer', edit: 'Modifier', revoke: 'Annuler l’invitation', copy: 'Copier le lien', copied: 'Lien copié',
@@ -46,7 +52,13 @@ const TEXT = {
     emails: 'Email addresses (separated by commas, spaces or new lines)', moduleAccess: 'Module access',
     maxConversations: 'Live chat: simultaneous conversations', unlimited: 'Unlimited', maxNumber: 'Maximum',
     languages: 'Live chat: accepted languages', mainLanguage: 'Main language', channels: 'Channels',
-    questionnaires: 'Questionnaires / projects (comma separated)', timeZone: 'Time zone',
+    questionnaires: 'Questionnaires / projects', timeZone: 'Time zone',
+    noQuestionnaire: 'No questionnaire in the catalog yet: an administrator adds them under Catalog.',
+    catalog: 'Catalog', catalogTitle: 'Organization catalog', backToUsers: 'Back to users',
+    catalogQuestionnaires: 'Questionnaires / projects', catId: 'Id', catName: 'Name', catLanguage: 'Language',
+    catNamePlaceholder: 'Display name', catAdd: 'Add', catLanguages: 'Languages offered', anyLanguage: '— (the visitor’s)',
+    catModules: 'Extra modules (ids separated by commas)', catLocale: 'Language of the organization’s messages',
+    catalogSaved: 'Catalog saved', heldBy: '“{value}” is still held by:', kind_user: 'account', kind_invitation: 'invitation',
     firstName: 'First name (internal)', lastName: 'Last name (internal)', avatarUrl: 'Avatar (https:// address)',
     inviteResults: 'Result', cancel: 'Cancel', save: 'Save', send: 'Send invitations', close: 'Close',
     remove: 'Remove', edit: 'Edit', revoke: 'Revoke invitation', copy: 'Copy link', copied: 'Link copied',
@@ -70,6 +82,9 @@ let lang = localStorage.getItem('lang') === 'en' ? 'en' : 'fr';
 let token = null; // held in memory only; the HttpOnly cookie carries the session across reloads
 let me = null;
 let actor = null;
+// The organization's catalog (GET /organization/catalog): the forms pick from it and the core
+// validates against it, as the Worker does.
+let catalog = null;
 const $ = (id) => document.getElementById(id);
 const t = (key, vars = {}) => (TEXT[lang][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
@@ -108,7 +123,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-users', 'view-self', 'view-accept', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-self', 'view-accept', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -140,6 +155,8 @@ async function signedIn(user) {
     }
   }
   $('sign-out').hidden = false;
+  catalog = (await api('GET', '/organization/catalog')).body;
+  $('open-catalog').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
     show('view-users');
     await loadUsers(true);
@@ -190,6 +207,7 @@ $('lang-switch').addEventListener('click', () => {
   translatePage();
   if (!$('view-users').hidden) renderRows();
   if (!$('view-self').hidden) renderSelf();
+  if (!$('view-catalog').hidden) renderCatalog();
   if ($('user-dialog').open) { renderChoices(); validateForm(); }
 });
 
@@ -317,7 +335,7 @@ const checked = (containerId) => [...$(containerId).querySelectorAll('input:chec
 
 /** May the actor give this role (with its default modules)? */
 function grantable(role) {
-  const defaults = core.roleDefaults(role);
+  const defaults = core.roleDefaults(role, catalog);
   const type = form.mode === 'invite' ? 'inviteUser' : 'createUser';
   return core.isAllowed(actor, { type, grant: { role, modules: defaults.modules, questionnaires: actor.questionnaires } }).allowed;
 }
@@ -325,13 +343,13 @@ function grantable(role) {
 /** Role-dependent choices: allowed roles, module ticks (locked for admins), questionnaires shown or not. */
 function renderChoices(applyDefaults = false) {
   const role = $('uf-role').value;
-  const defaults = core.roleDefaults(role);
+  const defaults = core.roleDefaults(role, catalog);
   for (const option of $('uf-role').options) {
     const self = form.mode === 'edit' && form.user?.id === actor.id;
     option.disabled = self ? option.value !== form.user.role : !grantable(option.value) && option.value !== form.user?.role;
   }
   const previous = applyDefaults ? defaults.modules : checked('uf-modules');
-  const all = core.roleDefaults('admin').allowedModules;
+  const all = core.roleDefaults('admin', catalog).allowedModules;
   $('uf-modules').replaceChildren(...all.map((m) => checkbox('module', m, TEXT[lang][`m_${m}`] ?? m,
     defaults.modulesLocked || previous.includes(m), defaults.modulesLocked || !defaults.allowedModules.includes(m))));
   $('uf-modules-hint').textContent = defaults.modulesLocked ? t('adminAllModules') : '';
@@ -345,7 +363,8 @@ function renderChoices(applyDefaults = false) {
 }
 
 function renderLanguages(selected, main) {
-  const codes = [...new Set([...COMMON_LANGUAGES, ...selected])];
+  // The languages the organization offers (and any already held, so nothing is dropped unseen).
+  const codes = [...new Set([...catalog.languages, ...selected])];
   $('uf-languages').replaceChildren(...codes.map((c) => checkbox('language', c, languageName(c), selected.includes(c))));
   renderMainLanguage(main);
 }
@@ -354,6 +373,14 @@ function renderMainLanguage(main) {
   const accepted = checked('uf-languages');
   const current = main && accepted.includes(main) ? main : accepted[0];
   $('uf-main-language').replaceChildren(...accepted.map((c) => el('option', { value: c, textContent: languageName(c), selected: c === current })));
+}
+
+/** The catalog's questionnaires, by name, ticked for those held. */
+function renderQuestionnaires(selected) {
+  const entries = [...catalog.questionnaires];
+  for (const id of selected) if (!entries.some((q) => q.id === id)) entries.push({ id, name: id });
+  $('uf-questionnaires').replaceChildren(...entries.map((q) => checkbox('questionnaire', q.id, q.name, selected.includes(q.id))));
+  $('uf-questionnaires-hint').textContent = entries.length ? '' : t('noQuestionnaire');
 }
 
 function setLimit(max) {
@@ -372,7 +399,7 @@ function openForm(mode, user = null) {
   $('uf-form-error').textContent = '';
   const role = user?.role ?? (grantable('agent') ? 'agent' : actor.role);
   $('uf-role').value = role;
-  const defaults = core.roleDefaults(role);
+  const defaults = core.roleDefaults(role, catalog);
   $('uf-emails').value = '';
   $('uf-email').value = user?.email ?? '';
   $('uf-password').value = '';
@@ -381,7 +408,7 @@ function openForm(mode, user = null) {
   $('uf-last-name').value = user?.profile.lastName ?? '';
   $('uf-pseudonym').value = user?.profile.pseudonym ?? '';
   $('uf-avatar-url').value = user?.profile.avatarUrl ?? '';
-  $('uf-questionnaires').value = (user?.livechat.questionnaires ?? []).join(', ');
+  renderQuestionnaires(user?.livechat.questionnaires ?? []);
   $('uf-modules').replaceChildren();
   $('uf-languages').replaceChildren();
   $('uf-channels').replaceChildren();
@@ -403,7 +430,7 @@ const optional = (value) => (value.trim() === '' ? null : value.trim());
 /** The form as the core and the API read it. */
 function collect() {
   const max = $('uf-max').value.trim();
-  const defaults = core.roleDefaults($('uf-role').value);
+  const defaults = core.roleDefaults($('uf-role').value, catalog);
   const livechat = {
     maxConversations: $('uf-unlimited').checked ? null : max === '' ? '' : Number(max),
     languages: checked('uf-languages'),
@@ -411,7 +438,7 @@ function collect() {
     channels: checked('uf-channels'),
   };
   if (defaults.showQuestionnaires) {
-    livechat.questionnaires = $('uf-questionnaires').value.split(',').map((q) => q.trim()).filter(Boolean);
+    livechat.questionnaires = checked('uf-questionnaires');
   }
   const access = { role: $('uf-role').value, modules: checked('uf-modules'), livechat };
   if (form.mode === 'invite') return { emails: $('uf-emails').value, ...access };
@@ -428,9 +455,9 @@ function collect() {
 }
 
 function check(input) {
-  if (form.mode === 'add') return core.validateUser(input, lang);
-  if (form.mode === 'edit') return core.validateUserPatch(input, lang);
-  return core.validateInvitation(input, lang);
+  if (form.mode === 'add') return core.validateUser(input, lang, catalog);
+  if (form.mode === 'edit') return core.validateUserPatch(input, lang, catalog);
+  return core.validateInvitation(input, lang, catalog);
 }
 
 /** Shows errors (on touched fields, or all after a server answer) and enables Save only when valid. */
@@ -540,6 +567,103 @@ function showInviteResults(body) {
   $('invite-results').scrollIntoView({ block: 'nearest' });
   announce(t('invitedCount', { n: body.invited }));
 }
+
+// ---- the organization's catalog (admins): what the forms above pick from
+
+const catalogForm = { draft: null, serverErrors: [] };
+
+function openCatalog() {
+  catalogForm.draft = structuredClone(catalog);
+  catalogForm.serverErrors = [];
+  $('cat-holders').hidden = true;
+  $('cat-form-error').textContent = '';
+  renderCatalog();
+  show('view-catalog');
+  $('cat-new-id').focus();
+}
+
+function renderCatalog() {
+  const draft = catalogForm.draft;
+  const languageOptions = (selected) => [el('option', { value: '', textContent: t('anyLanguage'), selected: !selected }),
+    ...draft.languages.map((c) => el('option', { value: c, textContent: languageName(c), selected: c === selected }))];
+  $('cat-questionnaires').tBodies[0].replaceChildren(...draft.questionnaires.map((q) => {
+    const name = el('input', { value: q.name, oninput: (e) => { q.name = e.target.value; validateCatalog(); } });
+    name.setAttribute('aria-label', `${t('catName')} ${q.id}`);
+    const language = el('select', { onchange: (e) => { q.language = e.target.value || null; validateCatalog(); } }, ...languageOptions(q.language));
+    language.setAttribute('aria-label', `${t('catLanguage')} ${q.id}`);
+    const remove = el('button', { type: 'button', className: 'danger', textContent: t('remove'),
+      onclick: () => { draft.questionnaires = draft.questionnaires.filter((x) => x !== q); renderCatalog(); } });
+    remove.setAttribute('aria-label', `${t('remove')} ${q.id}`);
+    return el('tr', { dataset: { id: q.id } }, el('td', {}, el('code', { textContent: q.id })), el('td', {}, name),
+      el('td', {}, language), el('td', { className: 'row-actions' }, remove));
+  }));
+  const codes = [...new Set([...COMMON_LANGUAGES, ...draft.languages])];
+  $('cat-languages').replaceChildren(...codes.map((c) => checkbox('offered', c, languageName(c), draft.languages.includes(c))));
+  $('cat-modules').value = draft.modules.join(', ');
+  $('cat-locale').value = draft.locale;
+  validateCatalog();
+}
+
+/** The same check as PUT /organization/catalog, before sending. */
+function validateCatalog() {
+  const result = core.validateCatalog(catalogForm.draft, lang);
+  const errors = [...catalogForm.serverErrors, ...(result.type === 'failure' ? result.errors : [])];
+  for (const field of ['questionnaires', 'languages', 'modules', 'locale']) {
+    const error = errors.find((e) => e.field.split(/[.[]/)[0] === field);
+    $(`cat-${field}-error`).textContent = error?.message ?? '';
+  }
+  $('cat-save').disabled = result.type === 'failure';
+  return result;
+}
+
+function showHolders(entries) {
+  const box = $('cat-holders');
+  box.replaceChildren(...entries.flatMap((entry) => [
+    el('p', { textContent: t('heldBy', { value: entry.value }) }),
+    el('ul', {}, ...entry.holders.map((h) => el('li', { textContent: `${h.email} (${t(`kind_${h.kind}`)})` }))),
+  ]));
+  box.hidden = false;
+}
+
+$('open-catalog').addEventListener('click', openCatalog);
+$('catalog-back').addEventListener('click', () => { show('view-users'); loadUsers(true); });
+$('cat-add').addEventListener('click', () => {
+  const id = $('cat-new-id').value.trim();
+  if (!id) return $('cat-new-id').focus();
+  catalogForm.draft.questionnaires.push({ id, name: $('cat-new-name').value.trim() || id, language: null });
+  $('cat-new-id').value = '';
+  $('cat-new-name').value = '';
+  renderCatalog();
+  $('cat-new-id').focus();
+});
+$('cat-languages').addEventListener('change', () => {
+  catalogForm.draft.languages = checked('cat-languages');
+  renderCatalog();
+});
+$('cat-modules').addEventListener('input', (e) => {
+  catalogForm.draft.modules = e.target.value.split(',').map((m) => m.trim()).filter(Boolean);
+  validateCatalog();
+});
+$('cat-locale').addEventListener('change', (e) => { catalogForm.draft.locale = e.target.value; validateCatalog(); });
+$('catalog-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (validateCatalog().type === 'failure') return;
+  $('cat-holders').hidden = true;
+  $('cat-form-error').textContent = '';
+  const res = await api('PUT', '/organization/catalog', catalogForm.draft);
+  catalogForm.serverErrors = [];
+  if (res.status === 200) {
+    catalog = res.body;
+    catalogForm.draft = structuredClone(catalog);
+    renderCatalog();
+    announce(t('catalogSaved'));
+    return;
+  }
+  if (res.body?.holders) showHolders(res.body.holders);
+  else if (res.status === 422) catalogForm.serverErrors = res.body.errors ?? [];
+  $('cat-form-error').textContent = res.body?.title ?? String(res.status);
+  validateCatalog();
+});
 
 // ---- accepting an invitation
 

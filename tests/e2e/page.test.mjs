@@ -4,13 +4,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { BASE, ADMIN, api, adminToken, createUser, unique, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
+import { BASE, ADMIN, api, adminToken, createUser, offer, unique, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 mkdirSync(ARTIFACTS, { recursive: true });
 let browser;
 
 before(async () => {
+  await offer(await adminToken(), { questionnaires: ['site-fr'] });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu', '--disable-sync', '--no-first-run'],
@@ -65,7 +66,8 @@ test('sign in, add a user with instant checks, see them listed', async () => {
   assert.equal(await p.textContent('#uf-password-hint'), 'Mot de passe solide');
   await p.fill('#uf-first-name', 'Inès');
   await p.fill('#uf-pseudonym', '<img src=x onerror=alert(1)>');
-  await p.fill('#uf-questionnaires', 'site-fr');
+  // Questionnaires are picked from the organization's catalog, not typed.
+  await p.check('#uf-questionnaires input[value=site-fr]');
   assert.equal(await p.isDisabled('#uf-save'), false);
   await p.click('#uf-save');
   await p.waitForSelector('#user-dialog[open]', { state: 'detached' });
@@ -95,15 +97,16 @@ test('admin role selects and locks every module and hides questionnaires; unlimi
   await signIn(p);
   await p.waitForSelector('#view-users:not([hidden])');
   await p.click('#open-add');
-  assert.equal(await p.isVisible('#uf-questionnaires'), true);
+  assert.equal(await p.isVisible('#uf-questionnaires-field'), true);
   await p.selectOption('#uf-role', 'admin');
   const boxes = p.locator('#uf-modules input');
-  assert.equal(await boxes.count(), 5);
-  for (let i = 0; i < 5; i++) {
+  const modules = 5 + (await api('GET', '/organization/catalog', { token: await adminToken() })).body.modules.length;
+  assert.equal(await boxes.count(), modules, 'the built-in modules and the catalog\'s extra ones');
+  for (let i = 0; i < modules; i++) {
     assert.equal(await boxes.nth(i).isChecked(), true);
     assert.equal(await boxes.nth(i).isDisabled(), true);
   }
-  assert.equal(await p.isVisible('#uf-questionnaires'), false);
+  assert.equal(await p.isVisible('#uf-questionnaires-field'), false);
   assert.equal(await p.isChecked('#uf-unlimited'), true, 'admins default to unlimited');
   assert.equal(await p.isDisabled('#uf-max'), true);
   await shot(p, '03-admin-role');
@@ -229,5 +232,55 @@ test("an organization's own address signs its people in to it, its name in the h
   assert.equal(emails.length, 1, 'only their own organization');
   assert.ok(emails[0].includes(adminEmail));
   await shot(p, '08-organization');
+  await done(p);
+});
+
+test('the catalog screen: add a questionnaire, pick it in the form by name; a held one is not removed', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-catalog');
+  await p.waitForSelector('#view-catalog:not([hidden])');
+  const id = `page-${Date.now().toString(36)}`;
+  // A bad id is refused in the browser by the core, before any request.
+  await p.fill('#cat-new-id', 'Pas Un Id');
+  await p.click('#cat-add');
+  assert.match(await p.textContent('#cat-questionnaires-error'), /Identifiant de questionnaire non valide/);
+  assert.equal(await p.isDisabled('#cat-save'), true);
+  await p.click('#cat-questionnaires tr[data-id="Pas Un Id"] button');
+  await p.fill('#cat-new-id', id);
+  await p.fill('#cat-new-name', 'Boutique en ligne');
+  await p.click('#cat-add');
+  await p.check('#cat-languages input[value=en]');
+  await p.selectOption(`#cat-questionnaires tr[data-id="${id}"] select`, 'en');
+  await p.click('#cat-save');
+  await p.waitForFunction(() => document.querySelector('#announce').textContent === 'Catalogue enregistré');
+  await shot(p, '09-catalog');
+  const saved = (await api('GET', '/organization/catalog', { token: await adminToken() })).body;
+  assert.deepEqual(saved.questionnaires.find((q) => q.id === id), { id, name: 'Boutique en ligne', language: 'en' });
+  assert.ok(saved.languages.includes('en'));
+
+  // The add form offers it by name, and a user is created with it.
+  await p.click('#catalog-back');
+  await p.click('#open-add');
+  const box = p.locator(`#uf-questionnaires input[value="${id}"]`);
+  assert.equal(await p.locator(`#uf-questionnaires label:has(input[value="${id}"])`).textContent(), 'Boutique en ligne');
+  const email = unique('catalog');
+  await p.fill('#uf-email', email);
+  await p.fill('#uf-password', PASSWORD);
+  await box.check();
+  await shot(p, '10-questionnaire-picker');
+  await p.click('#uf-save');
+  await p.waitForSelector('#user-dialog[open]', { state: 'detached' });
+
+  // Removing it now is refused, naming who holds it.
+  await p.click('#open-catalog');
+  await p.click(`#cat-questionnaires tr[data-id="${id}"] button`);
+  await p.click('#cat-save');
+  await p.waitForSelector('#cat-holders:not([hidden])');
+  assert.match(await p.textContent('#cat-holders'), new RegExp(`${id}[\\s\\S]*${email.replace(/[.+]/g, '\\$&')} \\(compte\\)`));
+  await shot(p, '11-catalog-held');
+  const still = (await api('GET', '/organization/catalog', { token: await adminToken() })).body;
+  assert.ok(still.questionnaires.some((q) => q.id === id), 'nothing removed');
   await done(p);
 });
