@@ -94,10 +94,10 @@ fn typed<T>(
 /// The organization's catalog as `GET /organization/catalog` answers it; left out, a new
 /// organization's (built-in modules, no questionnaire, French). A wrong one is refused field by
 /// field under `catalog.`, never read as something else.
-fn catalog(value: JsValue) -> Result<Catalog, Vec<Violation>> {
-    if value.is_undefined() || value.is_null() {
+fn catalog(value: Option<JsValue>) -> Result<Catalog, Vec<Violation>> {
+    let Some(value) = value.filter(|v| !v.is_null() && !v.is_undefined()) else {
         return Ok(Catalog::default());
-    }
+    };
     json(value)
         .map_err(|v| vec![v])
         .and_then(|v| validate_catalog(&v))
@@ -136,8 +136,10 @@ fn form<T: Serialize>(
 #[wasm_bindgen(js_name = validateUser, unchecked_return_type = "Outcome<NewUser>")]
 pub fn validate_user_js(
     #[wasm_bindgen(unchecked_param_type = "UserInput")] input: JsValue,
-    locale_tag: Option<String>,
-    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] locale_tag: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CatalogInput | null")] catalog_input: Option<
+        JsValue,
+    >,
 ) -> JsValue {
     form(input, locale_tag, |v| {
         validate_user(v, &catalog(catalog_input)?)
@@ -148,8 +150,10 @@ pub fn validate_user_js(
 #[wasm_bindgen(js_name = validateUserPatch, unchecked_return_type = "Outcome<ValidPatch>")]
 pub fn validate_user_patch_js(
     #[wasm_bindgen(unchecked_param_type = "UserPatchInput")] input: JsValue,
-    locale_tag: Option<String>,
-    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] locale_tag: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CatalogInput | null")] catalog_input: Option<
+        JsValue,
+    >,
 ) -> JsValue {
     form(input, locale_tag, |v| {
         validate_user_patch(v, &catalog(catalog_input)?).map(|_| ValidPatch {})
@@ -163,8 +167,10 @@ pub fn validate_user_patch_js(
 )]
 pub fn validate_invitation_js(
     #[wasm_bindgen(unchecked_param_type = "InvitationInput")] input: JsValue,
-    locale_tag: Option<String>,
-    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] locale_tag: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CatalogInput | null")] catalog_input: Option<
+        JsValue,
+    >,
 ) -> JsValue {
     let locale = locale(locale_tag);
     let read = json(input)
@@ -212,7 +218,9 @@ pub fn validate_acceptance_js(
 #[wasm_bindgen(js_name = roleDefaults, unchecked_return_type = "RoleDefaults | null")]
 pub fn role_defaults_js(
     #[wasm_bindgen(unchecked_param_type = "Role")] role: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CatalogInput | null")] catalog_input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CatalogInput | null")] catalog_input: Option<
+        JsValue,
+    >,
 ) -> JsValue {
     match (
         role.as_string().as_deref().and_then(Role::parse),

@@ -26,7 +26,9 @@ fn validate_user_success_is_normalised() {
     let out = rust(validate_user_js(
         js(json!({"email": "Ana@EXEMPLE.fr", "password": "une longue phrase", "role": "admin"})),
         None,
-        js(json!({"questionnaires": [], "modules": ["crm"], "languages": ["fr"], "locale": "fr"})),
+        Some(js(
+            json!({"questionnaires": [], "modules": ["crm"], "languages": ["fr"], "locale": "fr"}),
+        )),
     ));
     assert_eq!(out["type"], "success");
     assert_eq!(out["value"]["email"], "Ana@exemple.fr");
@@ -50,9 +52,9 @@ fn validate_user_failure_has_codes_and_both_languages() {
     let fr = rust(validate_user_js(
         js(input.clone()),
         Some("fr-FR".into()),
-        JsValue::UNDEFINED,
+        None,
     ));
-    let en = rust(validate_user_js(js(input), en(), JsValue::UNDEFINED));
+    let en = rust(validate_user_js(js(input), en(), None));
     assert_eq!(fr["type"], "failure");
     assert_eq!(fr["errors"][0]["field"], "email");
     assert_eq!(fr["errors"][0]["code"], "email_invalid");
@@ -76,9 +78,9 @@ fn no_input_of_any_js_type_throws() {
     ];
     for value in weird {
         for out in [
-            validate_user_js(value.clone(), en(), JsValue::UNDEFINED),
-            validate_user_patch_js(value.clone(), en(), JsValue::UNDEFINED),
-            validate_invitation_js(value.clone(), en(), JsValue::UNDEFINED),
+            validate_user_js(value.clone(), en(), None),
+            validate_user_patch_js(value.clone(), en(), None),
+            validate_invitation_js(value.clone(), en(), None),
             validate_acceptance_js(value.clone(), en(), None),
         ] {
             let out = rust(out);
@@ -97,10 +99,7 @@ fn no_input_of_any_js_type_throws() {
             rust(can_transfer_js(value.clone(), value.clone(), None))["allowed"],
             false
         );
-        assert_eq!(
-            role_defaults_js(value.clone(), JsValue::UNDEFINED),
-            JsValue::NULL
-        );
+        assert_eq!(role_defaults_js(value.clone(), None), JsValue::NULL);
     }
 }
 
@@ -110,12 +109,12 @@ fn js_values_are_read_by_their_structure() {
     // object's; a Date is an object, not the string an address must be.
     let map = js_sys::Map::new();
     map.set(&"disabled".into(), &"oui".into());
-    let out = rust(validate_user_patch_js(map.into(), en(), JsValue::UNDEFINED));
+    let out = rust(validate_user_patch_js(map.into(), en(), None));
     assert_eq!(out["errors"][0]["field"], "disabled");
     assert_eq!(out["errors"][0]["code"], "field_type");
     let form = js(json!({"password": "une longue phrase", "role": "agent"}));
     js_sys::Reflect::set(&form, &"email".into(), &js_sys::Date::new_0().into()).unwrap();
-    let out = rust(validate_user_js(form, en(), JsValue::UNDEFINED));
+    let out = rust(validate_user_js(form, en(), None));
     assert_eq!(out["errors"][0]["field"], "email");
     assert_eq!(out["errors"][0]["code"], "field_type");
     // `undefined` reads as `null`: an unlimited conversation count, where JSON text would leave
@@ -126,7 +125,7 @@ fn js_values_are_read_by_their_structure() {
     );
     let livechat = js_sys::Reflect::get(&form, &"livechat".into()).unwrap();
     js_sys::Reflect::set(&livechat, &"maxConversations".into(), &JsValue::UNDEFINED).unwrap();
-    let out = rust(validate_user_js(form, en(), JsValue::UNDEFINED));
+    let out = rust(validate_user_js(form, en(), None));
     assert_eq!(
         out["value"]["access"]["livechat"]["maxConversations"],
         Value::Null
@@ -139,7 +138,7 @@ fn answers_are_plain_json_values() {
     let out = validate_user_js(
         js(json!({"email": "a@exemple.fr", "password": "une longue phrase", "role": "agent"})),
         en(),
-        JsValue::UNDEFINED,
+        None,
     );
     let profile = js_sys::Reflect::get(
         &js_sys::Reflect::get(&out, &"value".into()).unwrap(),
@@ -162,14 +161,14 @@ fn patch_success_and_failure() {
         rust(validate_user_patch_js(
             js(json!({"disabled": true})),
             None,
-            JsValue::UNDEFINED
+            None
         ))["type"],
         "success"
     );
     let out = rust(validate_user_patch_js(
         js(json!({"disabled": "oui"})),
         en(),
-        JsValue::UNDEFINED,
+        None,
     ));
     assert_eq!(out["errors"][0]["code"], "field_type");
 }
@@ -179,7 +178,7 @@ fn invitation_verdicts_per_email() {
     let out = rust(validate_invitation_js(
         js(json!({"emails": "a@x.fr\nnope, A@X.FR", "role": "agent"})),
         en(),
-        JsValue::UNDEFINED,
+        None,
     ));
     assert_eq!(out["type"], "success");
     let emails = out["value"]["emails"].as_array().unwrap();
@@ -194,7 +193,7 @@ fn invitation_verdicts_per_email() {
     let refused = rust(validate_invitation_js(
         js(json!({"emails": ["a@x.fr"], "role": "pope"})),
         en(),
-        JsValue::UNDEFINED,
+        None,
     ));
     assert_eq!(refused["type"], "failure");
     assert_eq!(refused["emails"][0]["status"], "valid");
@@ -213,16 +212,10 @@ fn acceptance_uses_the_invited_email() {
 
 #[wasm_bindgen_test]
 fn role_defaults_drive_the_form() {
-    let admin = rust(role_defaults_js(
-        JsValue::from_str("admin"),
-        JsValue::UNDEFINED,
-    ));
+    let admin = rust(role_defaults_js(JsValue::from_str("admin"), None));
     assert_eq!(admin["modulesLocked"], true);
     assert_eq!(admin["showQuestionnaires"], false);
-    let agent = rust(role_defaults_js(
-        JsValue::from_str("agent"),
-        JsValue::UNDEFINED,
-    ));
+    let agent = rust(role_defaults_js(JsValue::from_str("agent"), None));
     assert_eq!(agent["modules"], json!(["livechat"]));
     assert_eq!(agent["livechat"]["languages"], json!(["fr"]));
     assert_eq!(agent["livechat"]["maxConversations"], 3);

@@ -62,7 +62,8 @@ test('forms are read against the organization\'s catalog, the one the Worker hol
     ['module_unknown', 'language_not_offered', 'questionnaire_unknown', 'questionnaire_unknown']);
   // A broken catalog is refused under `catalog.`, not read as another one.
   const broken = api.validateUser(form, 'en', { ...catalog, languages: [] });
-  assert.deepEqual(broken.errors.map((e) => [e.field, e.code]), [['catalog.languages', 'languages_empty']]);
+  assert.deepEqual(broken.errors.map((e) => [e.field, e.code]), [['catalog.languages', 'languages_empty'],
+    ['catalog.questionnaires[0].language', 'language_not_offered']]);
   assert.equal(api.roleDefaults('agent', { ...catalog, languages: [] }), null);
   assert.deepEqual(api.roleDefaults('admin', catalog).modules, ['crm', 'history', 'livechat', 'settings', 'statistics', 'users']);
   assert.deepEqual(api.validateCatalog({ ...catalog, locale: 'de' }, 'en').errors.map((e) => [e.field, e.code]), [['locale', 'field_invalid']]);
