@@ -51,7 +51,7 @@ test('the TypeScript declarations describe the API', async () => {
 });
 
 test('forms are read against the organization\'s catalog, the one the Worker holds', () => {
-  const catalog = { questionnaires: [{ id: 'site-fr', name: 'Site France', language: 'fr' }], modules: ['crm'], languages: ['fr', 'en'], locale: 'fr' };
+  const catalog = { questionnaires: [{ id: 'site-fr', name: 'Site France', language: 'fr' }], modules: ['crm'], languages: ['en', 'fr'], locale: 'fr' };
   const form = { email: 'nina@exemple.fr', password: 'une longue phrase', role: 'agent', modules: ['livechat', 'crm'],
     livechat: { languages: ['fr', 'de'], questionnaires: ['site-fr', 'site-de'] } };
   const out = api.validateUser(form, 'en', catalog);
