@@ -38,11 +38,61 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
-/// A JS value as the tree the core's readers take, read by serde-wasm-bindgen without any JSON
-/// text. What JSON cannot hold (a function, a symbol) is one `invalid_json` error; `undefined`
-/// reads as `null`.
+/// A JS value as the tree the core's readers take, walked directly (no JSON text, no serde
+/// deserializer: serde's type errors would link float formatting, ~6 KB gzipped, into the browser
+/// package). Objects are read by their own enumerable entries, a `Map` by its entries; `undefined`
+/// reads as `null`; what JSON cannot hold (a function, a symbol, a BigInt, a non-string map key,
+/// nesting past 128 levels) is one `invalid_json` error.
 fn json(input: JsValue) -> Result<Value, Violation> {
-    serde_wasm_bindgen::from_value(input).map_err(|_| Violation::new("", Code::InvalidJson))
+    read_js(&input, 0).ok_or_else(|| Violation::new("", Code::InvalidJson))
+}
+
+fn read_js(value: &JsValue, depth: usize) -> Option<Value> {
+    use js_sys::{Array, Map, Object};
+    use wasm_bindgen::JsCast;
+    if depth > 128 {
+        return None;
+    }
+    if value.is_null() || value.is_undefined() {
+        return Some(Value::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Some(Value::Bool(b));
+    }
+    if let Some(n) = value.as_f64() {
+        // Whole numbers stay integers, as JSON text would read them.
+        let whole = n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0;
+        return Some(if whole {
+            Value::from(n as i64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+        });
+    }
+    if let Some(s) = value.as_string() {
+        return Some(Value::String(s));
+    }
+    if value.is_function() || !value.is_object() {
+        return None;
+    }
+    if Array::is_array(value) {
+        let items: &Array = value.unchecked_ref();
+        return items
+            .iter()
+            .map(|item| read_js(&item, depth + 1))
+            .collect::<Option<_>>()
+            .map(Value::Array);
+    }
+    let entries = match value.dyn_ref::<Map>() {
+        Some(map) => Array::from(&map.entries()),
+        None => Object::entries(value.unchecked_ref()),
+    };
+    let mut object = serde_json::Map::new();
+    for entry in entries.iter() {
+        let pair: &Array = entry.unchecked_ref();
+        let key = pair.get(0).as_string()?;
+        object.insert(key, read_js(&pair.get(1), depth + 1)?);
+    }
+    Some(Value::Object(object))
 }
 
 /// `validateUserPatch`'s success: the patch stays in the core, the page only needs to know it is

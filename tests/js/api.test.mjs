@@ -67,7 +67,7 @@ test('forms are read against the organization\'s catalog, the one the Worker hol
   assert.equal(api.roleDefaults('agent', { ...catalog, languages: [] }), null);
   assert.deepEqual(api.roleDefaults('admin', catalog).modules, ['crm', 'history', 'livechat', 'settings', 'statistics', 'users']);
   assert.deepEqual(api.validateCatalog({ ...catalog, locale: 'de' }, 'en').errors.map((e) => [e.field, e.code]), [['locale', 'field_invalid']]);
-  assert.deepEqual(api.validateCatalog(catalog, 'en').value, catalog);
+  assert.deepEqual(api.validateCatalog(catalog, 'en'), { type: 'success', value: catalog });
 });
 
 test('codes, languages and time zones for the form', () => {
