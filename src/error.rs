@@ -127,6 +127,9 @@ codes! {
     PasswordTooShort => "password_too_short", "Le mot de passe doit contenir au moins {min} caractères", "The password must be at least {min} characters long";
     PasswordTooLong => "password_too_long", "Le mot de passe ne doit pas dépasser {max} caractères", "The password must be at most {max} characters long";
     PasswordTooCommon => "password_too_common", "Ce mot de passe est trop courant, choisissez-en un autre", "This password is too common, choose another one";
+    PasswordUnchanged => "password_unchanged", "Le nouveau mot de passe doit différer de l'actuel", "The new password must differ from the current one";
+    CurrentPasswordWrong => "current_password_wrong", "Mot de passe actuel incorrect", "Wrong current password";
+    ResetLinkInvalid => "reset_link_invalid", "Ce lien de réinitialisation n'est plus valable : demandez-en un nouveau", "This reset link no longer works: ask for a new one";
     PasswordContainsEmail => "password_contains_email", "Le mot de passe ne doit pas contenir l'adresse e-mail", "The password must not contain the email address";
     RoleUnknown => "role_unknown", "Rôle inconnu : `{value}`", "Unknown role: `{value}`";
     ModuleUnknown => "module_unknown", "Module inconnu : `{value}`", "Unknown module: `{value}`";

@@ -29,8 +29,10 @@ pub mod decode;
 mod error;
 mod input;
 mod invitation;
+mod mail;
 mod organization;
 mod outcome;
+mod password;
 mod routing;
 mod session;
 mod set;
@@ -60,12 +62,20 @@ pub use invitation::{
     Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
+pub use mail::{
+    format_utc, header_text, invitation_mail, reset_mail, InvitationMail, Mail, ResetMail,
+};
 pub use organization::{
     is_organization_slug, may_suspend_or_delete, validate_organization,
     validate_organization_patch, NewOrganization, OrganizationId, OrganizationInput,
     OrganizationPatchInput, OrganizationStatus, MAX_ORGANIZATION_NAME,
 };
 pub use outcome::{parse_json, Outcome, MAX_BODY_BYTES};
+pub use password::{
+    validate_password_change, validate_password_forgot, validate_password_reset, PasswordChange,
+    PasswordChangeInput, PasswordForgot, PasswordForgotInput, PasswordReset, PasswordResetInput,
+    RESET_TTL_MS,
+};
 pub use routing::{
     can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,
     AgentSnapshot, NewConversationInput, Presence, PresenceInput, ReasonCount, RoutingDecision,

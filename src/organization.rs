@@ -93,7 +93,9 @@ pub struct NewOrganization {
 pub const MAX_ORGANIZATION_NAME: usize = 100;
 
 /// Paths of the deployment an organization's slug may not take.
-const RESERVED_SLUGS: &[&str] = &["api", "accept", "assets", "operator", "pkg", "static"];
+const RESERVED_SLUGS: &[&str] = &[
+    "api", "accept", "assets", "operator", "pkg", "reset", "static",
+];
 
 /// Whether the operator may suspend or delete an organization: never the default one, which
 /// single-company data and the bootstrap admin live in.

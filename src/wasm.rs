@@ -264,6 +264,38 @@ pub fn validate_acceptance_js(
     })
 }
 
+/// Validates the new-password form of a reset link (the account's address is not known here; the
+/// server adds the rule that forbids building the password on it).
+#[wasm_bindgen(
+    js_name = validatePasswordReset,
+    unchecked_return_type = "Outcome<Record<string, never>>"
+)]
+pub fn validate_password_reset_js(
+    #[wasm_bindgen(unchecked_param_type = "PasswordResetInput")] input: JsValue,
+    locale_tag: Option<String>,
+) -> JsValue {
+    form(input, locale_tag, |v| {
+        crate::validate_password_reset(v, None).map(|_| ValidPatch {})
+    })
+}
+
+/// Validates the change-my-password form; `email` is the signed-in person's address.
+#[wasm_bindgen(
+    js_name = validatePasswordChange,
+    unchecked_return_type = "Outcome<Record<string, never>>"
+)]
+pub fn validate_password_change_js(
+    #[wasm_bindgen(unchecked_param_type = "PasswordChangeInput")] input: JsValue,
+    locale_tag: Option<String>,
+    email: &str,
+) -> JsValue {
+    let email = Email::parse(email);
+    form(input, locale_tag, |v| match &email {
+        Some(email) => crate::validate_password_change(v, email).map(|_| ValidPatch {}),
+        None => Err(vec![Violation::new("email", Code::EmailInvalid)]),
+    })
+}
+
 /// The form's defaults for a role; `null` for an unknown role or an unreadable catalog.
 #[wasm_bindgen(js_name = roleDefaults, unchecked_return_type = "RoleDefaults | null")]
 pub fn role_defaults_js(

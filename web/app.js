@@ -24,6 +24,13 @@ const TEXT = {
     catalogQuestionnaires: 'Questionnaires / projets', catId: 'Identifiant', catName: 'Nom', catLanguage: 'Langue',
     catNamePlaceholder: 'Nom affiché', catAdd: 'Ajouter', catLanguages: 'Langues proposées', anyLanguage: '— (celle du visiteur)',
     catModules: 'Modules supplémentaires (identifiants séparés par des virgules)', catLocale: 'Langue des messages de l’organisation',
+    forgotLink: 'Mot de passe oublié ?', forgotIntro: 'Saisissez votre adresse : si un compte existe, vous recevrez un lien valable 30 minutes.',
+    forgotSent: 'Si un compte existe pour cette adresse, un e-mail vient de partir.', forgotSend: 'Envoyer le lien',
+    backToSignIn: 'Retour à la connexion', resetTitle: 'Nouveau mot de passe', resetSave: 'Enregistrer et me connecter',
+    changePassword: 'Mot de passe', changePasswordTitle: 'Changer mon mot de passe', currentPassword: 'Mot de passe actuel',
+    newPassword: 'Nouveau mot de passe', otherSessionsEnd: 'Vos autres sessions seront fermées.', passwordChanged: 'Mot de passe changé ; vos autres sessions sont fermées',
+    resend: 'Renvoyer', resent: 'Invitation renvoyée à {email}', d_queued: 'e-mail en file', d_sending: 'e-mail en cours d’envoi',
+    d_sent: 'e-mail envoyé', d_failed: 'échec de l’e-mail', d_none: '',
     catalogSaved: 'Catalogue enregistré', heldBy: '« {value} » est encore attribué à :', kind_user: 'compte', kind_invitation: 'invitation',
     firstName: 'Prénom (interne)', lastName: 'Nom (interne)', avatarUrl: 'Avatar (adresse https://)',
     inviteResults: 'Résultat', cancel: 'Annuler', save: 'Enregistrer', send: 'Envoyer les invitations', close: 'Fermer',
@@ -58,6 +65,13 @@ const TEXT = {
     catalogQuestionnaires: 'Questionnaires / projects', catId: 'Id', catName: 'Name', catLanguage: 'Language',
     catNamePlaceholder: 'Display name', catAdd: 'Add', catLanguages: 'Languages offered', anyLanguage: '— (the visitor’s)',
     catModules: 'Extra modules (ids separated by commas)', catLocale: 'Language of the organization’s messages',
+    forgotLink: 'Forgot your password?', forgotIntro: 'Enter your address: if an account exists, you will get a link valid for 30 minutes.',
+    forgotSent: 'If an account exists for this address, an email is on its way.', forgotSend: 'Send the link',
+    backToSignIn: 'Back to sign in', resetTitle: 'New password', resetSave: 'Save and sign in',
+    changePassword: 'Password', changePasswordTitle: 'Change my password', currentPassword: 'Current password',
+    newPassword: 'New password', otherSessionsEnd: 'Your other sessions will end.', passwordChanged: 'Password changed; your other sessions have ended',
+    resend: 'Resend', resent: 'Invitation sent again to {email}', d_queued: 'email queued', d_sending: 'email being sent',
+    d_sent: 'email sent', d_failed: 'email failed', d_none: '',
     catalogSaved: 'Catalog saved', heldBy: '“{value}” is still held by:', kind_user: 'account', kind_invitation: 'invitation',
     firstName: 'First name (internal)', lastName: 'Last name (internal)', avatarUrl: 'Avatar (https:// address)',
     inviteResults: 'Result', cancel: 'Cancel', save: 'Save', send: 'Send invitations', close: 'Close',
@@ -123,7 +137,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-self', 'view-accept', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -131,7 +145,7 @@ function show(view) {
 // The organization the address names (`/acme/`); the root is the default organization.
 let organizationSlug = (() => {
   const first = location.pathname.split('/').filter(Boolean)[0];
-  return first && first !== 'accept' ? decodeURIComponent(first) : null;
+  return first && first !== 'accept' && first !== 'reset' ? decodeURIComponent(first) : null;
 })();
 
 function asActor(user) {
@@ -155,6 +169,7 @@ async function signedIn(user) {
     }
   }
   $('sign-out').hidden = false;
+  $('open-password').hidden = false;
   catalog = (await api('GET', '/organization/catalog')).body;
   $('open-catalog').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
@@ -198,6 +213,7 @@ $('sign-out').addEventListener('click', async () => {
   $('whoami').hidden = true;
   $('organization-name').hidden = true;
   $('sign-out').hidden = true;
+  $('open-password').hidden = true;
   show('view-sign-in');
 });
 
@@ -286,6 +302,18 @@ function userRow(user) {
 }
 
 function invitationRow(invitation) {
+  const resend = el('button', { type: 'button', textContent: t('resend') });
+  resend.setAttribute('aria-label', `${t('resend')} ${invitation.email}`);
+  resend.onclick = async () => {
+    const res = await api('POST', `/invitations/${invitation.id}/resend`);
+    announce(res.status === 200 ? t('resent', { email: invitation.email }) : res.body?.title ?? '');
+    await loadUsers(true);
+  };
+  const delivery = invitation.delivery;
+  const mail = el('span', { className: `badge delivery ${delivery.status}`, textContent: t(`d_${delivery.status}`) });
+  mail.dataset.delivery = delivery.status;
+  if (delivery.status === 'failed' && delivery.error) mail.title = delivery.error;
+  const why = delivery.status === 'failed' && delivery.error ? el('span', { className: 'why', textContent: delivery.error }) : '';
   const revoke = el('button', { type: 'button', textContent: t('revoke') });
   revoke.onclick = () => confirmThen(t('confirmRevoke', { email: invitation.email }), async () => {
     const res = await api('DELETE', `/invitations/${invitation.id}`);
@@ -296,8 +324,8 @@ function invitationRow(invitation) {
     el('td', { textContent: invitation.email }), el('td', { textContent: '—' }),
     el('td', { textContent: t(`role_${invitation.role}`) }),
     el('td', { textContent: invitation.modules.map((m) => TEXT[lang][`m_${m}`] ?? m).join(', ') }),
-    el('td', {}, el('span', { className: 'badge invited', textContent: t('invitedUntil', { date: date(invitation.expiresAt) }) })),
-    el('td', { className: 'row-actions' }, revoke));
+    el('td', {}, el('span', { className: 'badge invited', textContent: t('invitedUntil', { date: date(invitation.expiresAt) }) }), ' ', mail, why),
+    el('td', { className: 'row-actions' }, resend, ' ', revoke));
 }
 
 function confirmThen(text, action) {
@@ -665,6 +693,91 @@ $('catalog-form').addEventListener('submit', async (event) => {
   validateCatalog();
 });
 
+// ---- a forgotten password, and changing one's own
+
+$('open-forgot').addEventListener('click', () => {
+  $('sign-in-form').hidden = true;
+  $('forgot-form').hidden = false;
+  $('fg-done').hidden = true;
+  $('fg-email').value = $('si-email').value;
+  $('fg-email').focus();
+});
+$('close-forgot').addEventListener('click', () => {
+  $('forgot-form').hidden = true;
+  $('sign-in-form').hidden = false;
+});
+$('forgot-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const body = { email: $('fg-email').value };
+  if (organizationSlug) body.organization = organizationSlug;
+  const res = await api('POST', '/password/forgot', body);
+  $('fg-email-error').textContent = res.status === 202 ? '' : res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+  $('fg-done').hidden = res.status !== 202;
+});
+
+function showReset() {
+  show('view-reset');
+  const resetToken = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  const input = () => ({ token: resetToken, password: $('rs-password').value });
+  let touched = false;
+  const validate = () => {
+    const result = core.validatePasswordReset(input(), lang);
+    const error = result.type === 'failure' ? result.errors.find((e) => e.field === 'password' || e.field === 'token') : null;
+    $('rs-password-error').textContent = touched || error?.field === 'token' ? error?.message ?? '' : '';
+    $('rs-password').setAttribute('aria-invalid', error && touched ? 'true' : 'false');
+    $('reset-form').querySelector('button[type=submit]').disabled = result.type === 'failure';
+    return result;
+  };
+  $('reset-form').oninput = () => { touched = true; validate(); };
+  $('reset-form').onsubmit = async (event) => {
+    event.preventDefault();
+    if (validate().type === 'failure') return;
+    const res = await api('POST', '/password/reset', input());
+    if (res.status !== 200) {
+      $('rs-form-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+      return;
+    }
+    token = res.body.token;
+    history.replaceState(null, '', '/');
+    await signedIn(res.body.user);
+  };
+  validate();
+}
+
+$('open-password').addEventListener('click', () => {
+  for (const id of ['pw-current', 'pw-new']) { $(id).value = ''; $(`${id}-error`).textContent = ''; }
+  $('pw-form-error').textContent = '';
+  $('password-dialog').showModal();
+  $('pw-current').focus();
+});
+$('pw-cancel').addEventListener('click', () => $('password-dialog').close());
+const passwordChange = () => ({ currentPassword: $('pw-current').value, newPassword: $('pw-new').value });
+function showPasswordErrors(errors, all) {
+  for (const [field, id] of [['currentPassword', 'pw-current'], ['newPassword', 'pw-new']]) {
+    const error = (all || $(id).value !== '') ? errors.find((e) => e.field === field) : null;
+    $(`${id}-error`).textContent = error?.message ?? '';
+    $(id).setAttribute('aria-invalid', error ? 'true' : 'false');
+  }
+}
+$('password-form').addEventListener('input', () => {
+  const result = core.validatePasswordChange(passwordChange(), lang, me.email);
+  showPasswordErrors(result.type === 'failure' ? result.errors : [], false);
+});
+$('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const result = core.validatePasswordChange(passwordChange(), lang, me.email);
+  if (result.type === 'failure') return showPasswordErrors(result.errors, true);
+  const res = await api('PUT', '/me/password', passwordChange());
+  if (res.status !== 200) {
+    showPasswordErrors(res.body?.errors ?? [], true);
+    if (!res.body?.errors?.length) $('pw-form-error').textContent = res.body?.title ?? String(res.status);
+    return;
+  }
+  token = res.body.token;
+  $('password-dialog').close();
+  announce(t('passwordChanged'));
+});
+
 // ---- accepting an invitation
 
 async function showAccept() {
@@ -718,6 +831,7 @@ async function start() {
   translatePage();
   $('time-zones').replaceChildren(...core.timeZones().map((z) => el('option', { value: z })));
   if (location.pathname === '/accept') return showAccept();
+  if (location.pathname === '/reset') return showReset();
   const res = await api('GET', '/me');
   if (res.status === 200) await signedIn(res.body);
   else show('view-sign-in');

@@ -1,7 +1,7 @@
 // A small client for the e2e tests: the Worker's URL comes from scripts/test-worker.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 
 // Every response of every e2e test is checked against api/openapi.json: its status must be
@@ -131,3 +131,53 @@ export const offerFixture = (token) => offer(token, {
   languages: FIXTURE_CATALOG.languages,
   modules: FIXTURE_CATALOG.modules,
 });
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const plainLog = () => readFileSync(`${process.env.E2E_STATE}/wrangler.log`, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+
+/**
+ * The messages the Worker's send_email binding sent to `address`, parsed: wrangler dev writes
+ * each one to an .eml file and logs its path. Waits until `count` have arrived.
+ */
+export async function mailsTo(address, { count = 1, timeout = 20000 } = {}) {
+  const { default: PostalMime } = await import('postal-mime');
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const paths = [...plainLog().matchAll(/send_email binding called with the following message:\s*\n\s*(\S+\.eml)/g)].map((m) => m[1]);
+    const mails = [];
+    for (const path of paths) {
+      const raw = readFileSync(path, 'utf8');
+      const parsed = await PostalMime.parse(raw);
+      if (parsed.to?.some((t) => t.address.toLowerCase() === address.toLowerCase())) mails.push({ ...parsed, raw, path });
+    }
+    if (mails.length >= count || Date.now() > deadline) return mails;
+    await sleep(200);
+  }
+}
+
+/** Waits until an invitation's email is no longer on its way (sent or failed). */
+export async function deliveryOf(token, email, { timeout = 20000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const item = (await api('GET', '/invitations?limit=500', { token })).body.items.find((i) => i.email === email);
+    if (!item) throw new Error(`no invitation for ${email}`);
+    if (!['queued', 'sending'].includes(item.delivery.status) || Date.now() > deadline) return item;
+    await sleep(200);
+  }
+}
+
+/**
+ * Rewrites the running Worker's wrangler config; `wrangler dev` reloads it, bindings included,
+ * without a word in its log. `settled` is polled until it answers true: the caller's proof that
+ * the new configuration is the one running.
+ */
+export async function reconfigure(change, settled) {
+  const path = process.env.E2E_CONFIG;
+  writeFileSync(path, change(readFileSync(path, 'utf8')));
+  const deadline = Date.now() + 90000;
+  for (;;) {
+    if (await settled().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error('the new wrangler configuration never took effect');
+    await sleep(500);
+  }
+}

@@ -5,7 +5,7 @@
 use crate::ctx::{Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
-use crate::{catalog, conversations, invitations, operator, session, users};
+use crate::{catalog, conversations, invitations, operator, password, session, users};
 use livechat_access::Code;
 use worker::{Env, Request, Response};
 
@@ -18,6 +18,9 @@ pub enum Endpoint {
     SignOut,
     Me,
     SetPresence,
+    ChangePassword,
+    ForgotPassword,
+    ResetPassword,
     Organization,
     Catalog,
     ReplaceCatalog,
@@ -68,6 +71,9 @@ pub const ROUTES: &[Route] = {
         route("DELETE", "/session", SignOut),
         route("GET", "/me", Me),
         route("PUT", "/me/presence", SetPresence),
+        route("PUT", "/me/password", ChangePassword),
+        route("POST", "/password/forgot", ForgotPassword),
+        route("POST", "/password/reset", ResetPassword),
         route("GET", "/organization", Organization),
         route("GET", "/organization/catalog", Catalog),
         route("PUT", "/organization/catalog", ReplaceCatalog),
@@ -130,7 +136,7 @@ pub fn routes_of<'a>(segments: &[&'a str]) -> Vec<(&'static Route, Option<&'a st
 }
 
 /// Handles one `/api/v1` request.
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::Result<Response> {
     let locale = http::locale_of(&req);
     let store = Store::open(&env)?;
     let mut ctx = Ctx {
@@ -139,6 +145,8 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         locale,
         now: js_sys::Date::now() as i64,
         config: Config::from_env(&env),
+        env,
+        event: Some(event),
     };
     let result = match users::ensure_first_admin(&ctx).await {
         Ok(()) => dispatch(&mut ctx).await,
@@ -178,6 +186,9 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         SignOut => session::sign_out(ctx).await,
         Me => session::me(ctx).await,
         SetPresence => session::presence(ctx).await,
+        ChangePassword => password::change(ctx).await,
+        ForgotPassword => password::forgot(ctx).await,
+        ResetPassword => password::reset(ctx).await,
         Organization => session::organization(ctx).await,
         Catalog => catalog::show(ctx).await,
         ReplaceCatalog => catalog::replace(ctx).await,

@@ -17,6 +17,10 @@ pub struct Ctx {
     /// Milliseconds since the epoch, read once per request.
     pub now: i64,
     pub config: Config,
+    /// The bindings, for work that outlives the response.
+    pub env: Env,
+    /// The request's event: work after the response is sent (`wait_until`).
+    pub event: Option<worker::Context>,
 }
 
 /// Deployment settings from `[vars]` and secrets.
@@ -155,6 +159,22 @@ impl Ctx {
             .hash_cost
             .hash(password)
             .map_err(ApiError::Internal)
+    }
+
+    /// The caller's address as Cloudflare saw it, for per-client brakes.
+    pub fn client(&self) -> Result<String, ApiError> {
+        Ok(self
+            .req
+            .headers()
+            .get("cf-connecting-ip")?
+            .unwrap_or_else(|| "local".into()))
+    }
+
+    /// Runs `work` after the response is sent, so that its duration tells the caller nothing.
+    pub fn after_response(&self, work: impl std::future::Future<Output = ()> + 'static) {
+        if let Some(event) = &self.event {
+            event.wait_until(work);
+        }
     }
 
     /// Whether this request asks for row-at-a-time writes (benchmarks only).

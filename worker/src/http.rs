@@ -121,7 +121,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         MethodNotAllowed => 405,
         EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
         | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged => 409,
-        InvitationExpired | InvitationUsed | InvitationRevoked => 410,
+        InvitationExpired | InvitationUsed | InvitationRevoked | ResetLinkInvalid => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
         RateLimited => 429,

@@ -3,8 +3,11 @@
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
+use crate::mail::Outgoing;
 use crate::secrets::{new_id, new_token, token_digest};
-use crate::store::{changes, is_unique_violation, InvitationRow, InvitationStatus};
+use crate::store::{
+    changes, is_unique_violation, DeliveryStatus, InvitationRow, InvitationStatus, Store,
+};
 use livechat_access::{
     authorize, is_token_shaped, user_scope, validate_acceptance, validate_invitation,
     within_organization, Action, Actor, Code, Email, EmailStatus, OrganizationId, Role, UserScope,
@@ -58,6 +61,9 @@ pub struct InvitationResult {
     /// When the link dies (ms since the epoch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// Its email: `queued` (in the outbox), or `failed` when the outbox could not take it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryStatus>,
 }
 
 impl InvitationResult {
@@ -120,6 +126,35 @@ pub struct Resent {
     pub accept_url: String,
     /// When it dies.
     pub expires_at: i64,
+    /// Its email: `queued`, or `failed` when the outbox could not take it.
+    pub delivery: DeliveryStatus,
+}
+
+/// Puts invitation emails in the outbox, written to D1 just before as `queued`. When the outbox
+/// cannot take them they are marked `failed` with the reason, where the list shows them and
+/// resend works: an invitation is never silently left unsent.
+pub async fn post(
+    store: &Store,
+    messages: Vec<Outgoing>,
+    now: i64,
+) -> Result<DeliveryStatus, ApiError> {
+    match store.enqueue(&messages).await {
+        Ok(()) => Ok(DeliveryStatus::Queued),
+        Err(e) => {
+            let deliveries: Vec<&str> = messages
+                .iter()
+                .filter_map(|m| match m {
+                    Outgoing::Invitation { delivery, .. } => Some(delivery.as_str()),
+                    Outgoing::PasswordReset { .. } => None,
+                })
+                .collect();
+            worker::console_error!("outbox: {e}");
+            store
+                .outbox_refused(&deliveries, &format!("outbox: {e}"), now)
+                .await?;
+            Ok(DeliveryStatus::Failed)
+        }
+    }
 }
 
 pub fn accept_url(ctx: &Ctx, token: &str) -> Result<String, ApiError> {
@@ -244,6 +279,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         }
     };
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
+    let mut owed = Vec::with_capacity(fresh.len());
     for (n, (index, id, token, digest)) in fresh.iter().enumerate() {
         // Statement 0 expires old invitations; each new one is an insert and its audit entry.
         let Some(result) = results.get_mut(*index) else {
@@ -257,9 +293,29 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             continue;
         }
         ctx.store.remember_token(digest, id, ttl_s).await?;
+        let link = accept_url(ctx, token)?;
+        owed.push((
+            *index,
+            Outgoing::Invitation {
+                invitation: id.clone(),
+                delivery: digest.clone(),
+                link: link.clone(),
+            },
+        ));
         result.invitation_id = Some(id.clone());
-        result.accept_url = Some(accept_url(ctx, token)?);
+        result.accept_url = Some(link);
         result.expires_at = Some(expires_at);
+    }
+    let delivery = post(
+        &ctx.store,
+        owed.iter().map(|(_, m)| m).cloned().collect(),
+        ctx.now,
+    )
+    .await?;
+    for (index, _) in &owed {
+        if let Some(result) = results.get_mut(*index) {
+            result.delivery = Some(delivery);
+        }
     }
     let invited = results
         .iter()
@@ -477,12 +533,24 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
             u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60),
         )
         .await?;
+    let link = accept_url(ctx, &token)?;
+    let delivery = post(
+        &ctx.store,
+        vec![Outgoing::Invitation {
+            invitation: id.to_owned(),
+            delivery: digest,
+            link: link.clone(),
+        }],
+        ctx.now,
+    )
+    .await?;
     http::json(
         200,
         &Resent {
             invitation_id: id.to_owned(),
-            accept_url: accept_url(ctx, &token)?,
+            accept_url: link,
             expires_at,
+            delivery,
         },
     )
 }

@@ -8,24 +8,32 @@ mod conversations;
 mod ctx;
 mod http;
 mod invitations;
+mod mail;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod operator;
+mod password;
 mod secrets;
 mod session;
 mod store;
 mod users;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, MessageBatch, Request, Response};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let is_api = req.path().starts_with("/api/");
     let response = if is_api {
-        api::handle(req, env).await?
+        api::handle(req, env, ctx).await?
     } else {
         // The admin page and the wasm package, from Workers static assets.
         env.assets("ASSETS")?.fetch_request(req).await?
     };
     Ok(http::secure(response, is_api))
+}
+
+/// The outbox's consumer: sends what requests owe (`mail.rs`).
+#[event(queue)]
+async fn queue(batch: MessageBatch<mail::Outgoing>, env: Env, _ctx: Context) -> worker::Result<()> {
+    mail::consume(batch, env).await
 }

@@ -40,6 +40,8 @@ pub struct FirstAdminInvitation {
     pub email: String,
     pub accept_url: String,
     pub expires_at: i64,
+    /// The invitation's email: `queued`, or `failed` when the outbox could not take it.
+    pub delivery: crate::store::DeliveryStatus,
 }
 
 /// The organization `id`, if the operator may suspend or delete it (the core says which).
@@ -114,6 +116,17 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     ctx.store
         .remember_token(&digest, &invitation_id, ttl_s)
         .await?;
+    let link = accept_url(ctx, &token)?;
+    let delivery = crate::invitations::post(
+        &ctx.store,
+        vec![crate::mail::Outgoing::Invitation {
+            invitation: invitation_id.clone(),
+            delivery: digest,
+            link: link.clone(),
+        }],
+        ctx.now,
+    )
+    .await?;
     let organization = ctx
         .store
         .organization(org.as_str())
@@ -126,8 +139,9 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
             invitation: FirstAdminInvitation {
                 invitation_id,
                 email: new.admin.as_str().to_owned(),
-                accept_url: accept_url(ctx, &token)?,
+                accept_url: link,
                 expires_at,
+                delivery,
             },
         },
     )

@@ -30,11 +30,7 @@ pub struct SessionStarted {
 pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let login = validate_login(&body).map_err(ApiError::form)?;
-    let client = ctx
-        .req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "local".into());
+    let client = ctx.client()?;
     // The organization the sign-in names, and whether it is in service (the core decides what a
     // suspended one means); an unknown one has no accounts, and costs the same work.
     let (organization, in_service) = match login.organization.as_deref() {
@@ -55,26 +51,7 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         ),
         (format!("client:{client}"), LoginThrottle::PER_CLIENT),
     ];
-    let mut pause = 0;
-    let mut records = Vec::with_capacity(keys.len());
-    for (key, throttle) in &keys {
-        let failures = ctx.store.failures(key).await?;
-        match throttle.gate(failures, ctx.now) {
-            Gate::Open => {}
-            Gate::Slow(ms) => pause = pause.max(ms),
-            Gate::Closed(seconds) => {
-                let mut error = ApiError::code(Code::RateLimited);
-                if let ApiError::Problem(p) = &mut error {
-                    p.retry_after = Some(seconds);
-                }
-                return Err(error);
-            }
-        }
-        records.push(failures);
-    }
-    if pause > 0 {
-        Delay::from(std::time::Duration::from_millis(u64::from(pause))).await;
-    }
+    let records = brake(ctx, &keys).await?;
     let cost = ctx.config.hash_cost;
     let user = match &organization {
         Some(org) => ctx.store.user_by_email(org, &login.email).await?,
@@ -94,20 +71,60 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         (SignIn::Granted, Some(user)) => user,
         (SignIn::Disabled, _) => return Err(Code::AccountDisabled.into()),
         _ => {
-            let writes = keys
-                .iter()
-                .zip(&records)
-                .map(|((key, throttle), failures)| {
-                    ctx.store
-                        .record_failure(key, throttle.fail(*failures, ctx.now))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            ctx.store.batch(writes).await?;
+            count_failure(ctx, &keys, &records).await?;
             return Err(Code::InvalidCredentials.into());
         }
     };
     ctx.store.clear_failures(&keys[0].0).await?;
     start(ctx, &user, 200).await
+}
+
+/// The brake on guessing, for one attempt under `keys` (per address, per client…): refused with
+/// 429 and `Retry-After` when one is closed, slowed when one asks for it; the counts as they
+/// stand, to record a failure with.
+pub async fn brake(
+    ctx: &Ctx,
+    keys: &[(String, LoginThrottle)],
+) -> Result<Vec<livechat_access::Failures>, ApiError> {
+    let mut pause = 0;
+    let mut records = Vec::with_capacity(keys.len());
+    for (key, throttle) in keys {
+        let failures = ctx.store.failures(key).await?;
+        match throttle.gate(failures, ctx.now) {
+            Gate::Open => {}
+            Gate::Slow(ms) => pause = pause.max(ms),
+            Gate::Closed(seconds) => {
+                let mut error = ApiError::code(Code::RateLimited);
+                if let ApiError::Problem(p) = &mut error {
+                    p.retry_after = Some(seconds);
+                }
+                return Err(error);
+            }
+        }
+        records.push(failures);
+    }
+    if pause > 0 {
+        Delay::from(std::time::Duration::from_millis(u64::from(pause))).await;
+    }
+    Ok(records)
+}
+
+/// Counts one failure under every key of a [`brake`].
+pub async fn count_failure(
+    ctx: &Ctx,
+    keys: &[(String, LoginThrottle)],
+    records: &[livechat_access::Failures],
+) -> Result<(), ApiError> {
+    let writes = keys
+        .iter()
+        .zip(records)
+        .map(|((key, throttle), failures)| {
+            ctx.store
+                .record_failure(key, throttle.fail(*failures, ctx.now))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ctx.store.batch(writes).await?;
+    Ok(())
 }
 
 /// Opens a session for `user`: the token in the body (shown once) and in the session cookie.

@@ -20,6 +20,10 @@ pub struct InvitationRow {
     pub expires_at: i64,
     pub accepted_at: Option<i64>,
     pub user_id: Option<String>,
+    pub delivery: String,
+    pub delivery_error: Option<String>,
+    pub delivery_attempts: i64,
+    pub delivery_at: Option<i64>,
 }
 
 /// Where an invitation stands.
@@ -54,6 +58,52 @@ pub struct InvitationView {
     pub expires_at: i64,
     pub accepted_at: Option<i64>,
     pub user_id: Option<String>,
+    /// Its latest link's email.
+    pub delivery: Delivery,
+}
+
+/// Where the email of an invitation's latest link stands.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// `none` (made before email), `queued`, `sending`, `sent` or `failed`.
+    pub status: DeliveryStatus,
+    /// The sender's reason, when the last try failed.
+    pub error: Option<String>,
+    /// Tries so far.
+    pub attempts: i64,
+    /// When it last changed (ms since the epoch).
+    pub at: Option<i64>,
+}
+
+/// Where an email stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Made before invitations were emailed.
+    None,
+    /// In the outbox (also between tries).
+    Queued,
+    /// Being sent.
+    Sending,
+    /// Accepted by the sender.
+    Sent,
+    /// Refused on every try, or never queued: resend it.
+    Failed,
+}
+
+impl DeliveryStatus {
+    fn parse(name: &str) -> DeliveryStatus {
+        match name {
+            "queued" => DeliveryStatus::Queued,
+            "sending" => DeliveryStatus::Sending,
+            "sent" => DeliveryStatus::Sent,
+            "failed" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::None,
+        }
+    }
 }
 
 impl InvitationRow {
@@ -83,12 +133,87 @@ impl InvitationRow {
             expires_at: self.expires_at,
             accepted_at: self.accepted_at,
             user_id: self.user_id.clone(),
+            delivery: Delivery {
+                status: DeliveryStatus::parse(&self.delivery),
+                error: self.delivery_error.clone(),
+                attempts: self.delivery_attempts,
+                at: self.delivery_at,
+            },
         })
     }
 }
 
+/// An email owed, as the outbox's consumer claims and records it.
+#[derive(Debug, Clone, Copy)]
+pub enum Owed<'a> {
+    /// The email of an invitation's link `delivery`.
+    Invitation { id: &'a str, delivery: &'a str },
+    /// A reset link's email.
+    Reset { id: &'a str, now: i64 },
+}
+
+impl Owed<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Owed::Invitation { id, .. } | Owed::Reset { id, .. } => id,
+        }
+    }
+
+    /// Bound as `?2`: the link's delivery, or the time a reset link must outlive.
+    fn delivery(&self) -> String {
+        match self {
+            Owed::Invitation { delivery, .. } => (*delivery).to_owned(),
+            Owed::Reset { now, .. } => now.to_string(),
+        }
+    }
+
+    /// Its table, and when it is still wanted.
+    fn table(&self) -> (&'static str, &'static str) {
+        match self {
+            Owed::Invitation { .. } => ("invitations", "delivery_id = ?2 AND status = 'pending'"),
+            Owed::Reset { .. } => (
+                "password_resets",
+                "used_at IS NULL AND expires_at > CAST(?2 AS INTEGER)",
+            ),
+        }
+    }
+}
+
+/// What the outbox's consumer needs to write an invitation's email.
+#[derive(Debug, Deserialize)]
+pub struct InvitationMailRow {
+    pub email: String,
+    pub role: String,
+    pub expires_at: i64,
+    pub organization: String,
+    pub catalog: String,
+    pub inviter_email: Option<String>,
+    pub inviter_profile: Option<String>,
+}
+
+impl InvitationMailRow {
+    /// The inviter as the invitee knows them: their name, else pseudonym, else address; `None`
+    /// for the platform operator.
+    pub fn inviter_name(&self) -> Option<String> {
+        let profile: Option<Profile> = self
+            .inviter_profile
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok());
+        let name = profile.and_then(|p| {
+            let full = [p.first_name, p.last_name]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(full).filter(|f| !f.is_empty()).or(p.pseudonym)
+        });
+        name.or_else(|| self.inviter_email.clone())
+    }
+}
+
 const INVITATION_COLUMNS: &str =
-    "id, organization_id, email, access, status, invited_by, created_at, expires_at, accepted_at, user_id";
+    "id, organization_id, email, access, status, invited_by, created_at, expires_at, accepted_at, user_id, \
+     delivery, delivery_error, delivery_attempts, delivery_at";
 
 impl Store {
     /// Which of these address keys belong to members, and which have a live invitation.
@@ -143,9 +268,11 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
+        // The delivery is named after the token's digest: a new link, a new delivery.
         self.stmt(
             "INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, \
-             created_at, expires_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+             created_at, expires_at, organization_id, delivery, delivery_id, delivery_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?6, ?8) \
              ON CONFLICT DO NOTHING",
             &[
                 js(id),
@@ -274,7 +401,8 @@ impl Store {
         expires_at: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "UPDATE invitations SET token_hash = ?2, created_at = ?3, expires_at = ?4 \
+            "UPDATE invitations SET token_hash = ?2, created_at = ?3, expires_at = ?4, \
+             delivery = 'queued', delivery_id = ?2, delivery_error = NULL, delivery_attempts = 0, delivery_at = ?3 \
              WHERE id = ?1 AND organization_id = ?5 AND status = 'pending'",
             &[
                 js(id),
@@ -315,6 +443,98 @@ impl Store {
              WHERE id = ?1 AND status = 'pending' AND EXISTS (SELECT 1 FROM users WHERE id = ?2)",
             &[js(invitation_id), js(user_id), num(now)],
         )
+    }
+}
+
+impl Store {
+    /// Takes an email for one try: only while it is owed (queued, or stuck sending for a minute)
+    /// and still wanted (the invitation pending with this link, the reset link unused and alive).
+    /// The number of this try, or `None` when there is nothing to send.
+    pub async fn claim_delivery(&self, owed: Owed<'_>, now: i64) -> Result<Option<i64>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            delivery_attempts: i64,
+        }
+        let (table, wanted) = owed.table();
+        Ok(self
+            .first::<Row>(
+                &format!(
+                    "UPDATE {table} SET delivery = 'sending', delivery_attempts = delivery_attempts + 1, \
+                     delivery_at = ?3 WHERE id = ?1 AND {wanted} \
+                     AND (delivery = 'queued' OR (delivery = 'sending' AND delivery_at < ?3 - 60000)) \
+                     RETURNING delivery_attempts"
+                ),
+                &[js(owed.id()), js(owed.delivery()), num(now)],
+            )
+            .await?
+            .map(|r| r.delivery_attempts))
+    }
+
+    /// Records how a try went: sent, or the sender's reason and whether it was the last try.
+    pub async fn record_delivery(
+        &self,
+        owed: Owed<'_>,
+        outcome: Result<(), (&str, bool)>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let (status, error) = match outcome {
+            Ok(()) => ("sent", None),
+            Err((error, true)) => ("failed", Some(error)),
+            Err((error, false)) => ("queued", Some(error)),
+        };
+        match owed {
+            Owed::Invitation { .. } => {
+                self.run(
+                    "UPDATE invitations SET delivery = ?3, delivery_error = ?4, delivery_at = ?5 \
+                     WHERE id = ?1 AND delivery_id = ?2",
+                    &[
+                        js(owed.id()),
+                        js(owed.delivery()),
+                        js(status),
+                        opt(error),
+                        num(now),
+                    ],
+                )
+                .await?
+            }
+            Owed::Reset { .. } => {
+                self.run(
+                    "UPDATE password_resets SET delivery = ?2, delivery_at = ?3 WHERE id = ?1",
+                    &[js(owed.id()), js(status), num(now)],
+                )
+                .await?
+            }
+        };
+        Ok(())
+    }
+
+    /// Marks deliveries that never reached the outbox as failed, with why, so they can be resent.
+    pub async fn outbox_refused(
+        &self,
+        deliveries: &[&str],
+        error: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        self.run(
+            "UPDATE invitations SET delivery = 'failed', delivery_error = ?2, delivery_at = ?3 \
+             WHERE delivery_id IN (SELECT value FROM json_each(?1))",
+            &[js(serde_json::to_string(deliveries)?), js(error), num(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// What an invitation's email says, read when it is sent.
+    pub async fn invitation_mail(&self, id: &str) -> Result<Option<InvitationMailRow>, ApiError> {
+        self.first(
+            "SELECT i.email, i.role, i.expires_at, o.name AS organization, o.catalog, \
+             u.email AS inviter_email, u.profile AS inviter_profile \
+             FROM invitations i JOIN organizations o ON o.id = i.organization_id \
+             LEFT JOIN users u ON u.id = i.invited_by AND u.organization_id = i.organization_id \
+             WHERE i.id = ?1",
+            &[js(id)],
+        )
+        .await
     }
 }
 

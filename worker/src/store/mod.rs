@@ -7,13 +7,14 @@ mod catalogs;
 mod conversations;
 mod invitations;
 mod organizations;
+mod resets;
 mod sessions;
 mod users;
 
 pub use audit::{AuditEntry, Record};
 pub use catalogs::CatalogAt;
 pub use conversations::{ConversationRow, ConversationStatus};
-pub use invitations::{InvitationRow, InvitationStatus, InvitationView};
+pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, InvitationView, Owed};
 pub use organizations::OrganizationRow;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 
@@ -28,6 +29,8 @@ pub struct Store {
     pub db: D1Database,
     /// Invitation tokens.
     pub kv: KvStore,
+    /// The outbox: messages owed (a Queue).
+    pub outbox: Option<worker::Queue>,
     /// D1 statements prepared for this request, for the benchmarks' query counts.
     pub statements: std::cell::Cell<u32>,
 }
@@ -69,6 +72,7 @@ impl Store {
         Ok(Store {
             db: env.d1("DB")?,
             kv: env.kv("INVITES")?,
+            outbox: env.queue("OUTBOX").ok(),
             statements: std::cell::Cell::new(0),
         })
     }

@@ -1,0 +1,228 @@
+//! What the product's emails say: the invitation and the password reset, in the organization's
+//! locale (French first, English), as plain text and HTML. Turning them into a message (MIME,
+//! headers) is the Worker's; the texts here are safe to put there: [`header_text`] is one line.
+
+use crate::access::Role;
+use crate::error::Locale;
+
+/// An email's words, ready to be wrapped in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    /// One line: no control character, so it cannot end the header it is written in.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body; every value in it is escaped.
+    pub html: String,
+}
+
+/// An invitation to join an organization.
+#[derive(Debug, Clone)]
+pub struct InvitationMail<'a> {
+    /// The organization's name.
+    pub organization: &'a str,
+    /// Who invites: their name, or their address.
+    pub inviter: &'a str,
+    /// The role offered.
+    pub role: Role,
+    /// The single-use link.
+    pub link: &'a str,
+    /// When the link stops working, ms since the epoch.
+    pub expires_at: i64,
+}
+
+/// A password reset link.
+#[derive(Debug, Clone)]
+pub struct ResetMail<'a> {
+    /// The organization's name.
+    pub organization: &'a str,
+    /// The single-use link.
+    pub link: &'a str,
+    /// When the link stops working, ms since the epoch.
+    pub expires_at: i64,
+}
+
+/// Text for a header: every control character (CR, LF, TAB…) becomes a space and runs of spaces
+/// one, so a name can never start another header, whatever it holds.
+pub fn header_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn html(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn role_name(role: Role, locale: Locale) -> &'static str {
+    match (role, locale) {
+        (Role::Agent, Locale::Fr) => "conseiller",
+        (Role::Manager, Locale::Fr) => "manager",
+        (Role::Admin, Locale::Fr) => "administrateur",
+        (Role::Agent, Locale::En) => "agent",
+        (Role::Manager, Locale::En) => "manager",
+        (Role::Admin, Locale::En) => "administrator",
+    }
+}
+
+/// A moment as people read it, in UTC: `30 novembre 2026 à 15:04 UTC`, `30 November 2026, 15:04 UTC`.
+pub fn format_utc(ms: i64, locale: Locale) -> String {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let seconds = ms.div_euclid(1000);
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute) = (of_day / 3600, of_day % 3600 / 60);
+    let names = match locale {
+        Locale::Fr => FR,
+        Locale::En => EN,
+    };
+    let month = names.get(month as usize - 1).copied().unwrap_or("?");
+    match locale {
+        Locale::Fr => format!("{day} {month} {year} à {hour:02}:{minute:02} UTC"),
+        Locale::En => format!("{day} {month} {year}, {hour:02}:{minute:02} UTC"),
+    }
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// A message of a greeting line, paragraphs, one button-like link and a closing note.
+fn compose(subject: String, paragraphs: &[String], action: &str, link: &str, note: &str) -> Mail {
+    let mut text = paragraphs.join("\n\n");
+    text.push_str(&format!("\n\n{action}\n{link}\n\n{note}\n"));
+    let mut body = String::new();
+    for p in paragraphs {
+        body.push_str(&format!("<p>{}</p>\n", html(p)));
+    }
+    body.push_str(&format!(
+        "<p><a href=\"{}\" style=\"display:inline-block;padding:10px 18px;background:#1f5fbf;color:#fff;border-radius:6px;text-decoration:none\">{}</a></p>\n<p style=\"color:#555;font-size:13px\">{}<br>{}</p>\n",
+        html(link),
+        html(action),
+        html(note),
+        html(link)
+    ));
+    Mail {
+        html: format!(
+            "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family:system-ui,sans-serif;line-height:1.5\">\n{body}</body></html>\n",
+            html(&subject)
+        ),
+        subject: header_text(&subject),
+        text,
+    }
+}
+
+/// The invitation email.
+pub fn invitation_mail(m: &InvitationMail<'_>, locale: Locale) -> Mail {
+    let (organization, inviter) = (header_text(m.organization), header_text(m.inviter));
+    let when = format_utc(m.expires_at, locale);
+    let role = role_name(m.role, locale);
+    match locale {
+        Locale::Fr => compose(
+            format!("{inviter} vous invite à rejoindre {organization}"),
+            &[
+                "Bonjour,".to_owned(),
+                format!("{inviter} vous invite à rejoindre l'espace de {organization} sur le back-office de chat en direct, en tant que {role}."),
+                "Choisissez votre mot de passe pour activer votre compte.".to_owned(),
+            ],
+            "Activer mon compte",
+            m.link,
+            &format!("Ce lien ne sert qu'une fois et expire le {when}. Si vous n'attendiez pas cette invitation, ignorez ce message."),
+        ),
+        Locale::En => compose(
+            format!("{inviter} invites you to join {organization}"),
+            &[
+                "Hello,".to_owned(),
+                format!("{inviter} invites you to join {organization} on the live-chat back office, as {role}."),
+                "Choose your password to activate your account.".to_owned(),
+            ],
+            "Activate my account",
+            m.link,
+            &format!("This link works once and expires on {when}. If you did not expect this invitation, ignore this message."),
+        ),
+    }
+}
+
+/// The password reset email.
+pub fn reset_mail(m: &ResetMail<'_>, locale: Locale) -> Mail {
+    let organization = header_text(m.organization);
+    let when = format_utc(m.expires_at, locale);
+    match locale {
+        Locale::Fr => compose(
+            format!("Réinitialisation de votre mot de passe – {organization}"),
+            &[
+                "Bonjour,".to_owned(),
+                format!("Quelqu'un a demandé à réinitialiser le mot de passe de votre compte {organization}."),
+                "Si c'est vous, choisissez un nouveau mot de passe : vos autres sessions seront fermées.".to_owned(),
+            ],
+            "Choisir un nouveau mot de passe",
+            m.link,
+            &format!("Ce lien ne sert qu'une fois et expire le {when}. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas."),
+        ),
+        Locale::En => compose(
+            format!("Reset your password – {organization}"),
+            &[
+                "Hello,".to_owned(),
+                format!("Someone asked to reset the password of your {organization} account."),
+                "If it was you, choose a new password: your other sessions will end.".to_owned(),
+            ],
+            "Choose a new password",
+            m.link,
+            &format!("This link works once and expires on {when}. If you asked for nothing, ignore this message: your password stays as it is."),
+        ),
+    }
+}

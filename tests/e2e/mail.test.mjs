@@ -1,0 +1,164 @@
+// Email that arrives, end to end: the request writes D1 and the outbox (a local Queue), the
+// consumer sends through the real send_email binding, which wrangler dev writes to .eml files.
+// The tests read those files, follow their links in Chromium, and sign in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { BASE, api, adminToken, createUser, deliveryOf, mailsTo, reconfigure, sql, unique, PASSWORD } from './client.mjs';
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu', '--disable-sync', '--no-first-run'],
+  });
+});
+after(() => browser?.close());
+
+const linkIn = (mail, path) => mail.text.match(new RegExp(`https?://\\S+/${path}#token=[A-Za-z0-9_-]{43}`))?.[0];
+
+test('invite two addresses: two emails, each link opens the accept page, the invitee chooses a password and is signed in', async () => {
+  const admin = await adminToken();
+  const me = (await api('GET', '/me', { token: admin })).body;
+  await api('PATCH', `/users/${me.id}`, { token: admin, body: { profile: { firstName: 'Camille', lastName: 'Admin' } } });
+  const [a, b] = [unique('mail-a'), unique('mail-b')];
+  const res = await api('POST', '/invitations', { token: admin, body: { emails: [a, b], role: 'agent' } });
+  assert.deepEqual(res.body.results.map((r) => r.delivery), ['queued', 'queued']);
+  for (const address of [a, b]) {
+    const [mail, ...more] = await mailsTo(address);
+    assert.ok(mail, `an email to ${address}`);
+    assert.equal(more.length, 0, 'one email per invitation');
+    // In the organization's locale (French here), with its name, the inviter's name and the expiry.
+    assert.equal(mail.subject, 'Camille Admin vous invite à rejoindre Default');
+    assert.equal(mail.from.address, 'no-reply@e2e.test');
+    assert.match(mail.text, /expire le \d{1,2} \w+ \d{4} à \d\d:\d\d UTC/);
+    assert.ok(mail.html.includes('Activer mon compte'));
+    assert.ok((await deliveryOf(admin, address)).delivery.status === 'sent');
+
+    const page = await (await browser.newContext()).newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
+    await page.goto(linkIn(mail, 'accept').replace(/^https?:\/\/[^/]+/, BASE));
+    await page.waitForSelector('#accept-form:not([hidden])');
+    assert.match(await page.textContent('#accept-intro'), new RegExp(address.replace(/[.]/g, '\\.')));
+    await page.fill('#ac-password', PASSWORD);
+    await page.click('#accept-form button[type=submit]');
+    await page.waitForSelector('#view-self:not([hidden])');
+    assert.match(await page.textContent('#whoami'), new RegExp(address.replace(/[.]/g, '\\.')));
+    await page.context().close();
+    assert.deepEqual(errors.map(String), []);
+  }
+});
+
+test('a refused send shows as failed with the sender\'s reason, and a resend goes through', async () => {
+  const admin = await adminToken();
+  const [ok, refused] = [unique('allowed'), unique('refused')];
+  // A probe invitation: what the sender does with a new address now.
+  const probe = async () => (await deliveryOf(admin, (await invite(admin, unique('probe'))).email)).delivery.status;
+  // The sender now takes one destination only (as Cloudflare does for unverified addresses).
+  await reconfigure((config) => config.replace('name = "MAILER"', `name = "MAILER"\nallowed_destination_addresses = ["${ok}"]`),
+    async () => (await probe()) === 'failed');
+  try {
+    await api('POST', '/invitations', { token: admin, body: { emails: [ok, refused], role: 'agent' } });
+    assert.equal((await deliveryOf(admin, ok)).delivery.status, 'sent');
+    const failed = await deliveryOf(admin, refused);
+    assert.equal(failed.delivery.status, 'failed');
+    assert.equal(failed.delivery.attempts, 2, 'tried MAIL_ATTEMPTS times, with backoff');
+    assert.match(failed.delivery.error, /not allowed/);
+    assert.equal((await mailsTo(refused, { timeout: 500 })).length, 0);
+  } finally {
+    await reconfigure((config) => config.replace(/\nallowed_destination_addresses = \[[^\]]*\]/, ''),
+      async () => (await probe()) === 'sent');
+  }
+  const invitation = (await deliveryOf(admin, refused)).id;
+  const resent = await api('POST', `/invitations/${invitation}/resend`, { token: admin });
+  assert.equal(resent.status, 200);
+  assert.equal(resent.body.delivery, 'queued');
+  const again = await deliveryOf(admin, refused);
+  assert.equal(again.delivery.status, 'sent');
+  assert.equal(again.delivery.error, null);
+  const [mail] = await mailsTo(refused);
+  assert.equal(linkIn(mail, 'accept').split('#token=')[1], resent.body.acceptUrl.split('#token=')[1], 'the new link, not the dead one');
+});
+
+test('forgotten password: known and unknown addresses get the same answer; only the known one gets mail; the link works once', async () => {
+  const admin = await adminToken();
+  const lea = await createUser(admin);
+  const other = await signInAgain(lea.email);
+  const stranger = unique('nobody');
+  const answers = [];
+  for (const email of [lea.email, stranger]) {
+    const res = await api('POST', '/password/forgot', { body: { email } });
+    answers.push({ status: res.status, body: res.body });
+  }
+  assert.deepEqual(answers.map((a) => [a.status, a.body]), [[202, null], [202, null]]);
+  const [mail] = await mailsTo(lea.email);
+  assert.match(mail.subject, /Réinitialisation de votre mot de passe – Default/);
+  assert.equal((await mailsTo(stranger, { timeout: 1500 })).length, 0, 'no mail for an unknown address');
+  const [row] = await sql(`SELECT token_hash FROM password_resets WHERE user_id = '${lea.id}'`);
+  assert.match(row.token_hash, /^[0-9a-f]{64}$/, 'only the digest is stored');
+
+  // The link in Chromium: a new password, signed in.
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(linkIn(mail, 'reset').replace(/^https?:\/\/[^/]+/, BASE));
+  await page.waitForSelector('#view-reset:not([hidden])');
+  const fresh = 'a brand new passphrase';
+  await page.fill('#rs-password', 'court');
+  assert.match(await page.textContent('#rs-password-error'), /au moins 12 caractères/);
+  await page.fill('#rs-password', fresh);
+  await page.click('#reset-form button[type=submit]');
+  await page.waitForSelector('#view-self:not([hidden])');
+  await page.context().close();
+
+  // The old password no longer works; the other session has ended; the link is dead.
+  assert.equal((await api('POST', '/session', { body: { email: lea.email, password: PASSWORD } })).status, 401);
+  assert.equal((await api('GET', '/me', { token: other })).status, 401);
+  assert.equal((await api('POST', '/session', { body: { email: lea.email, password: fresh } })).status, 200);
+  const token = linkIn(mail, 'reset').split('#token=')[1];
+  const twice = await api('POST', '/password/reset', { body: { token, password: 'yet another passphrase' } });
+  assert.equal(twice.status, 410, JSON.stringify(twice.body));
+  assert.equal(twice.body.code, 'reset_link_invalid');
+});
+
+test('reset links expire after 30 minutes and are throttled per address', async () => {
+  const admin = await adminToken();
+  const lea = await createUser(admin);
+  await api('POST', '/password/forgot', { body: { email: lea.email } });
+  const [mail] = await mailsTo(lea.email);
+  await sql(`UPDATE password_resets SET expires_at = created_at + 1800000 WHERE user_id = '${lea.id}'`);
+  const [{ ttl }] = await sql(`SELECT expires_at - created_at AS ttl FROM password_resets WHERE user_id = '${lea.id}'`);
+  assert.equal(ttl, 30 * 60 * 1000);
+  await sql(`UPDATE password_resets SET expires_at = 1 WHERE user_id = '${lea.id}'`);
+  const token = linkIn(mail, 'reset').split('#token=')[1];
+  assert.equal((await api('POST', '/password/reset', { body: { token, password: 'a brand new passphrase' } })).status, 410);
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await api('POST', '/password/forgot', { body: { email: lea.email } })).status);
+  assert.ok(statuses.includes(429), `throttled: ${statuses}`);
+});
+
+test('changing one\'s own password takes the current one and ends the other sessions', async () => {
+  const admin = await adminToken();
+  const lea = await createUser(admin);
+  const other = await signInAgain(lea.email);
+  const wrong = await api('PUT', '/me/password', { token: lea.token, body: { currentPassword: 'not my password at all', newPassword: 'a brand new passphrase' } });
+  assert.equal(wrong.status, 422);
+  assert.deepEqual(wrong.body.errors.map((e) => [e.field, e.code]), [['currentPassword', 'current_password_wrong']]);
+  assert.equal((await api('GET', '/me', { token: other })).status, 200, 'nothing changed');
+  const missing = await api('PUT', '/me/password', { token: lea.token, body: { newPassword: 'a brand new passphrase' } });
+  assert.deepEqual(missing.body.errors.map((e) => [e.field, e.code]), [['currentPassword', 'field_required']]);
+  const changed = await api('PUT', '/me/password', { token: lea.token, body: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } });
+  assert.equal(changed.status, 200);
+  assert.equal((await api('GET', '/me', { token: changed.body.token })).status, 200, 'this session goes on with its new token');
+  assert.equal((await api('GET', '/me', { token: other })).status, 401, 'the other session ended');
+  assert.equal((await api('POST', '/session', { body: { email: lea.email, password: PASSWORD } })).status, 401);
+});
+
+async function invite(admin, email) {
+  const res = await api('POST', '/invitations', { token: admin, body: { emails: [email], role: 'agent' } });
+  if (res.status !== 200) throw new Error(`invite ${res.status}`);
+  return res.body.results[0];
+}
+
+async function signInAgain(email) {
+  return (await api('POST', '/session', { body: { email, password: PASSWORD } })).body.token;
+}

@@ -1,0 +1,318 @@
+//! Email that arrives. A request that owes a message writes its record to D1, then puts a message
+//! in the outbox (a Queue); the queue's consumer, below, renders it in the organization's locale,
+//! sends it through Cloudflare's `send_email` binding with retries and backoff, and records the
+//! outcome in D1. The words are the core's (`livechat_access::invitation_mail`, `reset_mail`);
+//! the message format is mail-builder's.
+
+use crate::ctx::var;
+use crate::store::{CatalogAt, Owed, Store};
+use livechat_access::{
+    header_text, invitation_mail, reset_mail, InvitationMail, Mail, ResetMail, Role,
+};
+use serde::{Deserialize, Serialize};
+use worker::{EmailMessage, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+
+/// One message owed, as the outbox carries it. The link travels here (its token is stored only
+/// hashed); everything else is read from D1 when it is sent, so a revoked invitation or a used
+/// reset link is never mailed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Outgoing {
+    /// An invitation's link; `delivery` names this link's delivery (a resend makes another).
+    #[serde(rename_all = "camelCase")]
+    Invitation {
+        invitation: String,
+        delivery: String,
+        link: String,
+    },
+    /// A password reset link.
+    #[serde(rename_all = "camelCase")]
+    PasswordReset { reset: String, link: String },
+}
+
+/// Who the messages come from (`MAIL_FROM`, `MAIL_FROM_NAME`).
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub address: String,
+    pub name: String,
+}
+
+impl Sender {
+    pub fn from_env(env: &Env) -> Sender {
+        Sender {
+            address: var(env, "MAIL_FROM").unwrap_or_else(|| "no-reply@localhost".into()),
+            name: var(env, "MAIL_FROM_NAME").unwrap_or_else(|| "Livechat".into()),
+        }
+    }
+
+    fn domain(&self) -> &str {
+        self.address.rsplit('@').next().unwrap_or("localhost")
+    }
+}
+
+/// The whole message (RFC 5322, multipart/alternative: text and HTML). Every header value is the
+/// core's one-line text or a checked address, and mail-builder encodes anything beyond ASCII as
+/// encoded words: nothing a person typed can add a header.
+pub fn message(sender: &Sender, to: &str, mail: &Mail, id: &str, date_s: i64) -> String {
+    mail_builder::MessageBuilder::new()
+        .from((header_text(&sender.name), sender.address.clone()))
+        .to(to.to_owned())
+        .subject(header_text(&mail.subject))
+        .message_id(format!("{id}@{}", sender.domain()))
+        .date(date_s)
+        .text_body(mail.text.clone())
+        .html_body(mail.html.clone())
+        .write_to_string()
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Puts messages in the outbox. On failure the caller records it where an admin sees it.
+    pub async fn enqueue(&self, messages: &[Outgoing]) -> worker::Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let outbox = self
+            .outbox
+            .as_ref()
+            .ok_or_else(|| worker::Error::RustError("no OUTBOX binding".into()))?;
+        outbox.send_batch(messages.to_vec()).await
+    }
+}
+
+/// How many times a message is tried, and the first retry's delay in seconds.
+struct Retries {
+    attempts: i64,
+    first_delay_s: u32,
+}
+
+/// The outbox's consumer.
+pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<()> {
+    let store = Store::open(&env)?;
+    let sender = Sender::from_env(&env);
+    let mailer = env.send_email("MAILER")?;
+    let retries = Retries {
+        attempts: var(&env, "MAIL_ATTEMPTS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4),
+        first_delay_s: var(&env, "MAIL_RETRY_SECONDS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30),
+    };
+    for message in batch.messages()? {
+        let now = js_sys::Date::now() as i64;
+        let outcome = match message.body() {
+            Outgoing::Invitation {
+                invitation,
+                delivery,
+                link,
+            } => send_invitation(&store, &sender, &mailer, invitation, delivery, link, now).await,
+            Outgoing::PasswordReset { reset, link } => {
+                send_reset(&store, &sender, &mailer, reset, link, now).await
+            }
+        };
+        match outcome {
+            Ok(Attempt::Done) => message.ack(),
+            Ok(Attempt::Failed { attempt, error }) => {
+                let last = attempt >= retries.attempts;
+                store
+                    .record_delivery(owed(message.body(), now), Err((&error, last)), now)
+                    .await
+                    .ok();
+                worker::console_error!("mail: attempt {attempt} failed: {error}");
+                if last {
+                    message.ack();
+                } else {
+                    // 1×, 2×, 4×… the first delay.
+                    let factor = 1u32 << (attempt - 1).clamp(0, 10);
+                    message.retry_with_options(
+                        &QueueRetryOptionsBuilder::new()
+                            .with_delay_seconds(retries.first_delay_s.saturating_mul(factor))
+                            .build(),
+                    );
+                }
+            }
+            // D1 unreachable: the queue tries again later.
+            Err(e) => {
+                worker::console_error!("mail: {e:?}");
+                message.retry();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What one try came to.
+enum Attempt {
+    /// Sent, or nothing left to send.
+    Done,
+    /// The sender refused; the `attempt`-th try of this message.
+    Failed { attempt: i64, error: String },
+}
+
+async fn send(
+    mailer: &worker::SendEmail,
+    sender: &Sender,
+    to: &str,
+    mail: &Mail,
+    id: &str,
+    now: i64,
+) -> Result<(), String> {
+    let raw = message(sender, to, mail, id, now / 1000);
+    let email = EmailMessage::new(&sender.address, to, &raw).map_err(|e| format!("{e:?}"))?;
+    mailer
+        .send(&email)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
+}
+
+/// A JS error's message, as the sender gave it.
+fn js_error_text(error: &wasm_bindgen::JsValue) -> String {
+    js_sys::Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+async fn send_invitation(
+    store: &Store,
+    sender: &Sender,
+    mailer: &worker::SendEmail,
+    invitation: &str,
+    delivery: &str,
+    link: &str,
+    now: i64,
+) -> Result<Attempt, crate::http::ApiError> {
+    // Claimed first, so that a message delivered twice by the queue is sent once.
+    let claim = Owed::Invitation {
+        id: invitation,
+        delivery,
+    };
+    let Some(attempt) = store.claim_delivery(claim, now).await? else {
+        return Ok(Attempt::Done);
+    };
+    let Some(owed) = store.invitation_mail(invitation).await? else {
+        return Ok(Attempt::Done);
+    };
+    let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
+    let inviter = owed.inviter_name().unwrap_or_else(|| sender.name.clone());
+    let mail = invitation_mail(
+        &InvitationMail {
+            organization: &owed.organization,
+            inviter: &inviter,
+            role: Role::parse(&owed.role).unwrap_or(Role::Agent),
+            link,
+            expires_at: owed.expires_at,
+        },
+        locale,
+    );
+    match send(mailer, sender, &owed.email, &mail, delivery, now).await {
+        Ok(()) => {
+            store.record_delivery(claim, Ok(()), now).await?;
+            Ok(Attempt::Done)
+        }
+        Err(error) => Ok(Attempt::Failed { attempt, error }),
+    }
+}
+
+/// The record of a message of the outbox.
+fn owed(message: &Outgoing, now: i64) -> Owed<'_> {
+    match message {
+        Outgoing::Invitation {
+            invitation,
+            delivery,
+            ..
+        } => Owed::Invitation {
+            id: invitation,
+            delivery,
+        },
+        Outgoing::PasswordReset { reset, .. } => Owed::Reset { id: reset, now },
+    }
+}
+
+async fn send_reset(
+    store: &Store,
+    sender: &Sender,
+    mailer: &worker::SendEmail,
+    reset: &str,
+    link: &str,
+    now: i64,
+) -> Result<Attempt, crate::http::ApiError> {
+    let claim = Owed::Reset { id: reset, now };
+    let Some(attempt) = store.claim_delivery(claim, now).await? else {
+        return Ok(Attempt::Done);
+    };
+    let Some(owed) = store.reset_mail(reset, now).await? else {
+        return Ok(Attempt::Done);
+    };
+    let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
+    let mail = reset_mail(
+        &ResetMail {
+            organization: &owed.organization,
+            link,
+            expires_at: owed.expires_at,
+        },
+        locale,
+    );
+    match send(mailer, sender, &owed.email, &mail, reset, now).await {
+        Ok(()) => {
+            store.record_delivery(claim, Ok(()), now).await?;
+            Ok(Attempt::Done)
+        }
+        Err(error) => Ok(Attempt::Failed { attempt, error }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use livechat_access::Locale;
+    use mail_parser::MessageParser;
+
+    fn sample(organization: &str, inviter: &str) -> Mail {
+        invitation_mail(
+            &InvitationMail {
+                organization,
+                inviter,
+                role: Role::Agent,
+                link: "https://x.test/accept#token=abc",
+                expires_at: 1_790_000_000_000,
+            },
+            Locale::Fr,
+        )
+    }
+
+    #[test]
+    fn a_message_has_both_bodies_and_the_expected_headers() {
+        let sender = Sender {
+            address: "no-reply@x.test".into(),
+            name: "Livechat".into(),
+        };
+        let raw = message(
+            &sender,
+            "lea@exemple.fr",
+            &sample("Acme", "Zoé Martin"),
+            "d1",
+            1_790_000_000,
+        );
+        let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        assert_eq!(
+            parsed.subject(),
+            Some("Zoé Martin vous invite à rejoindre Acme")
+        );
+        assert_eq!(parsed.message_id(), Some("d1@x.test"));
+        assert!(parsed
+            .body_text(0)
+            .unwrap()
+            .contains("https://x.test/accept#token=abc"));
+        assert!(parsed
+            .body_html(0)
+            .unwrap()
+            .contains("href=\"https://x.test/accept#token=abc\""));
+        assert_eq!(
+            parsed.from().unwrap().first().unwrap().address(),
+            Some("no-reply@x.test")
+        );
+    }
+}
