@@ -42,12 +42,22 @@ pub struct ResetMail<'a> {
     pub expires_at: i64,
 }
 
-/// Text for a header: every control character (CR, LF, TAB…) becomes a space and runs of spaces
-/// one, so a name can never start another header, whatever it holds.
+/// Text for a header: every control character (CR, LF, TAB…) and line or paragraph separator
+/// becomes a space and runs of spaces one, so a name can never start another header; and `=?`,
+/// which opens an RFC 2047 encoded word, gets a word joiner (U+2060) between its two characters,
+/// so no mail reader decodes a name into other text (the joiner is invisible, and makes the
+/// message writer encode the whole value, which then reads back as typed).
 pub fn header_text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
-        let c = if c.is_control() { ' ' } else { c };
+        let c = if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            ' '
+        } else {
+            c
+        };
+        if c == '?' && out.ends_with('=') {
+            out.push('\u{2060}');
+        }
         if !(c == ' ' && out.ends_with(' ')) {
             out.push(c);
         }
@@ -224,5 +234,43 @@ pub fn reset_mail(m: &ResetMail<'_>, locale: Locale) -> Mail {
             m.link,
             &format!("This link works once and expires on {when}. If you asked for nothing, ignore this message: your password stays as it is."),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_is_one_line_and_never_an_encoded_word() {
+        assert_eq!(header_text(" Acme\r\nBcc: x@evil.test \u{2028} SA "), "Acme Bcc: x@evil.test SA");
+        assert_eq!(header_text("=?utf-8?q?x?="), "=\u{2060}?utf-8?q?x?=");
+        assert_eq!(header_text("Zoé « l'équipe »"), "Zoé « l'équipe »");
+    }
+
+    #[test]
+    fn dates_read_as_people_write_them() {
+        assert_eq!(format_utc(0, Locale::Fr), "1 janvier 1970 à 00:00 UTC");
+        assert_eq!(format_utc(1_795_449_166_132, Locale::En), "23 November 2026, 15:52 UTC");
+        assert_eq!(format_utc(951_782_400_000, Locale::Fr), "29 février 2000 à 00:00 UTC");
+    }
+
+    #[test]
+    fn an_invitation_names_the_organization_the_inviter_the_role_and_the_expiry() {
+        let m = InvitationMail {
+            organization: "Acme <SA>",
+            inviter: "Zoé",
+            role: Role::Manager,
+            link: "https://x.test/accept#token=a&b",
+            expires_at: 0,
+        };
+        let fr = invitation_mail(&m, Locale::Fr);
+        assert_eq!(fr.subject, "Zoé vous invite à rejoindre Acme <SA>");
+        assert!(fr.text.contains("en tant que manager") && fr.text.contains("expire le 1 janvier 1970"));
+        assert!(fr.html.contains("Acme &lt;SA&gt;") && fr.html.contains("token=a&amp;b"));
+        assert!(!fr.html.contains("<SA>"));
+        let en = invitation_mail(&m, Locale::En);
+        assert_eq!(en.subject, "Zoé invites you to join Acme <SA>");
+        assert!(en.text.contains("expires on 1 January 1970, 00:00 UTC"));
     }
 }

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { BASE, ADMIN, api, adminToken, createUser, offer, unique, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
+import { BASE, ADMIN, api, adminToken, createUser, deliveryOf, offer, unique, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -283,4 +283,47 @@ test('the catalog screen: add a questionnaire, pick it in the form by name; a he
   const still = (await api('GET', '/organization/catalog', { token: await adminToken() })).body;
   assert.ok(still.questionnaires.some((q) => q.id === id), 'nothing removed');
   await done(p);
+});
+
+test('the invitations list shows each email\'s delivery and resends; a forgotten password and one\'s own password from the page', async () => {
+  const admin = await adminToken();
+  const invitee = unique('delivered');
+  await api('POST', '/invitations', { token: admin, body: { emails: [invitee], role: 'agent' } });
+  await deliveryOf(admin, invitee);
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.fill('#search', invitee.split('@')[0]);
+  const row = p.locator(`tr[data-email="${invitee}"]`);
+  await row.waitFor();
+  assert.equal(await row.locator('[data-delivery]').getAttribute('data-delivery'), 'sent');
+  assert.match(await row.textContent(), /e-mail envoyé/);
+  await shot(p, '12-invitation-delivery');
+  await row.locator('button', { hasText: 'Renvoyer' }).click();
+  await p.waitForFunction(() => document.querySelector('#announce').textContent.startsWith('Invitation renvoyée'));
+
+  // One's own password, with the core's checks as one types.
+  const lea = await createUser(admin);
+  const q = await page();
+  await signIn(q, lea.email, PASSWORD);
+  await q.click('#open-password');
+  await q.fill('#pw-current', PASSWORD);
+  await q.fill('#pw-new', 'court');
+  assert.match(await q.textContent('#pw-new-error'), /au moins 12 caractères/);
+  await q.fill('#pw-new', 'a brand new passphrase');
+  assert.equal(await q.textContent('#pw-new-error'), '');
+  await shot(q, '13-change-password');
+  await q.click('#pw-save');
+  await q.waitForFunction(() => document.querySelector('#announce').textContent.startsWith('Mot de passe changé'));
+  assert.equal((await api('POST', '/session', { body: { email: lea.email, password: 'a brand new passphrase' } })).status, 200);
+
+  // "Mot de passe oublié ?" on the sign-in page: the same answer for anyone.
+  const r = await page();
+  await r.goto(BASE + '/');
+  await r.click('#open-forgot');
+  await r.fill('#fg-email', unique('nobody'));
+  await r.click('#forgot-form button[type=submit]');
+  await r.waitForSelector('#fg-done:not([hidden])');
+  await shot(r, '14-forgot-password');
+  for (const x of [p, q, r]) await done(x);
 });

@@ -77,8 +77,15 @@ if __name__ == "__main__":
         for table in TABLES:
             assert len(before[table]) == len(after[table]), (table, before[table], after[table])
             for old, new in zip(before[table], after[table]):
-                moved = {k: v for k, v in new.items() if k != "organization_id"}
+                # Columns later migrations add hold their defaults; every old column its value.
+                added = {k: v for k, v in new.items() if k not in old and k != "organization_id"}
+                moved = {k: v for k, v in new.items() if k in old}
                 assert moved == old, (table, old, new)
+                if table == "invitations":
+                    assert added == {"delivery": "none", "delivery_id": None, "delivery_error": None,
+                                     "delivery_attempts": 0, "delivery_at": None}, added
+                else:
+                    assert added == {}, (table, added)
                 if table != "login_failures":
                     assert new["organization_id"] == "default", (table, new)
         orgs = [dict(r) for r in db.execute("SELECT id, slug, status FROM organizations")]

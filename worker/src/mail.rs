@@ -315,4 +315,52 @@ mod tests {
             Some("no-reply@x.test")
         );
     }
+
+    /// Text that tries to break out of a header: line breaks of every kind, encoded words,
+    /// header names, and anything else.
+    fn hostile() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("\r\n".to_owned()),
+            Just("\n".to_owned()),
+            Just("\r".to_owned()),
+            Just("\r\nBcc: victim@evil.test".to_owned()),
+            Just("\nX-Injected: yes".to_owned()),
+            Just("=?utf-8?q?=0D=0ABcc:_x@evil.test?=".to_owned()),
+            Just("=?utf-8?b?DQpCY2M6IHhAZXZpbC50ZXN0?=".to_owned()),
+            Just("\u{2028}\u{0085}\u{000B}\u{000C}".to_owned()),
+            Just("Zoé « l'équipe » <b>&</b>".to_owned()),
+            ".{0,12}",
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_header_can_be_injected_through_names(
+            organization in hostile(), inviter in hostile(), sender_name in hostile()
+        ) {
+            let sender = Sender { address: "no-reply@x.test".into(), name: sender_name.clone() };
+            for mail in [
+                sample(&organization, &inviter),
+                reset_mail(&ResetMail { organization: &organization, link: "https://x.test/reset#token=t", expires_at: 0 }, Locale::En),
+            ] {
+                let raw = message(&sender, "lea@exemple.fr", &mail, "d1", 1_790_000_000);
+                let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
+                // Exactly the headers written, each once.
+                let mut names: Vec<String> = parsed.headers().iter().map(|h| h.name().to_ascii_lowercase()).collect();
+                names.sort();
+                proptest::prop_assert_eq!(names, vec!["content-type", "date", "from", "message-id", "mime-version", "subject", "to"]);
+                // The subject and the sender's name read back as the one-line text that was meant.
+                proptest::prop_assert_eq!(parsed.subject().unwrap_or(""), mail.subject.as_str());
+                proptest::prop_assert!(!mail.subject.chars().any(char::is_control));
+                let from = parsed.from().unwrap().first().unwrap();
+                proptest::prop_assert_eq!(from.address(), Some("no-reply@x.test"));
+                proptest::prop_assert_eq!(from.name().unwrap_or(""), header_text(&sender_name));
+                let to: Vec<_> = parsed.to().unwrap().iter().map(|a| a.address().unwrap_or("").to_owned()).collect();
+                proptest::prop_assert_eq!(to, vec!["lea@exemple.fr".to_owned()]);
+                proptest::prop_assert!(parsed.bcc().is_none() && parsed.cc().is_none());
+            }
+        }
+    }
 }
