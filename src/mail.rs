@@ -243,7 +243,10 @@ mod tests {
 
     #[test]
     fn header_text_is_one_line_and_never_an_encoded_word() {
-        assert_eq!(header_text(" Acme\r\nBcc: x@evil.test \u{2028} SA "), "Acme Bcc: x@evil.test SA");
+        assert_eq!(
+            header_text(" Acme\r\nBcc: x@evil.test \u{2028} SA "),
+            "Acme Bcc: x@evil.test SA"
+        );
         assert_eq!(header_text("=?utf-8?q?x?="), "=\u{2060}?utf-8?q?x?=");
         assert_eq!(header_text("Zoé « l'équipe »"), "Zoé « l'équipe »");
     }
@@ -251,8 +254,14 @@ mod tests {
     #[test]
     fn dates_read_as_people_write_them() {
         assert_eq!(format_utc(0, Locale::Fr), "1 janvier 1970 à 00:00 UTC");
-        assert_eq!(format_utc(1_795_449_166_132, Locale::En), "23 November 2026, 15:52 UTC");
-        assert_eq!(format_utc(951_782_400_000, Locale::Fr), "29 février 2000 à 00:00 UTC");
+        assert_eq!(
+            format_utc(1_795_449_166_132, Locale::En),
+            "23 November 2026, 15:52 UTC"
+        );
+        assert_eq!(
+            format_utc(951_782_400_000, Locale::Fr),
+            "29 février 2000 à 00:00 UTC"
+        );
     }
 
     #[test]
@@ -266,7 +275,9 @@ mod tests {
         };
         let fr = invitation_mail(&m, Locale::Fr);
         assert_eq!(fr.subject, "Zoé vous invite à rejoindre Acme <SA>");
-        assert!(fr.text.contains("en tant que manager") && fr.text.contains("expire le 1 janvier 1970"));
+        assert!(
+            fr.text.contains("en tant que manager") && fr.text.contains("expire le 1 janvier 1970")
+        );
         assert!(fr.html.contains("Acme &lt;SA&gt;") && fr.html.contains("token=a&amp;b"));
         assert!(!fr.html.contains("<SA>"));
         let en = invitation_mail(&m, Locale::En);

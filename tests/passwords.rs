@@ -26,7 +26,10 @@ fn the_10000_most_common_passwords_are_all_refused() {
         let upper = password.to_uppercase();
         assert!(PasswordPolicy::check(&upper, None).is_err(), "{upper}");
     }
-    assert_eq!(by_list, 24, "the long ones are refused as common, not by length");
+    assert_eq!(
+        by_list, 24,
+        "the long ones are refused as common, not by length"
+    );
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
