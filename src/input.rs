@@ -109,6 +109,19 @@ impl<'a> Obj<'a> {
         self.strings(key, errors)
     }
 
+    /// The optional `organization` field of the sign-in forms: an organization's slug as in its
+    /// sign-in address.
+    pub(crate) fn organization_slug(&self, errors: &mut Vec<Violation>) -> Option<String> {
+        let organization = self.string("organization", errors).map(str::to_owned);
+        if let Some(bad) = organization
+            .as_deref()
+            .filter(|s| !crate::access::is_slug(s))
+        {
+            errors.push(Violation::new(self.path("organization"), Code::FieldInvalid).value(bad));
+        }
+        organization
+    }
+
     /// A nested object field, read with its own allowed keys.
     pub(crate) fn object(
         &self,

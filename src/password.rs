@@ -74,17 +74,6 @@ pub struct PasswordReset {
     pub password: String,
 }
 
-fn slug(obj: &Obj<'_>, errors: &mut Vec<Violation>) -> Option<String> {
-    let organization = obj.string("organization", errors).map(str::to_owned);
-    if let Some(bad) = organization
-        .as_deref()
-        .filter(|s| !crate::access::is_slug(s))
-    {
-        errors.push(Violation::new("organization", Code::FieldInvalid).value(bad));
-    }
-    organization
-}
-
 /// Validates a reset request: an address, and an organization's slug if any.
 pub fn validate_password_forgot(input: &Value) -> Result<PasswordForgot, Vec<Violation>> {
     let mut errors = Vec::new();
@@ -94,7 +83,7 @@ pub fn validate_password_forgot(input: &Value) -> Result<PasswordForgot, Vec<Vio
     let email = obj
         .required_string("email", &mut errors)
         .and_then(|raw| Email::read(raw, "email", &mut errors));
-    let organization = slug(&obj, &mut errors);
+    let organization = obj.organization_slug(&mut errors);
     match email {
         Some(email) if errors.is_empty() => Ok(PasswordForgot {
             organization,

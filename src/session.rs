@@ -43,13 +43,7 @@ pub fn validate_login(input: &Value) -> Result<Login, Vec<Violation>> {
     let email = obj
         .required_string("email", &mut errors)
         .and_then(|raw| Email::read(raw, "email", &mut errors));
-    let organization = obj.string("organization", &mut errors).map(str::to_owned);
-    if let Some(slug) = organization
-        .as_deref()
-        .filter(|s| !crate::access::is_slug(s))
-    {
-        errors.push(Violation::new("organization", Code::FieldInvalid).value(slug));
-    }
+    let organization = obj.organization_slug(&mut errors);
     let password = obj.required_string("password", &mut errors);
     if password.is_some_and(|p| p.chars().count() > crate::PasswordPolicy::MAX_CHARS) {
         errors.push(

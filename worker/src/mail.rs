@@ -101,16 +101,7 @@ pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<
     };
     for message in batch.messages()? {
         let now = js_sys::Date::now() as i64;
-        let outcome = match message.body() {
-            Outgoing::Invitation {
-                invitation,
-                delivery,
-                link,
-            } => send_invitation(&store, &sender, &mailer, invitation, delivery, link, now).await,
-            Outgoing::PasswordReset { reset, link } => {
-                send_reset(&store, &sender, &mailer, reset, link, now).await
-            }
-        };
+        let outcome = try_once(&store, &sender, &mailer, message.body(), now).await;
         match outcome {
             Ok(Attempt::Done) => message.ack(),
             Ok(Attempt::Failed { attempt, error }) => {
@@ -175,45 +166,75 @@ fn js_error_text(error: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| format!("{error:?}"))
 }
 
-async fn send_invitation(
+/// One try of one message: claimed in D1 first, so that a message the queue delivers twice is
+/// sent once, and one whose link was revoked, replaced or used is not sent at all.
+async fn try_once(
     store: &Store,
     sender: &Sender,
     mailer: &worker::SendEmail,
-    invitation: &str,
-    delivery: &str,
-    link: &str,
+    message: &Outgoing,
     now: i64,
 ) -> Result<Attempt, crate::http::ApiError> {
-    // Claimed first, so that a message delivered twice by the queue is sent once.
-    let claim = Owed::Invitation {
-        id: invitation,
-        delivery,
-    };
+    let claim = owed(message, now);
     let Some(attempt) = store.claim_delivery(claim, now).await? else {
         return Ok(Attempt::Done);
     };
-    let Some(owed) = store.invitation_mail(invitation).await? else {
+    let Some((to, mail)) = compose(store, sender, message, now).await? else {
         return Ok(Attempt::Done);
     };
-    let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
-    let inviter = owed.inviter_name().unwrap_or_else(|| sender.name.clone());
-    let mail = invitation_mail(
-        &InvitationMail {
-            organization: &owed.organization,
-            inviter: &inviter,
-            role: Role::parse(&owed.role).unwrap_or(Role::Agent),
-            link,
-            expires_at: owed.expires_at,
-        },
-        locale,
-    );
-    match send(mailer, sender, &owed.email, &mail, delivery, now).await {
+    match send(mailer, sender, &to, &mail, claim.message_id(), now).await {
         Ok(()) => {
             store.record_delivery(claim, Ok(()), now).await?;
             Ok(Attempt::Done)
         }
         Err(error) => Ok(Attempt::Failed { attempt, error }),
     }
+}
+
+/// The recipient and the words of a message, in its organization's locale, from D1 as it is now.
+async fn compose(
+    store: &Store,
+    sender: &Sender,
+    message: &Outgoing,
+    now: i64,
+) -> Result<Option<(String, Mail)>, crate::http::ApiError> {
+    Ok(match message {
+        Outgoing::Invitation {
+            invitation, link, ..
+        } => match store.invitation_mail(invitation).await? {
+            None => None,
+            Some(owed) => {
+                let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
+                let inviter = owed.inviter_name().unwrap_or_else(|| sender.name.clone());
+                let mail = invitation_mail(
+                    &InvitationMail {
+                        organization: &owed.organization,
+                        inviter: &inviter,
+                        role: Role::parse(&owed.role).unwrap_or(Role::Agent),
+                        link,
+                        expires_at: owed.expires_at,
+                    },
+                    locale,
+                );
+                Some((owed.email, mail))
+            }
+        },
+        Outgoing::PasswordReset { reset, link } => match store.reset_mail(reset, now).await? {
+            None => None,
+            Some(owed) => {
+                let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
+                let mail = reset_mail(
+                    &ResetMail {
+                        organization: &owed.organization,
+                        link,
+                        expires_at: owed.expires_at,
+                    },
+                    locale,
+                );
+                Some((owed.email, mail))
+            }
+        },
+    })
 }
 
 /// The record of a message of the outbox.
@@ -228,39 +249,6 @@ fn owed(message: &Outgoing, now: i64) -> Owed<'_> {
             delivery,
         },
         Outgoing::PasswordReset { reset, .. } => Owed::Reset { id: reset, now },
-    }
-}
-
-async fn send_reset(
-    store: &Store,
-    sender: &Sender,
-    mailer: &worker::SendEmail,
-    reset: &str,
-    link: &str,
-    now: i64,
-) -> Result<Attempt, crate::http::ApiError> {
-    let claim = Owed::Reset { id: reset, now };
-    let Some(attempt) = store.claim_delivery(claim, now).await? else {
-        return Ok(Attempt::Done);
-    };
-    let Some(owed) = store.reset_mail(reset, now).await? else {
-        return Ok(Attempt::Done);
-    };
-    let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
-    let mail = reset_mail(
-        &ResetMail {
-            organization: &owed.organization,
-            link,
-            expires_at: owed.expires_at,
-        },
-        locale,
-    );
-    match send(mailer, sender, &owed.email, &mail, reset, now).await {
-        Ok(()) => {
-            store.record_delivery(claim, Ok(()), now).await?;
-            Ok(Attempt::Done)
-        }
-        Err(error) => Ok(Attempt::Failed { attempt, error }),
     }
 }
 

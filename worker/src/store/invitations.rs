@@ -153,6 +153,14 @@ pub enum Owed<'a> {
 }
 
 impl Owed<'_> {
+    /// The id its Message-ID is made of: the link's delivery, or the reset link's id.
+    pub fn message_id(&self) -> &str {
+        match self {
+            Owed::Invitation { delivery, .. } => delivery,
+            Owed::Reset { id, .. } => id,
+        }
+    }
+
     fn id(&self) -> &str {
         match self {
             Owed::Invitation { id, .. } | Owed::Reset { id, .. } => id,
