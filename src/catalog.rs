@@ -5,7 +5,7 @@
 
 use crate::access::{is_slug, Access, Language, Module, Questionnaire, Role};
 use crate::error::{Code, Locale, Violation};
-use crate::input::{keys_of, object, text};
+use crate::input::{keys_of, object};
 use crate::SortedSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -366,15 +366,7 @@ fn read_questionnaire_entry(
         }
         parsed
     });
-    let name = obj
-        .required_string("name", errors)
-        .and_then(|n| text(n, &obj.path("name"), MAX_QUESTIONNAIRE_NAME, errors))
-        .filter(|n| {
-            if n.is_empty() {
-                errors.push(Violation::new(obj.path("name"), Code::FieldRequired));
-            }
-            !n.is_empty()
-        });
+    let name = obj.required_text("name", MAX_QUESTIONNAIRE_NAME, errors);
     let language = match obj.string("language", errors) {
         Some(code) => Some(catalog.read_language(code, &obj.path("language"), errors)?),
         None => None,

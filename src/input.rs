@@ -109,6 +109,23 @@ impl<'a> Obj<'a> {
         self.strings(key, errors)
     }
 
+    /// A text field that must be there and not be blank, at most `max_chars` characters, without
+    /// control characters; trimmed.
+    pub(crate) fn required_text(
+        &self,
+        key: &str,
+        max_chars: usize,
+        errors: &mut Vec<Violation>,
+    ) -> Option<String> {
+        let path = self.path(key);
+        let value = text(self.required_string(key, errors)?, &path, max_chars, errors)?;
+        if value.is_empty() {
+            errors.push(Violation::new(path, Code::FieldRequired));
+            return None;
+        }
+        Some(value)
+    }
+
     /// The optional `organization` field of the sign-in forms: an organization's slug as in its
     /// sign-in address.
     pub(crate) fn organization_slug(&self, errors: &mut Vec<Violation>) -> Option<String> {

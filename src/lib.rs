@@ -34,6 +34,7 @@ mod organization;
 mod outcome;
 mod password;
 mod routing;
+mod scim;
 mod session;
 mod set;
 mod user;
@@ -81,6 +82,7 @@ pub use routing::{
     AgentSnapshot, NewConversationInput, Presence, PresenceInput, ReasonCount, RoutingDecision,
     TransferCheck, TransferInput, WaitingConversation,
 };
+pub use scim::{validate_scim_token, ScimTokenInput, MAX_TOKEN_NAME};
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,
 };

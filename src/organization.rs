@@ -4,7 +4,7 @@
 
 use crate::credentials::Email;
 use crate::error::{Code, Violation};
-use crate::input::{keys_of, object, one_choice, text};
+use crate::input::{keys_of, object, one_choice};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -124,16 +124,7 @@ pub fn validate_organization(input: &Value) -> Result<NewOrganization, Vec<Viola
     if let Some(bad) = slug.filter(|s| !is_organization_slug(s)) {
         errors.push(Violation::new("slug", Code::OrganizationSlugInvalid).value(bad));
     }
-    let name = obj
-        .required_string("name", &mut errors)
-        .and_then(|n| text(n, "name", MAX_ORGANIZATION_NAME, &mut errors))
-        .filter(|n| {
-            let empty = n.is_empty();
-            if empty {
-                errors.push(Violation::new("name", Code::FieldRequired));
-            }
-            !empty
-        });
+    let name = obj.required_text("name", MAX_ORGANIZATION_NAME, &mut errors);
     let admin = obj
         .required_string("adminEmail", &mut errors)
         .and_then(|raw| Email::read(raw, "adminEmail", &mut errors));

@@ -31,6 +31,10 @@ const TEXT = {
     newPassword: 'Nouveau mot de passe', otherSessionsEnd: 'Vos autres sessions seront fermées.', passwordChanged: 'Mot de passe changé ; vos autres sessions sont fermées',
     resend: 'Renvoyer', resent: 'Invitation renvoyée à {email}', d_queued: 'e-mail en file', d_sending: 'e-mail en cours d’envoi',
     d_sent: 'e-mail envoyé', d_failed: 'échec de l’e-mail', d_none: '',
+    scim: 'SCIM', scimTitle: 'Provisionnement SCIM', scimIntro: 'Votre fournisseur d’identité (Entra ID, Okta…) crée, modifie et retire vos conseillers avec un jeton. Chaque jeton n’est affiché qu’une fois.',
+    scimName: 'Nom du jeton', scimCreate: 'Créer un jeton', scimShownOnce: 'Copiez ce jeton maintenant : il ne sera plus affiché.',
+    scimBase: 'Adresse SCIM', scimToken: 'Jeton', scimCreated: 'Créé le', scimLastUsed: 'Dernière utilisation', never: 'jamais',
+    revoked: 'Révoqué', confirmRevokeToken: 'Révoquer le jeton « {name} » ? Le fournisseur d’identité ne pourra plus s’en servir.',
     catalogSaved: 'Catalogue enregistré', heldBy: '« {value} » est encore attribué à :', kind_user: 'compte', kind_invitation: 'invitation',
     firstName: 'Prénom (interne)', lastName: 'Nom (interne)', avatarUrl: 'Avatar (adresse https://)',
     inviteResults: 'Résultat', cancel: 'Annuler', save: 'Enregistrer', send: 'Envoyer les invitations', close: 'Fermer',
@@ -72,6 +76,10 @@ const TEXT = {
     newPassword: 'New password', otherSessionsEnd: 'Your other sessions will end.', passwordChanged: 'Password changed; your other sessions have ended',
     resend: 'Resend', resent: 'Invitation sent again to {email}', d_queued: 'email queued', d_sending: 'email being sent',
     d_sent: 'email sent', d_failed: 'email failed', d_none: '',
+    scim: 'SCIM', scimTitle: 'SCIM provisioning', scimIntro: 'Your identity provider (Entra ID, Okta…) creates, changes and removes your agents with a token. Each token is shown once.',
+    scimName: 'Token name', scimCreate: 'Create a token', scimShownOnce: 'Copy this token now: it will not be shown again.',
+    scimBase: 'SCIM address', scimToken: 'Token', scimCreated: 'Created', scimLastUsed: 'Last used', never: 'never',
+    revoked: 'Revoked', confirmRevokeToken: 'Revoke the token “{name}”? The identity provider will no longer be able to use it.',
     catalogSaved: 'Catalog saved', heldBy: '“{value}” is still held by:', kind_user: 'account', kind_invitation: 'invitation',
     firstName: 'First name (internal)', lastName: 'Last name (internal)', avatarUrl: 'Avatar (https:// address)',
     inviteResults: 'Result', cancel: 'Cancel', save: 'Save', send: 'Send invitations', close: 'Close',
@@ -137,7 +145,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-scim', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -172,6 +180,7 @@ async function signedIn(user) {
   $('open-password').hidden = false;
   catalog = (await api('GET', '/organization/catalog')).body;
   $('open-catalog').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed;
+  $('open-scim').hidden = $('open-catalog').hidden;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
     show('view-users');
     await loadUsers(true);
@@ -691,6 +700,51 @@ $('catalog-form').addEventListener('submit', async (event) => {
   else if (res.status === 422) catalogForm.serverErrors = res.body.errors ?? [];
   $('cat-form-error').textContent = res.body?.title ?? String(res.status);
   validateCatalog();
+});
+
+// ---- SCIM tokens (admins)
+
+async function openScim() {
+  $('scim-new').hidden = true;
+  $('scim-name-error').textContent = '';
+  show('view-scim');
+  await loadScimTokens();
+  $('scim-name').focus();
+}
+
+async function loadScimTokens() {
+  const res = await api('GET', '/organization/scim-tokens');
+  const rows = (res.body?.items ?? []).map((token) => {
+    const revoke = el('button', { type: 'button', className: 'danger', textContent: t('revoke'), disabled: Boolean(token.revokedAt) });
+    revoke.setAttribute('aria-label', `${t('revoke')} ${token.name}`);
+    revoke.onclick = () => confirmThen(t('confirmRevokeToken', { name: token.name }), async () => {
+      await api('DELETE', `/organization/scim-tokens/${token.id}`);
+      await loadScimTokens();
+    });
+    const status = token.revokedAt ? t('revoked') : t('active');
+    return el('tr', { dataset: { id: token.id } }, el('td', { textContent: token.name }), el('td', { textContent: date(token.createdAt) }),
+      el('td', { textContent: token.lastUsedAt ? date(token.lastUsedAt) : t('never') }),
+      el('td', {}, el('span', { className: `badge ${token.revokedAt ? 'disabled' : ''}`, textContent: status })),
+      el('td', { className: 'row-actions' }, revoke));
+  });
+  $('scim-tokens').tBodies[0].replaceChildren(...rows);
+}
+
+$('open-scim').addEventListener('click', openScim);
+$('scim-back').addEventListener('click', () => { show('view-users'); loadUsers(true); });
+$('scim-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const res = await api('POST', '/organization/scim-tokens', { name: $('scim-name').value });
+  if (res.status !== 201) {
+    $('scim-name-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+    return;
+  }
+  $('scim-name-error').textContent = '';
+  $('scim-name').value = '';
+  $('scim-new-base').textContent = res.body.baseUrl;
+  $('scim-new-token').textContent = res.body.token;
+  $('scim-new').hidden = false;
+  await loadScimTokens();
 });
 
 // ---- a forgotten password, and changing one's own

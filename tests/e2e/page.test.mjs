@@ -327,3 +327,24 @@ test('the invitations list shows each email\'s delivery and resends; a forgotten
   await shot(r, '14-forgot-password');
   for (const x of [p, q, r]) await done(x);
 });
+
+test('the SCIM screen: a token made, shown once, listed, revoked', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-scim');
+  await p.waitForSelector('#view-scim:not([hidden])');
+  await p.fill('#scim-name', 'Entra ID (page)');
+  await p.click('#scim-form button[type=submit]');
+  await p.waitForSelector('#scim-new:not([hidden])');
+  assert.match(await p.textContent('#scim-new-token'), /^[A-Za-z0-9_-]{43}$/);
+  assert.match(await p.textContent('#scim-new-base'), /\/scim\/v2\/default$/);
+  const row = p.locator('#scim-tokens tr', { hasText: 'Entra ID (page)' }).first();
+  await row.waitFor();
+  assert.match(await row.textContent(), /jamais/);
+  await shot(p, '15-scim-tokens');
+  await row.locator('button').click();
+  await p.click('#confirm-dialog button[value=ok]');
+  await p.waitForFunction(() => [...document.querySelectorAll('#scim-tokens tr')].some((r) => r.textContent.includes('Entra ID (page)') && r.textContent.includes('Révoqué')));
+  await done(p);
+});

@@ -5,7 +5,7 @@
 use crate::ctx::{Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
-use crate::{catalog, conversations, invitations, operator, password, session, users};
+use crate::{catalog, conversations, invitations, operator, password, scim, session, users};
 use livechat_access::Code;
 use worker::{Env, Request, Response};
 
@@ -24,6 +24,9 @@ pub enum Endpoint {
     Organization,
     Catalog,
     ReplaceCatalog,
+    ScimTokens,
+    CreateScimToken,
+    RevokeScimToken,
     ListUsers,
     CreateUser,
     GetUser,
@@ -77,6 +80,9 @@ pub const ROUTES: &[Route] = {
         route("GET", "/organization", Organization),
         route("GET", "/organization/catalog", Catalog),
         route("PUT", "/organization/catalog", ReplaceCatalog),
+        route("GET", "/organization/scim-tokens", ScimTokens),
+        route("POST", "/organization/scim-tokens", CreateScimToken),
+        route("DELETE", "/organization/scim-tokens/{id}", RevokeScimToken),
         route("GET", "/users", ListUsers),
         route("POST", "/users", CreateUser),
         route("GET", "/users/{id}", GetUser),
@@ -135,19 +141,33 @@ pub fn routes_of<'a>(segments: &[&'a str]) -> Vec<(&'static Route, Option<&'a st
         .collect()
 }
 
-/// Handles one `/api/v1` request.
-pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::Result<Response> {
-    let locale = http::locale_of(&req);
-    let store = Store::open(&env)?;
-    let mut ctx = Ctx {
+/// The request's context.
+fn context(req: Request, env: Env, event: worker::Context) -> worker::Result<Ctx> {
+    Ok(Ctx {
+        locale: http::locale_of(&req),
+        store: Store::open(&env)?,
         req,
-        store,
-        locale,
         now: js_sys::Date::now() as i64,
         config: Config::from_env(&env),
         env,
         event: Some(event),
-    };
+    })
+}
+
+/// Handles one `/scim/v2/{organization}` request.
+pub async fn handle_scim(
+    req: Request,
+    env: Env,
+    event: worker::Context,
+) -> worker::Result<Response> {
+    let mut ctx = context(req, env, event)?;
+    scim::handle(&mut ctx).await
+}
+
+/// Handles one `/api/v1` request.
+pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::Result<Response> {
+    let mut ctx = context(req, env, event)?;
+    let locale = ctx.locale;
     let result = match users::ensure_first_admin(&ctx).await {
         Ok(()) => dispatch(&mut ctx).await,
         Err(e) => Err(e),
@@ -192,6 +212,9 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Organization => session::organization(ctx).await,
         Catalog => catalog::show(ctx).await,
         ReplaceCatalog => catalog::replace(ctx).await,
+        ScimTokens => scim::list(ctx).await,
+        CreateScimToken => scim::create(ctx).await,
+        RevokeScimToken => scim::revoke(ctx, &id).await,
         ListUsers => users::list(ctx).await,
         CreateUser => users::create(ctx).await,
         GetUser => users::show(ctx, &id).await,

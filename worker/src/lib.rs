@@ -13,6 +13,7 @@ mod mail;
 pub mod openapi;
 mod operator;
 mod password;
+mod scim;
 mod secrets;
 mod session;
 mod store;
@@ -22,8 +23,10 @@ use worker::{event, Context, Env, MessageBatch, Request, Response};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let is_api = req.path().starts_with("/api/");
-    let response = if is_api {
+    let is_api = req.path().starts_with("/api/") || req.path().starts_with("/scim/");
+    let response = if req.path().starts_with("/scim/v2/") {
+        api::handle_scim(req, env, ctx).await?
+    } else if is_api {
         api::handle(req, env, ctx).await?
     } else {
         // The admin page and the wasm package, from Workers static assets.

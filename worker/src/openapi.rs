@@ -4,7 +4,7 @@
 //! `api/openapi.json`, which the Worker serves and the end-to-end tests check every response
 //! against; a test fails when the file, the route table and this description part.
 
-use crate::{api, catalog, conversations, invitations, operator, password, session, users};
+use crate::{api, catalog, conversations, invitations, operator, password, scim, session, users};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -32,6 +32,9 @@ use utoipa::{Modify, OpenApi};
         session::organization,
         catalog::show,
         catalog::replace,
+        scim::list,
+        scim::create,
+        scim::revoke,
         users::list,
         users::create,
         users::show,

@@ -8,6 +8,7 @@ mod conversations;
 mod invitations;
 mod organizations;
 mod resets;
+mod scim_tokens;
 mod sessions;
 mod users;
 
@@ -16,6 +17,7 @@ pub use catalogs::CatalogAt;
 pub use conversations::{ConversationRow, ConversationStatus};
 pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, InvitationView, Owed};
 pub use organizations::OrganizationRow;
+pub use scim_tokens::ScimTokenRow;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 
 use crate::http::ApiError;

@@ -1,0 +1,207 @@
+//! SCIM 2.0 for each organization's identity provider: the bearer tokens its admins manage (in
+//! `/api/v1`), and the SCIM base `/scim/v2/{organization}` they open. What stands so far is the
+//! token life cycle and the service description; Users and Groups are still to come (issue #13),
+//! and `/ServiceProviderConfig` says exactly what is supported, nothing more.
+
+use crate::ctx::Ctx;
+use crate::http::{self, ApiError};
+use crate::secrets::{new_id, new_token, token_digest};
+use crate::store::ScimTokenRow;
+use livechat_access::{authorize, validate_scim_token, Action, Code};
+use serde::Serialize;
+use serde_json::json;
+use worker::Response;
+
+/// `GET /organization/scim-tokens`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScimTokenList {
+    /// Newest first, revoked ones included.
+    pub items: Vec<ScimTokenRow>,
+}
+
+/// `POST /organization/scim-tokens`: the token, shown this once.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimTokenCreated {
+    /// The stored record.
+    #[serde(flatten)]
+    pub record: ScimTokenRow,
+    /// `Authorization: Bearer …` for the identity provider; never shown again.
+    pub token: String,
+    /// The organization's SCIM base address, for the identity provider's settings.
+    pub base_url: String,
+}
+
+/// `GET /organization/scim-tokens`: the organization's tokens (admins).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/organization/scim-tokens", operation_id = "scimTokens", tag = "organization", summary = "The organization's SCIM tokens (admins); never the tokens themselves", responses((status = 200, description = "OK", body = ScimTokenList), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ChangeSettings)?;
+    let items = ctx.store.scim_tokens(&session.actor.organization).await?;
+    http::json(200, &ScimTokenList { items })
+}
+
+/// `POST /organization/scim-tokens` {name}: a new token, shown once (admins).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/organization/scim-tokens", operation_id = "createScimToken", tag = "organization", summary = "A new SCIM token (admins), shown once", request_body = livechat_access::ScimTokenInput, responses((status = 201, description = "Created", body = ScimTokenCreated), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ChangeSettings)?;
+    let name = validate_scim_token(&ctx.body().await?).map_err(ApiError::form)?;
+    let org = &session.actor.organization;
+    let (id, token) = (new_id(), new_token());
+    ctx.store
+        .batch(vec![
+            ctx.store.insert_scim_token(
+                org,
+                &id,
+                &name,
+                &token_digest(&token),
+                Some(&session.user.id),
+                ctx.now,
+            )?,
+            ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
+                Some(&session.user.id),
+                "scim_token_created",
+                (Some(&id), Some(&name)),
+                None,
+                None,
+            )?,
+        ])
+        .await?;
+    let record = ctx
+        .store
+        .scim_token(org, &id)
+        .await?
+        .ok_or(Code::Internal)?;
+    let slug = ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .ok_or(Code::Internal)?
+        .slug;
+    http::json(
+        201,
+        &ScimTokenCreated {
+            record,
+            token,
+            base_url: format!("{}/scim/v2/{slug}", ctx.origin()?),
+        },
+    )
+}
+
+/// `DELETE /organization/scim-tokens/{id}`: the token stops working at once (admins).
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/organization/scim-tokens/{id}", operation_id = "revokeScimToken", tag = "organization", summary = "Revoke a SCIM token (admins): refused from the next request on", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Revoked"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ChangeSettings)?;
+    let org = &session.actor.organization;
+    let token = ctx.store.scim_token(org, id).await?.ok_or(Code::NotFound)?;
+    ctx.store
+        .batch(vec![
+            ctx.store.revoke_scim_token(org, id, ctx.now)?,
+            ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
+                Some(&session.user.id),
+                "scim_token_revoked",
+                (Some(id), Some(&token.name)),
+                None,
+                None,
+            )?,
+        ])
+        .await?;
+    // Revoking a revoked token changes nothing (and writes no audit entry): the same 204.
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// The SCIM base: `/scim/v2/{organization}/…`, bearer tokens of that organization only. Errors
+/// are in SCIM's error schema.
+pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
+    let path = ctx.req.path();
+    let segments: Vec<&str> = path
+        .trim_start_matches("/scim/v2/")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let (Some(slug), rest) = (segments.first().copied(), segments.get(1..).unwrap_or(&[])) else {
+        return scim_error(404, None, "Not found");
+    };
+    // Every SCIM request names its organization and carries one of its live tokens.
+    let bearer = ctx
+        .req
+        .headers()
+        .get("authorization")?
+        .and_then(|h| h.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
+    let caller = match bearer {
+        Some(token) => ctx
+            .store
+            .use_scim_token(slug, &token_digest(&token), ctx.now)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    if caller.is_none() {
+        return scim_error(
+            401,
+            None,
+            "A live SCIM token of this organization is required",
+        );
+    }
+    let method = ctx.req.inner().method().to_ascii_uppercase();
+    match (method.as_str(), rest) {
+        ("GET", ["ServiceProviderConfig"]) => scim_json(200, &service_provider_config()),
+        (_, ["ServiceProviderConfig"]) => scim_error(405, None, "Method not allowed"),
+        _ => scim_error(404, None, "Not found"),
+    }
+}
+
+/// What this server supports today (RFC 7643 §5); each feature is switched on as it lands.
+fn service_provider_config() -> serde_json::Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": "https://github.com/livechat-access/livechat-access#scim",
+        "patch": {"supported": false},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": false, "maxResults": 0},
+        "changePassword": {"supported": false},
+        "sort": {"supported": false},
+        "etag": {"supported": false},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "Bearer token",
+            "description": "A token the organization's admins create under Paramètres › SCIM",
+            "primary": true
+        }],
+        "meta": {"resourceType": "ServiceProviderConfig", "location": "ServiceProviderConfig"}
+    })
+}
+
+fn scim_json(status: u16, body: &serde_json::Value) -> Result<Response, worker::Error> {
+    let mut response = Response::from_json(body)?.with_status(status);
+    response
+        .headers_mut()
+        .set("content-type", "application/scim+json")?;
+    Ok(response)
+}
+
+/// An error in SCIM's schema (RFC 7644 §3.12); `scim_type` where the RFC names one.
+fn scim_error(
+    status: u16,
+    scim_type: Option<&str>,
+    detail: &str,
+) -> Result<Response, worker::Error> {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.to_string(),
+        "detail": detail,
+    });
+    if let Some(scim_type) = scim_type {
+        body["scimType"] = json!(scim_type);
+    }
+    scim_json(status, &body)
+}
