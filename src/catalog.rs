@@ -378,7 +378,7 @@ fn read_questionnaire_entry(
     })
 }
 
-/// Where a catalog entry is still used: an account or a pending invitation.
+/// Where a catalog entry is still used: an account, a pending invitation or a team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -387,19 +387,30 @@ pub enum HolderKind {
     User,
     /// An invitation not yet accepted.
     Invitation,
+    /// A team (its questionnaires).
+    Team,
 }
 
-/// Someone whose access a catalog change would touch.
+/// What a holder holds.
+#[derive(Debug, Clone)]
+pub enum Held {
+    /// A person's (or an invitation's) whole access.
+    Access(Access),
+    /// A team's questionnaires.
+    Questionnaires(SortedSet<Questionnaire>),
+}
+
+/// Someone (or a team) whose access a catalog change would touch.
 #[derive(Debug, Clone)]
 pub struct Holder {
-    /// The account's or the invitation's id.
+    /// The account's, invitation's or team's id.
     pub id: String,
-    /// Their address.
+    /// Their address (a team's name).
     pub email: String,
-    /// Account or invitation.
+    /// Account, invitation or team.
     pub kind: HolderKind,
     /// What they hold.
-    pub access: Access,
+    pub held: Held,
 }
 
 /// Who stands in the way of removing one entry.
@@ -503,7 +514,18 @@ pub fn plan_catalog_change(
     };
     let mut realigned = Vec::new();
     for holder in holders {
-        let livechat = &holder.access.livechat;
+        let access = match &holder.held {
+            Held::Access(access) => access,
+            Held::Questionnaires(team) => {
+                for q in &removed.questionnaires {
+                    if team.iter().any(|h| h.as_str() == q) {
+                        note("questionnaires", q, holder);
+                    }
+                }
+                continue;
+            }
+        };
+        let livechat = &access.livechat;
         for q in &removed.questionnaires {
             if livechat.questionnaires.iter().any(|h| h.as_str() == q) {
                 note("questionnaires", q, holder);
@@ -516,21 +538,21 @@ pub fn plan_catalog_change(
                 note("languages", l, holder);
             }
         }
-        if holder.access.role == Role::Admin {
-            let access = holder.access.clone().normalize(next);
-            if access != holder.access {
+        if access.role == Role::Admin {
+            let aligned = access.clone().normalize(next);
+            if &aligned != access {
                 realigned.push((
                     HolderRef {
                         id: holder.id.clone(),
                         email: holder.email.clone(),
                         kind: holder.kind,
                     },
-                    access,
+                    aligned,
                 ));
             }
         } else {
             for m in &removed.modules {
-                if holder.access.has_module(m) {
+                if access.has_module(m) {
                     note("modules", m, holder);
                 }
             }
@@ -639,7 +661,7 @@ mod tests {
             id: id.to_owned(),
             email: format!("{id}@x.fr"),
             kind,
-            access: crate::validate_user(&input, catalog).unwrap().access,
+            held: Held::Access(crate::validate_user(&input, catalog).unwrap().access),
         }
     }
 
@@ -662,6 +684,12 @@ mod tests {
                 &current,
             ),
             holder("boss", HolderKind::User, json!({"role": "admin"}), &current),
+            Holder {
+                id: "t1".into(),
+                email: "Boutique".into(),
+                kind: HolderKind::Team,
+                held: Held::Questionnaires([Questionnaire::parse("shop").unwrap()].into()),
+            },
         ];
         let next = validate_catalog(&json!({"questionnaires": [{"id": "site-en", "name": "EN"}],
             "modules": [], "languages": ["fr", "en"], "locale": "fr"}))
@@ -680,14 +708,14 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("questionnaires", "shop", vec!["lea", "inv"]),
+                ("questionnaires", "shop", vec!["lea", "inv", "t1"]),
                 ("languages", "de", vec!["lea"]),
                 ("modules", "crm", vec!["lea"]),
                 ("questionnaires", "site-fr", vec!["inv"]),
             ]
         );
         assert_eq!(held[0].violation().code, Code::CatalogEntryInUse);
-        assert_eq!(held[0].violation().params.min, Some(2));
+        assert_eq!(held[0].violation().params.min, Some(3));
     }
 
     #[test]
@@ -705,7 +733,7 @@ mod tests {
             &next,
             &current,
             &[Holder {
-                access: realigned[0].1.clone(),
+                held: Held::Access(realigned[0].1.clone()),
                 ..holders[0].clone()
             }],
         )

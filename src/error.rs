@@ -154,6 +154,8 @@ codes! {
     // Organizations (the platform operator's forms).
     OrganizationSlugInvalid => "organization_slug_invalid", "Identifiant non valide : `{value}` (a-z, 0-9, - et _, 2 à 40 caractères, hors noms réservés)", "Invalid identifier: `{value}` (a-z, 0-9, - and _, 2 to 40 characters, not a reserved name)";
     OrganizationTaken => "organization_taken", "Cet identifiant d'organisation est déjà pris", "This organization identifier is already taken";
+    TeamTaken => "team_taken", "Une équipe porte déjà ce nom", "A team already has this name";
+    TeamMemberUnknown => "team_member_unknown", "Personne inconnue dans cette organisation : `{value}`", "No such person in this organization: `{value}`";
     CatalogEntryInUse => "catalog_entry_in_use", "`{value}` est encore attribué à {min} personne(s) : retirez-le-leur d'abord", "`{value}` is still held by {min} person(s): take it away from them first";
     CatalogChanged => "catalog_changed", "Le catalogue vient de changer : rechargez et recommencez", "The catalog has just changed: reload and try again";
     DefaultOrganization => "default_organization", "L'organisation par défaut ne peut être ni suspendue ni supprimée", "The default organization can be neither suspended nor deleted";

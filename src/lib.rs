@@ -37,6 +37,7 @@ mod routing;
 mod scim;
 mod session;
 mod set;
+mod team;
 mod user;
 mod words;
 
@@ -52,9 +53,9 @@ pub use authz::{
     ConversationScope, Decision, Grant, Subject, UserScope,
 };
 pub use catalog::{
-    plan_catalog_change, validate_catalog, Catalog, CatalogInput, HeldEntry, Holder, HolderKind,
-    HolderRef, ModuleEntry, QuestionnaireEntry, Removed, MAX_EXTRA_MODULES, MAX_QUESTIONNAIRES,
-    MAX_QUESTIONNAIRE_NAME,
+    plan_catalog_change, validate_catalog, Catalog, CatalogInput, Held, HeldEntry, Holder,
+    HolderKind, HolderRef, ModuleEntry, QuestionnaireEntry, Removed, MAX_EXTRA_MODULES,
+    MAX_QUESTIONNAIRES, MAX_QUESTIONNAIRE_NAME,
 };
 pub use credentials::{fold_case, Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
@@ -87,6 +88,7 @@ pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,
 };
 pub use set::SortedSet;
+pub use team::{validate_team, NewTeam, TeamInput, MAX_TEAM_MEMBERS, MAX_TEAM_NAME};
 pub use user::{
     validate_user, validate_user_patch, Account, NewUser, Profile, ProfileInput, ProfilePatch,
     UserInput, UserPatch, UserPatchInput, MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,

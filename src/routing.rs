@@ -203,6 +203,15 @@ pub struct AgentSnapshot {
 }
 
 impl AgentSnapshot {
+    /// The agent with their teams' questionnaires: they take the conversations of their own
+    /// questionnaires and of every team they are in.
+    pub fn joining_teams(mut self, team_questionnaires: impl IntoIterator<Item = String>) -> Self {
+        self.questionnaires.extend(team_questionnaires);
+        self.questionnaires.sort();
+        self.questionnaires.dedup();
+        self
+    }
+
     /// The first reason this agent cannot take `conversation`, checked cheapest first.
     pub fn refusal(&self, conversation: &WaitingConversation) -> Option<Code> {
         self.refusals(conversation).next()
@@ -396,6 +405,18 @@ mod tests {
             max_conversations: ConversationLimit::AtMost(3),
             last_assigned_at: Some(1_000),
         }
+    }
+
+    #[test]
+    fn a_team_makes_its_members_eligible_for_its_questionnaires() {
+        let mut shop = conversation();
+        shop.questionnaire = "shop".into();
+        let own = agent("a", 0);
+        assert_eq!(own.refusal(&shop), Some(Code::QuestionnaireNotCovered));
+        let member = own.joining_teams(["shop".to_owned(), "site-fr".to_owned()]);
+        assert_eq!(member.questionnaires, ["shop", "site-fr"]);
+        assert_eq!(member.refusal(&shop), None);
+        assert_eq!(route(&shop, &[member]).agent_id.as_deref(), Some("a"));
     }
 
     #[test]

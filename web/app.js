@@ -31,6 +31,9 @@ const TEXT = {
     newPassword: 'Nouveau mot de passe', otherSessionsEnd: 'Vos autres sessions seront fermées.', passwordChanged: 'Mot de passe changé ; vos autres sessions sont fermées',
     resend: 'Renvoyer', resent: 'Invitation renvoyée à {email}', d_queued: 'e-mail en file', d_sending: 'e-mail en cours d’envoi',
     d_sent: 'e-mail envoyé', d_failed: 'échec de l’e-mail', d_none: '',
+    teams: 'Équipes', teamsTitle: 'Équipes', teamsIntro: 'Une équipe donne ses questionnaires à ses membres : ils reçoivent aussi leurs conversations.',
+    teamName: 'Équipe', teamMembers: 'Membres', teamNew: 'Nouvelle équipe', teamEdit: 'Modifier l’équipe', teamSaved: 'Équipe enregistrée : {name}',
+    confirmRemoveTeam: 'Supprimer l’équipe « {name} » ? Ses membres gardent leurs propres questionnaires.',
     scim: 'SCIM', scimTitle: 'Provisionnement SCIM', scimIntro: 'Votre fournisseur d’identité (Entra ID, Okta…) crée, modifie et retire vos conseillers avec un jeton. Chaque jeton n’est affiché qu’une fois.',
     scimName: 'Nom du jeton', scimCreate: 'Créer un jeton', scimShownOnce: 'Copiez ce jeton maintenant : il ne sera plus affiché.',
     scimBase: 'Adresse SCIM', scimToken: 'Jeton', scimCreated: 'Créé le', scimLastUsed: 'Dernière utilisation', never: 'jamais',
@@ -76,6 +79,9 @@ const TEXT = {
     newPassword: 'New password', otherSessionsEnd: 'Your other sessions will end.', passwordChanged: 'Password changed; your other sessions have ended',
     resend: 'Resend', resent: 'Invitation sent again to {email}', d_queued: 'email queued', d_sending: 'email being sent',
     d_sent: 'email sent', d_failed: 'email failed', d_none: '',
+    teams: 'Teams', teamsTitle: 'Teams', teamsIntro: 'A team gives its questionnaires to its members: they also get their conversations.',
+    teamName: 'Team', teamMembers: 'Members', teamNew: 'New team', teamEdit: 'Edit team', teamSaved: 'Team saved: {name}',
+    confirmRemoveTeam: 'Remove the team “{name}”? Its members keep their own questionnaires.',
     scim: 'SCIM', scimTitle: 'SCIM provisioning', scimIntro: 'Your identity provider (Entra ID, Okta…) creates, changes and removes your agents with a token. Each token is shown once.',
     scimName: 'Token name', scimCreate: 'Create a token', scimShownOnce: 'Copy this token now: it will not be shown again.',
     scimBase: 'SCIM address', scimToken: 'Token', scimCreated: 'Created', scimLastUsed: 'Last used', never: 'never',
@@ -145,7 +151,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-scim', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -181,6 +187,7 @@ async function signedIn(user) {
   catalog = (await api('GET', '/organization/catalog')).body;
   $('open-catalog').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed;
   $('open-scim').hidden = $('open-catalog').hidden;
+  $('open-teams').hidden = $('open-catalog').hidden;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
     show('view-users');
     await loadUsers(true);
@@ -700,6 +707,63 @@ $('catalog-form').addEventListener('submit', async (event) => {
   else if (res.status === 422) catalogForm.serverErrors = res.body.errors ?? [];
   $('cat-form-error').textContent = res.body?.title ?? String(res.status);
   validateCatalog();
+});
+
+// ---- teams (admins)
+
+const teamForm = { id: null, people: [] };
+
+async function openTeams() {
+  show('view-teams');
+  const people = await api('GET', '/users?limit=100');
+  teamForm.people = people.body?.items ?? [];
+  editTeam(null);
+  await loadTeams();
+}
+
+async function loadTeams() {
+  const res = await api('GET', '/teams');
+  const names = new Map(catalog.questionnaires.map((q) => [q.id, q.name]));
+  const rows = (res.body?.items ?? []).map((team) => {
+    const edit = el('button', { type: 'button', textContent: t('edit'), onclick: () => editTeam(team) });
+    edit.setAttribute('aria-label', `${t('edit')} ${team.name}`);
+    const remove = el('button', { type: 'button', className: 'danger', textContent: t('remove') });
+    remove.setAttribute('aria-label', `${t('remove')} ${team.name}`);
+    remove.onclick = () => confirmThen(t('confirmRemoveTeam', { name: team.name }), async () => {
+      await api('DELETE', `/teams/${team.id}`);
+      await loadTeams();
+    });
+    return el('tr', { dataset: { id: team.id } }, el('td', { textContent: team.name }),
+      el('td', { textContent: team.questionnaires.map((q) => names.get(q) ?? q).join(', ') }),
+      el('td', { textContent: String(team.members.length) }), el('td', { className: 'row-actions' }, edit, ' ', remove));
+  });
+  $('teams-table').tBodies[0].replaceChildren(...rows);
+}
+
+function editTeam(team) {
+  teamForm.id = team?.id ?? null;
+  $('team-form-title').textContent = t(team ? 'teamEdit' : 'teamNew');
+  $('team-name').value = team?.name ?? '';
+  $('team-questionnaires').replaceChildren(...catalog.questionnaires.map((q) => checkbox('team-q', q.id, q.name, team?.questionnaires.includes(q.id) ?? false)));
+  $('team-members').replaceChildren(...teamForm.people.map((u) => checkbox('team-member', u.id, u.email, team?.members.includes(u.id) ?? false)));
+  for (const f of ['name', 'questionnaires', 'members']) $(`team-${f}-error`).textContent = '';
+}
+
+$('open-teams').addEventListener('click', openTeams);
+$('teams-back').addEventListener('click', () => { show('view-users'); loadUsers(true); });
+$('team-cancel').addEventListener('click', () => editTeam(null));
+$('team-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const body = { name: $('team-name').value, questionnaires: checked('team-questionnaires'), members: checked('team-members') };
+  const res = teamForm.id ? await api('PUT', `/teams/${teamForm.id}`, body) : await api('POST', '/teams', body);
+  for (const f of ['name', 'questionnaires', 'members']) {
+    $(`team-${f}-error`).textContent = (res.body?.errors ?? []).find((e) => e.field.split('[')[0] === f)?.message ?? '';
+  }
+  if (res.status === 200 || res.status === 201) {
+    announce(t('teamSaved', { name: res.body.name }));
+    editTeam(null);
+    await loadTeams();
+  }
 });
 
 // ---- SCIM tokens (admins)

@@ -348,3 +348,25 @@ test('the SCIM screen: a token made, shown once, listed, revoked', async () => {
   await p.waitForFunction(() => [...document.querySelectorAll('#scim-tokens tr')].some((r) => r.textContent.includes('Entra ID (page)') && r.textContent.includes('Révoqué')));
   await done(p);
 });
+
+test('the teams screen: a team made from the catalog and the people, listed, changed', async () => {
+  const admin = await adminToken();
+  const member = await createUser(admin);
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-teams');
+  await p.waitForSelector('#view-teams:not([hidden])');
+  const name = `Boutique ${Date.now().toString(36)}`;
+  await p.fill('#team-name', name);
+  await p.check('#team-questionnaires input[value=site-fr]');
+  await p.check(`#team-members input[value="${member.id}"]`);
+  await p.click('#team-save');
+  const row = p.locator('#teams-table tr', { hasText: name });
+  await row.waitFor();
+  assert.match(await row.textContent(), /site-fr/);
+  await shot(p, '16-teams');
+  const [team] = (await api('GET', '/teams', { token: admin })).body.items.filter((t) => t.name === name);
+  assert.deepEqual([team.questionnaires, team.members], [['site-fr'], [member.id]]);
+  await done(p);
+});

@@ -5,7 +5,7 @@
 use crate::ctx::{Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
-use crate::{catalog, conversations, invitations, operator, password, scim, session, users};
+use crate::{catalog, conversations, invitations, operator, password, scim, session, teams, users};
 use livechat_access::Code;
 use worker::{Env, Request, Response};
 
@@ -24,6 +24,10 @@ pub enum Endpoint {
     Organization,
     Catalog,
     ReplaceCatalog,
+    ListTeams,
+    CreateTeam,
+    ReplaceTeam,
+    DeleteTeam,
     ScimTokens,
     CreateScimToken,
     RevokeScimToken,
@@ -80,6 +84,10 @@ pub const ROUTES: &[Route] = {
         route("GET", "/organization", Organization),
         route("GET", "/organization/catalog", Catalog),
         route("PUT", "/organization/catalog", ReplaceCatalog),
+        route("GET", "/teams", ListTeams),
+        route("POST", "/teams", CreateTeam),
+        route("PUT", "/teams/{id}", ReplaceTeam),
+        route("DELETE", "/teams/{id}", DeleteTeam),
         route("GET", "/organization/scim-tokens", ScimTokens),
         route("POST", "/organization/scim-tokens", CreateScimToken),
         route("DELETE", "/organization/scim-tokens/{id}", RevokeScimToken),
@@ -212,6 +220,10 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Organization => session::organization(ctx).await,
         Catalog => catalog::show(ctx).await,
         ReplaceCatalog => catalog::replace(ctx).await,
+        ListTeams => teams::list(ctx).await,
+        CreateTeam => teams::create(ctx).await,
+        ReplaceTeam => teams::replace(ctx, &id).await,
+        DeleteTeam => teams::remove(ctx, &id).await,
         ScimTokens => scim::list(ctx).await,
         CreateScimToken => scim::create(ctx).await,
         RevokeScimToken => scim::revoke(ctx, &id).await,

@@ -45,7 +45,10 @@ pub async fn replace(ctx: &mut Ctx) -> Result<Response, ApiError> {
         let before = holders
             .iter()
             .find(|h| h.id == holder.id)
-            .map(|h| &h.access);
+            .and_then(|h| match &h.held {
+                livechat_access::Held::Access(access) => Some(access),
+                livechat_access::Held::Questionnaires(_) => None,
+            });
         writes.push(
             ctx.store
                 .realign_access(org, holder, access, current.version)?,

@@ -120,7 +120,8 @@ pub fn status_of(problem: &Problem) -> u16 {
         NotFound => 404,
         MethodNotAllowed => 405,
         EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
-        | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged => 409,
+        | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged
+        | TeamTaken => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked | ResetLinkInvalid => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,

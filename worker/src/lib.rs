@@ -17,6 +17,7 @@ mod scim;
 mod secrets;
 mod session;
 mod store;
+mod teams;
 mod users;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response};

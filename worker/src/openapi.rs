@@ -4,7 +4,9 @@
 //! `api/openapi.json`, which the Worker serves and the end-to-end tests check every response
 //! against; a test fails when the file, the route table and this description part.
 
-use crate::{api, catalog, conversations, invitations, operator, password, scim, session, users};
+use crate::{
+    api, catalog, conversations, invitations, operator, password, scim, session, teams, users,
+};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -32,6 +34,10 @@ use utoipa::{Modify, OpenApi};
         session::organization,
         catalog::show,
         catalog::replace,
+        teams::list,
+        teams::create,
+        teams::replace,
+        teams::remove,
         scim::list,
         scim::create,
         scim::revoke,

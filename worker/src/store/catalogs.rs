@@ -4,7 +4,7 @@
 use super::{internal, js, num, Store};
 use crate::http::ApiError;
 use livechat_access::{
-    validate_catalog, Access, Catalog, Holder, HolderKind, HolderRef, OrganizationId, Removed,
+    validate_catalog, Access, Catalog, Held, Holder, HolderKind, HolderRef, OrganizationId, Removed,
 };
 use serde::Deserialize;
 use worker::{D1PreparedStatement, D1Result};
@@ -35,11 +35,15 @@ const HOLDS: &str = "(EXISTS (SELECT 1 FROM json_each(a.access, '$.livechat.ques
      OR (a.role <> 'admin' AND EXISTS (SELECT 1 FROM json_each(a.access, '$.modules') j \
        WHERE j.value IN (SELECT value FROM json_each(?4)))))";
 
-/// Accounts and pending invitations of organization `?1`, as `a`.
+/// Accounts, pending invitations and teams of organization `?1`, as `a` (a team as an access
+/// that holds its questionnaires only).
 const PEOPLE: &str =
     "(SELECT id, email, role, access, 'user' AS kind FROM users WHERE organization_id = ?1 \
      UNION ALL SELECT id, email, role, access, 'invitation' FROM invitations \
-       WHERE organization_id = ?1 AND status = 'pending') a";
+       WHERE organization_id = ?1 AND status = 'pending' \
+     UNION ALL SELECT id, name, 'agent', json_object('modules', json('[]'), 'livechat', \
+       json_object('questionnaires', json(questionnaires), 'languages', json('[]'))), 'team' \
+       FROM teams WHERE organization_id = ?1) a";
 
 fn removed_args(
     org: &OrganizationId,
@@ -92,15 +96,37 @@ impl Store {
             .await?;
         rows.into_iter()
             .map(|r| {
+                let (kind, held) = match r.kind.as_str() {
+                    "team" => {
+                        #[derive(Deserialize)]
+                        struct Livechat {
+                            questionnaires:
+                                livechat_access::SortedSet<livechat_access::Questionnaire>,
+                        }
+                        #[derive(Deserialize)]
+                        struct TeamAccess {
+                            livechat: Livechat,
+                        }
+                        let team: TeamAccess = serde_json::from_str(&r.access).map_err(internal)?;
+                        (
+                            HolderKind::Team,
+                            Held::Questionnaires(team.livechat.questionnaires),
+                        )
+                    }
+                    kind => (
+                        if kind == "user" {
+                            HolderKind::User
+                        } else {
+                            HolderKind::Invitation
+                        },
+                        Held::Access(serde_json::from_str::<Access>(&r.access).map_err(internal)?),
+                    ),
+                };
                 Ok(Holder {
-                    access: serde_json::from_str::<Access>(&r.access).map_err(internal)?,
                     id: r.id,
                     email: r.email,
-                    kind: if r.kind == "user" {
-                        HolderKind::User
-                    } else {
-                        HolderKind::Invitation
-                    },
+                    kind,
+                    held,
                 })
             })
             .collect()
@@ -134,9 +160,11 @@ impl Store {
         access: &Access,
         version: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
+        // Only admins are realigned, and teams hold no modules.
         let table = match holder.kind {
             HolderKind::User => "users",
             HolderKind::Invitation => "invitations",
+            HolderKind::Team => return Err(internal("a team has no access to realign")),
         };
         self.stmt(
             &format!(

@@ -1,6 +1,6 @@
 //! Conversations: the queue, assignment under capacity, closing.
 
-use super::users::{UserRow, LOAD, USER_COLUMNS};
+use super::users::{UserRow, LOAD, TEAM_QUESTIONNAIRES, USER_COLUMNS};
 use super::{changes, js, num, opt, Store};
 use crate::http::ApiError;
 use livechat_access::{
@@ -129,7 +129,8 @@ impl Store {
     pub async fn online_agents(&self, org: &OrganizationId) -> Result<Vec<UserRow>, ApiError> {
         self.all(
             &format!(
-                "SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE organization_id = ?1 \
+                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires \
+                 FROM users WHERE organization_id = ?1 \
                  AND presence = 'online' AND disabled = 0"
             ),
             &[js(org.as_str())],

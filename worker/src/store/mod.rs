@@ -10,6 +10,7 @@ mod organizations;
 mod resets;
 mod scim_tokens;
 mod sessions;
+mod teams;
 mod users;
 
 pub use audit::{AuditEntry, Record};
@@ -18,6 +19,7 @@ pub use conversations::{ConversationRow, ConversationStatus};
 pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, InvitationView, Owed};
 pub use organizations::OrganizationRow;
 pub use scim_tokens::ScimTokenRow;
+pub use teams::TeamView;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 
 use crate::http::ApiError;

@@ -105,6 +105,8 @@ impl Store {
     ) -> Result<Vec<D1PreparedStatement>, ApiError> {
         let mut writes = Vec::new();
         for table in [
+            "team_members",
+            "teams",
             "scim_tokens",
             "password_resets",
             "sessions",

@@ -27,6 +27,9 @@ pub struct UserRow {
     pub updated_at: i64,
     #[serde(default)]
     pub load: Option<i64>,
+    /// Their teams' questionnaires (a JSON array), when read for routing.
+    #[serde(default)]
+    pub team_questionnaires: Option<String>,
     /// The organization's catalog and its version, when read with the session.
     #[serde(default)]
     pub catalog: Option<String>,
@@ -136,7 +139,15 @@ impl UserRow {
             load: u32::try_from(self.load.unwrap_or(0)).unwrap_or(u32::MAX),
             max_conversations: access.livechat.max_conversations,
             last_assigned_at: self.last_assigned_at,
-        })
+        }
+        .joining_teams(
+            self.team_questionnaires
+                .as_deref()
+                .map(serde_json::from_str::<Vec<String>>)
+                .transpose()
+                .map_err(internal)?
+                .unwrap_or_default(),
+        ))
     }
 }
 
@@ -145,6 +156,11 @@ pub(super) const USER_COLUMNS: &str =
     last_assigned_at, session_epoch, created_at, updated_at";
 
 /// SQL for a user's current load (conversations assigned now).
+/// The questionnaires of every team the user is in (a JSON array).
+pub(super) const TEAM_QUESTIONNAIRES: &str = "(SELECT json_group_array(DISTINCT j.value) \
+     FROM team_members m JOIN teams t ON t.id = m.team_id, json_each(t.questionnaires) j \
+     WHERE m.user_id = users.id)";
+
 pub(super) const LOAD: &str =
     "(SELECT COUNT(*) FROM conversations c WHERE c.assigned_to = users.id AND c.status = 'assigned')";
 
@@ -253,7 +269,8 @@ impl Store {
     pub async fn user(&self, org: &OrganizationId, id: &str) -> Result<Option<UserRow>, ApiError> {
         self.first(
             &format!(
-                "SELECT {USER_COLUMNS}, {LOAD} AS load FROM users WHERE organization_id = ?1 AND id = ?2"
+                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires \
+                 FROM users WHERE organization_id = ?1 AND id = ?2"
             ),
             &[js(org.as_str()), js(id)],
         )
