@@ -38,6 +38,7 @@ mod scim;
 mod session;
 mod set;
 mod team;
+mod time;
 mod user;
 mod words;
 
@@ -83,12 +84,16 @@ pub use routing::{
     AgentSnapshot, NewConversationInput, Presence, PresenceInput, ReasonCount, RoutingDecision,
     TransferCheck, TransferInput, WaitingConversation,
 };
-pub use scim::{validate_scim_token, ScimTokenInput, MAX_TOKEN_NAME};
+pub use scim::{
+    user_resource, validate_scim_token, ScimTokenInput, LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME,
+    USER_SCHEMA,
+};
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,
 };
 pub use set::SortedSet;
 pub use team::{validate_team, NewTeam, TeamInput, MAX_TEAM_MEMBERS, MAX_TEAM_NAME};
+pub use time::format_iso8601;
 pub use user::{
     validate_user, validate_user_patch, Account, NewUser, Profile, ProfileInput, ProfilePatch,
     UserInput, UserPatch, UserPatchInput, MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,

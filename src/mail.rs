@@ -124,7 +124,7 @@ pub fn format_utc(ms: i64, locale: Locale) -> String {
     ];
     let seconds = ms.div_euclid(1000);
     let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::time::civil_from_days(days);
     let (hour, minute) = (of_day / 3600, of_day % 3600 / 60);
     let names = match locale {
         Locale::Fr => FR,
@@ -135,20 +135,6 @@ pub fn format_utc(ms: i64, locale: Locale) -> String {
         Locale::Fr => format!("{day} {month} {year} à {hour:02}:{minute:02} UTC"),
         Locale::En => format!("{day} {month} {year}, {hour:02}:{minute:02} UTC"),
     }
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// A message of a greeting line, paragraphs, one button-like link and a closing note.

@@ -1,11 +1,88 @@
-//! SCIM 2.0 provisioning (RFC 7643, RFC 7644), the part that stands so far: the bearer tokens an
-//! organization's identity provider authenticates with. Admins create, name, list and revoke
-//! them; a token is shown once and stored as a digest.
+//! SCIM 2.0 provisioning (RFC 7643, RFC 7644), the parts that stand so far: the bearer tokens an
+//! organization's identity provider authenticates with (admins create, name, list and revoke
+//! them; a token is shown once and stored as a digest), and what an account is as a SCIM User.
 
 use crate::error::Violation;
 use crate::input::{keys_of, object};
+use crate::time::format_iso8601;
+use crate::user::Account;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// The core User schema (RFC 7643 §4.1).
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The product's extension: what a person may do in the back office.
+pub const LIVECHAT_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:livechat:2.0:User";
+
+/// An account as a SCIM User: `userName` and the work email are the login address, `name` the
+/// internal names, `displayName` the pseudonym visitors see, `active` the opposite of disabled,
+/// `timezone`, the avatar as a photo, and the product's extension for the access. `version` is
+/// the account's ETag (it changes with every write).
+pub fn user_resource(
+    id: &str,
+    account: &Account,
+    created_ms: i64,
+    updated_ms: i64,
+    location: &str,
+) -> Value {
+    let profile = &account.profile;
+    let access = &account.access;
+    let mut user = serde_json::Map::new();
+    let mut put = |key: &str, value: Value| {
+        user.insert(key.to_owned(), value);
+    };
+    put("schemas", json!([USER_SCHEMA, LIVECHAT_USER_SCHEMA]));
+    put("id", json!(id));
+    put("userName", json!(account.email.as_str()));
+    put(
+        "emails",
+        json!([{"value": account.email.as_str(), "type": "work", "primary": true}]),
+    );
+    put("active", json!(!account.disabled));
+    put("timezone", json!(profile.time_zone.as_str()));
+    let name: serde_json::Map<String, Value> = [
+        ("givenName", &profile.first_name),
+        ("familyName", &profile.last_name),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_owned(), json!(v))))
+    .collect();
+    if !name.is_empty() {
+        put("name", Value::Object(name));
+    }
+    if let Some(pseudonym) = &profile.pseudonym {
+        put("displayName", json!(pseudonym));
+    }
+    if let Some(avatar) = &profile.avatar_url {
+        put(
+            "photos",
+            json!([{"value": avatar, "type": "photo", "primary": true}]),
+        );
+    }
+    put(
+        LIVECHAT_USER_SCHEMA,
+        json!({
+            "role": access.role,
+            "modules": access.modules,
+            "languages": access.livechat.languages,
+            "mainLanguage": access.livechat.main_language,
+            "maxConversations": access.livechat.max_conversations,
+            "questionnaires": access.livechat.questionnaires,
+            "channels": access.livechat.channels,
+        }),
+    );
+    put(
+        "meta",
+        json!({
+            "resourceType": "User",
+            "created": format_iso8601(created_ms),
+            "lastModified": format_iso8601(updated_ms),
+            "location": location,
+            "version": format!("W/\"{updated_ms}\""),
+        }),
+    );
+    Value::Object(user)
+}
 
 /// Longest token name, in characters.
 pub const MAX_TOKEN_NAME: usize = 100;
@@ -35,6 +112,42 @@ mod tests {
     use super::*;
     use crate::Code;
     use serde_json::json;
+
+    #[test]
+    fn an_account_as_a_scim_user() {
+        let user = crate::validate_user(
+            &json!({"email": "Lea@X.fr", "password": "une longue phrase", "role": "agent",
+                    "profile": {"firstName": "Léa", "pseudonym": "Léa M.", "avatarUrl": "https://x.fr/a.png"}}),
+            &crate::catalog::sample(),
+        )
+        .unwrap();
+        let account = Account {
+            email: user.email,
+            access: user.access,
+            profile: user.profile,
+            disabled: true,
+        };
+        let r = user_resource(
+            "u1",
+            &account,
+            0,
+            1_000,
+            "https://x.test/scim/v2/acme/Users/u1",
+        );
+        assert_eq!(r["userName"], "Lea@x.fr");
+        assert_eq!(
+            r["emails"][0],
+            json!({"value": "Lea@x.fr", "type": "work", "primary": true})
+        );
+        assert_eq!(r["active"], false);
+        assert_eq!(r["name"], json!({"givenName": "Léa"}));
+        assert_eq!(r["displayName"], "Léa M.");
+        assert_eq!(r["photos"][0]["value"], "https://x.fr/a.png");
+        assert_eq!(r[LIVECHAT_USER_SCHEMA]["role"], "agent");
+        assert_eq!(r[LIVECHAT_USER_SCHEMA]["maxConversations"], 3);
+        assert_eq!(r["meta"]["version"], "W/\"1000\"");
+        assert_eq!(r["meta"]["created"], "1970-01-01T00:00:00.000Z");
+    }
 
     #[test]
     fn a_token_has_a_name() {

@@ -60,8 +60,58 @@ test('only admins manage tokens; a name is required; a token opens its own organ
   assert.equal((await scim('default/ServiceProviderConfig')).status, 401);
   assert.equal((await scim('default/ServiceProviderConfig', 'x'.repeat(43))).status, 401);
   assert.equal((await api('GET', '/organization/scim-tokens', { token: admin })).body.items.find((t) => t.id === made.id).lastUsedAt, null);
-  // Users and Groups are not served yet (issue #13): 404 in SCIM's schema, not a page.
-  const users = await scim('default/Users', made.token);
-  assert.equal(users.status, 404);
-  assert.equal(users.type, 'application/scim+json');
+  // Groups are not served yet (issue #13): 404 in SCIM's schema, not a page.
+  const groups = await scim('default/Groups', made.token);
+  assert.equal(groups.status, 404);
+  assert.equal(groups.type, 'application/scim+json');
+});
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const LIVECHAT = 'urn:ietf:params:scim:schemas:extension:livechat:2.0:User';
+
+test('identity providers look people up: userName eq (any case) before creating, an empty result as a ListResponse, filters and paging', async () => {
+  const admin = await adminToken();
+  const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Lookups' } })).body.token;
+  const lea = await createUser(admin, { profile: { firstName: 'Léa', lastName: 'Martin', pseudonym: 'Léa M.' } });
+  const found = await scim(`default/Users?filter=${encodeURIComponent(`userName eq "${lea.email.toUpperCase()}"`)}`, token);
+  assert.equal(found.status, 200);
+  assert.equal(found.type, 'application/scim+json');
+  assert.deepEqual(found.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
+  assert.equal(found.body.totalResults, 1);
+  const [user] = found.body.Resources;
+  assert.equal(user.id, lea.id);
+  assert.equal(user.userName, lea.email);
+  assert.deepEqual(user.name, { givenName: 'Léa', familyName: 'Martin' });
+  assert.equal(user.displayName, 'Léa M.');
+  assert.equal(user.active, true);
+  assert.deepEqual(user.schemas, [USER, LIVECHAT]);
+  assert.equal(user[LIVECHAT].role, 'agent');
+  assert.equal(user.meta.location, `${BASE}/scim/v2/default/Users/${lea.id}`);
+  assert.match(user.meta.version, /^W\/"\d+"$/);
+
+  const none = await scim(`default/Users?filter=${encodeURIComponent('userName eq "nobody@nowhere.test"')}`, token);
+  assert.deepEqual([none.status, none.body.totalResults, none.body.Resources], [200, 0, []]);
+
+  const one = await scim(`default/Users/${lea.id}`, token);
+  assert.deepEqual(one.body, user);
+  assert.equal((await scim('default/Users/nope', token)).status, 404);
+
+  // Any operator, grouping, value paths, the extension's attributes; paging from startIndex 1.
+  const filter = `(name.familyName eq "martin" and emails[type eq "work" and value co "${lea.email.split('@')[0]}"]) and ${LIVECHAT}:role eq "agent"`;
+  const complex = await scim(`default/Users?filter=${encodeURIComponent(filter)}`, token);
+  assert.deepEqual(complex.body.Resources.map((u) => u.id), [lea.id]);
+  const all = (await scim('default/Users?count=1000', token)).body;
+  assert.ok(all.totalResults >= 2 && all.itemsPerPage <= 200);
+  const page = (await scim('default/Users?startIndex=2&count=1', token)).body;
+  assert.deepEqual([page.startIndex, page.itemsPerPage, page.Resources[0].id], [2, 1, all.Resources[1].id]);
+  const searched = await fetch(`${BASE}/scim/v2/default/Users/.search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `userName eq "${lea.email}"` }) });
+  assert.equal((await searched.json()).Resources[0].id, lea.id);
+
+  const broken = await scim(`default/Users?filter=${encodeURIComponent('userName eq')}`, token);
+  assert.equal(broken.status, 400);
+  assert.equal(broken.body.scimType, 'invalidFilter');
+  // Another organization's people are not there.
+  const other = (await scim(`default/Users?filter=${encodeURIComponent('userName eq "root@e2e.test"')}`, token)).body.Resources;
+  assert.ok(other.every((u) => u.meta.location.startsWith(`${BASE}/scim/v2/default/`)));
 });

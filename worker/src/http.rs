@@ -251,7 +251,8 @@ pub async fn read_json(req: &mut Request) -> Result<Value, ApiError> {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if media != "application/json" {
+    // SCIM clients send their own JSON media type (RFC 7644 §3.1).
+    if media != "application/json" && media != "application/scim+json" {
         return Err(Code::UnsupportedMediaType.into());
     }
     let declared = req

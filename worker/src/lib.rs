@@ -14,6 +14,7 @@ pub mod openapi;
 mod operator;
 mod password;
 mod scim;
+mod scim_filter;
 mod secrets;
 mod session;
 mod store;

@@ -1,13 +1,14 @@
 //! SCIM 2.0 for each organization's identity provider: the bearer tokens its admins manage (in
-//! `/api/v1`), and the SCIM base `/scim/v2/{organization}` they open. What stands so far is the
-//! token life cycle and the service description; Users and Groups are still to come (issue #13),
-//! and `/ServiceProviderConfig` says exactly what is supported, nothing more.
+//! `/api/v1`), and the SCIM base `/scim/v2/{organization}` they open. What stands so far: the
+//! token life cycle, the service description, and reading Users (look-up, filters, paging);
+//! writing Users and Groups are still to come (issue #13), and `/ServiceProviderConfig` says
+//! exactly what is supported, nothing more.
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::ScimTokenRow;
-use livechat_access::{authorize, validate_scim_token, Action, Code};
+use livechat_access::{authorize, validate_scim_token, Action, Code, OrganizationId};
 use serde::Serialize;
 use serde_json::json;
 use worker::Response;
@@ -145,19 +146,186 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             .flatten(),
         None => None,
     };
-    if caller.is_none() {
+    let Some((org, _token)) = caller else {
         return scim_error(
             401,
             None,
             "A live SCIM token of this organization is required",
         );
-    }
+    };
+    let base = format!("{}/scim/v2/{slug}", ctx.origin().unwrap_or_default());
     let method = ctx.req.inner().method().to_ascii_uppercase();
-    match (method.as_str(), rest) {
-        ("GET", ["ServiceProviderConfig"]) => scim_json(200, &service_provider_config()),
-        (_, ["ServiceProviderConfig"]) => scim_error(405, None, "Method not allowed"),
-        _ => scim_error(404, None, "Not found"),
+    let answer = match (method.as_str(), rest) {
+        ("GET", ["ServiceProviderConfig"]) => return scim_json(200, &service_provider_config()),
+        ("GET", ["Users"]) => {
+            let query = ListQuery {
+                filter: ctx.query("filter"),
+                start_index: ctx.query("startIndex"),
+                count: ctx.query("count"),
+            };
+            list_users(ctx, &org, &base, &query).await
+        }
+        ("POST", ["Users", ".search"]) => match read_search(ctx).await {
+            Ok(query) => list_users(ctx, &org, &base, &query).await,
+            Err(refusal) => Err(refusal),
+        },
+        ("GET", ["Users", id]) => get_user(ctx, &org, &base, id).await,
+        (_, ["ServiceProviderConfig"] | ["Users"] | ["Users", ".search"] | ["Users", _]) => {
+            Err(Refusal::new(405, None, "Method not allowed"))
+        }
+        _ => Err(Refusal::new(404, None, "Not found")),
+    };
+    match answer {
+        Ok(body) => scim_json(200, &body),
+        Err(r) => scim_error(r.status, r.scim_type, &r.detail),
     }
+}
+
+/// A refusal in SCIM's terms: status, `scimType`, and the detail (with the core's code when
+/// there is one).
+struct Refusal {
+    status: u16,
+    scim_type: Option<&'static str>,
+    detail: String,
+}
+
+impl Refusal {
+    fn new(status: u16, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Problem(p) => Refusal::new(crate::http::status_of(&p), None, p.code.as_str()),
+            ApiError::Internal(detail) => {
+                worker::console_error!("scim: {detail}");
+                Refusal::new(500, None, "internal")
+            }
+        }
+    }
+}
+
+/// A list request's parameters, from the query string or a `/.search` body.
+struct ListQuery {
+    filter: Option<String>,
+    start_index: Option<String>,
+    count: Option<String>,
+}
+
+/// Most resources one page holds (`count` above it is lowered to it).
+const MAX_PAGE: usize = 200;
+
+async fn read_search(ctx: &mut Ctx) -> Result<ListQuery, Refusal> {
+    let body = ctx.body().await.map_err(|e| match Refusal::from(e) {
+        r if r.status == 400 || r.status == 422 => {
+            Refusal::new(400, Some("invalidSyntax"), "The body is not a JSON object")
+        }
+        r => r,
+    })?;
+    let text = |key: &str| {
+        body.get(key).and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    Ok(ListQuery {
+        filter: text("filter"),
+        start_index: text("startIndex"),
+        count: text("count"),
+    })
+}
+
+/// `GET /Users`, `POST /Users/.search`: filtered, paged (`startIndex` from 1, `count` up to 200).
+async fn list_users(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    base: &str,
+    query: &ListQuery,
+) -> Result<serde_json::Value, Refusal> {
+    let number = |raw: &Option<String>, default: usize| -> Result<usize, Refusal> {
+        match raw {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<i64>()
+                .map(|n| usize::try_from(n.max(0)).unwrap_or(0))
+                .map_err(|_| {
+                    Refusal::new(400, Some("invalidValue"), format!("not a number: {raw}"))
+                }),
+        }
+    };
+    let start = number(&query.start_index, 1)?.max(1);
+    let count = number(&query.count, 100)?.min(MAX_PAGE);
+    let filter = match &query.filter {
+        Some(text) if !text.trim().is_empty() => Some(
+            crate::scim_filter::parse(text)
+                .map_err(|e| Refusal::new(400, Some("invalidFilter"), e))?,
+        ),
+        _ => None,
+    };
+    let rows = match filter.as_ref().and_then(crate::scim_filter::user_name_eq) {
+        Some(name) => match livechat_access::Email::parse(name) {
+            Some(email) => ctx
+                .store
+                .user_by_email(org, &email)
+                .await?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        },
+        None => ctx.store.all_users(org).await?,
+    };
+    let mut matched = Vec::new();
+    for row in &rows {
+        let resource = resource_of(row, base)?;
+        if filter
+            .as_ref()
+            .is_none_or(|f| crate::scim_filter::matches(f, &resource))
+        {
+            matched.push(resource);
+        }
+    }
+    let total = matched.len();
+    let page: Vec<_> = matched.into_iter().skip(start - 1).take(count).collect();
+    Ok(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": page.len(),
+        "Resources": page,
+    }))
+}
+
+fn resource_of(row: &crate::store::UserRow, base: &str) -> Result<serde_json::Value, ApiError> {
+    Ok(livechat_access::user_resource(
+        &row.id,
+        &row.account()?,
+        row.created_at,
+        row.updated_at,
+        &format!("{base}/Users/{}", row.id),
+    ))
+}
+
+/// `GET /Users/{id}`: another organization's id is not found, like an unknown one.
+async fn get_user(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    base: &str,
+    id: &str,
+) -> Result<serde_json::Value, Refusal> {
+    let row = ctx
+        .store
+        .user(org, id)
+        .await?
+        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    Ok(resource_of(&row, base)?)
 }
 
 /// What this server supports today (RFC 7643 §5); each feature is switched on as it lands.
@@ -167,7 +335,7 @@ fn service_provider_config() -> serde_json::Value {
         "documentationUri": "https://github.com/livechat-access/livechat-access#scim",
         "patch": {"supported": false},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": false, "maxResults": 0},
+        "filter": {"supported": true, "maxResults": MAX_PAGE},
         "changePassword": {"supported": false},
         "sort": {"supported": false},
         "etag": {"supported": false},

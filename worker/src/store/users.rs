@@ -277,6 +277,18 @@ impl Store {
         .await
     }
 
+    /// Every account of the organization, oldest first (SCIM lists with filters it cannot put in
+    /// SQL; identity providers' usual `userName eq` look-up goes through the address index).
+    pub async fn all_users(&self, org: &OrganizationId) -> Result<Vec<UserRow>, ApiError> {
+        self.all(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 ORDER BY created_at, id"
+            ),
+            &[js(org.as_str())],
+        )
+        .await
+    }
+
     pub async fn user_by_email(
         &self,
         org: &OrganizationId,
