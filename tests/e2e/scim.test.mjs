@@ -2,7 +2,7 @@
 // shown once, stored as digests, last use recorded) and the SCIM base they open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, adminToken, createUser, sql } from './client.mjs';
+import { BASE, api, adminToken, createUser, offer, sql, SERVICE_TOKEN } from './client.mjs';
 
 const scim = async (path, token, init = {}) => {
   const res = await fetch(`${BASE}/scim/v2/${path}`, { ...init, headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
@@ -114,4 +114,54 @@ test('identity providers look people up: userName eq (any case) before creating,
   // Another organization's people are not there.
   const other = (await scim(`default/Users?filter=${encodeURIComponent('userName eq "root@e2e.test"')}`, token)).body.Resources;
   assert.ok(other.every((u) => u.meta.location.startsWith(`${BASE}/scim/v2/default/`)));
+});
+
+const patch = (path, token, operations) => fetch(`${BASE}/scim/v2/${path}`, {
+  method: 'PATCH',
+  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+  body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }),
+}).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+test('deprovisioning works at once: Entra-style PATCH of active ("False"), DELETE; the last admin stays', async () => {
+  const admin = await adminToken();
+  const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Entra ID' } })).body.token;
+  const q = `scim-q-${Date.now().toString(36)}`;
+  await offer(admin, { questionnaires: [q] });
+  const lea = await createUser(admin, { livechat: { questionnaires: [q] } });
+  await api('PUT', '/me/presence', { token: lea.token, body: { status: 'online' } });
+  const conversation = (await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
+  assert.equal(conversation.assignedTo, lea.id);
+
+  // Entra sends the operation name capitalised and the boolean as a string.
+  const off = await patch(`default/Users/${lea.id}`, token, [{ op: 'Replace', path: 'active', value: 'False' }]);
+  assert.equal(off.status, 200, JSON.stringify(off.body));
+  assert.equal(off.body.active, false);
+  assert.equal((await api('GET', '/me', { token: lea.token })).status, 401, 'signed out on the next request');
+  const [row] = await sql(`SELECT status, assigned_to FROM conversations WHERE id = '${conversation.id}'`);
+  assert.deepEqual(row, { status: 'waiting', assigned_to: null }, 'their conversation is free for routing');
+  const audit = (await api('GET', '/audit?limit=10', { token: admin })).body.items.find((e) => e.targetId === lea.id && e.action === 'disabled');
+  assert.match(audit.actorId, /^scim:/, 'attributed to the token');
+
+  // Back, and other attributes, with an object value and lower-case op names.
+  const on = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', value: { active: true, displayName: 'Léa (SCIM)', 'name.familyName': 'Martin' } }]);
+  assert.deepEqual([on.body.active, on.body.displayName, on.body.name.familyName], [true, 'Léa (SCIM)', 'Martin']);
+  const bad = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'nickName', value: 'x' }]);
+  assert.deepEqual([bad.status, bad.body.scimType], [400, 'invalidPath']);
+  const wrong = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'active', value: 'maybe' }]);
+  assert.deepEqual([wrong.status, wrong.body.scimType], [400, 'invalidValue']);
+
+  const gone = await fetch(`${BASE}/scim/v2/default/Users/${lea.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(gone.status, 204, await gone.text());
+  assert.equal((await scim(`default/Users/${lea.id}`, token)).status, 404);
+
+  // The last admin: refused, and the answer says why.
+  const [root] = (await scim(`default/Users?filter=${encodeURIComponent('userName eq "root@e2e.test"')}`, token)).body.Resources;
+  const admins = (await api('GET', '/users?role=admin&limit=100', { token: admin })).body.items.filter((u) => !u.disabled);
+  for (const other of admins.filter((u) => u.id !== root.id)) await api('PATCH', `/users/${other.id}`, { token: admin, body: { disabled: true } });
+  const last = await patch(`default/Users/${root.id}`, token, [{ op: 'replace', path: 'active', value: false }]);
+  assert.equal(last.status, 403);
+  assert.match(last.body.detail, /^last_admin: /);
+  const kept = await fetch(`${BASE}/scim/v2/default/Users/${root.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(kept.status, 403);
+  assert.equal((await api('GET', '/me', { token: admin })).status, 200);
 });

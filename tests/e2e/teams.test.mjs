@@ -27,6 +27,8 @@ test('a team grants its questionnaires: its member takes their conversations, an
   assert.equal(changed.status, 200);
   const after = await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
   assert.equal(after.body.status, 'waiting');
+  // A team with members is removed too (D1 counts the memberships that go with it).
+  assert.equal((await api('PUT', `/teams/${made.body.id}`, { token: admin, body: { name: `Équipe ${q}`, members: [agent.id] } })).status, 200);
   assert.equal((await api('DELETE', `/teams/${made.body.id}`, { token: admin })).status, 204);
   assert.equal((await api('GET', `/teams`, { token: admin })).body.items.some((t) => t.id === made.body.id), false);
 });

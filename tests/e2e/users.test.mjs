@@ -215,3 +215,11 @@ test('the audit log records who changed whose access (admins only)', async () =>
   assert.deepEqual(change.before.modules, ['livechat']);
   assert.deepEqual(change.after.modules, ['livechat', 'statistics']);
 });
+
+test('an account that has signed in can be deleted (its sessions go with it)', async () => {
+  const admin = await adminToken();
+  const lea = await createUser(admin);
+  const removed = await api('DELETE', `/users/${lea.id}`, { token: admin });
+  assert.equal(removed.status, 204, JSON.stringify(removed.body));
+  assert.equal((await api('GET', '/me', { token: lea.token })).status, 401);
+});

@@ -146,7 +146,7 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             .flatten(),
         None => None,
     };
-    let Some((org, _token)) = caller else {
+    let Some((org, token)) = caller else {
         return scim_error(
             401,
             None,
@@ -170,6 +170,17 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             Err(refusal) => Err(refusal),
         },
         ("GET", ["Users", id]) => get_user(ctx, &org, &base, id).await,
+        ("PATCH", ["Users", id]) => {
+            let id = (*id).to_owned();
+            patch_user(ctx, &org, &token, &base, &id).await
+        }
+        ("DELETE", ["Users", id]) => {
+            let id = (*id).to_owned();
+            return match delete_user(ctx, &org, &token, &id).await {
+                Ok(()) => Ok(Response::empty()?.with_status(204)),
+                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
+            };
+        }
         (_, ["ServiceProviderConfig"] | ["Users"] | ["Users", ".search"] | ["Users", _]) => {
             Err(Refusal::new(405, None, "Method not allowed"))
         }
@@ -202,7 +213,29 @@ impl Refusal {
 impl From<ApiError> for Refusal {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Problem(p) => Refusal::new(crate::http::status_of(&p), None, p.code.as_str()),
+            // The core's stable code leads the detail, then its words (English).
+            ApiError::Problem(p) => {
+                let words = match p.errors.first() {
+                    Some(v) => format!(
+                        "{}: {}",
+                        v.field,
+                        v.localize(livechat_access::Locale::En).message
+                    ),
+                    None => p
+                        .code
+                        .message(livechat_access::Locale::En, &Default::default()),
+                };
+                let scim_type = match p.code {
+                    Code::EmailTaken => Some("uniqueness"),
+                    _ if !p.errors.is_empty() => Some("invalidValue"),
+                    _ => None,
+                };
+                let status = match crate::http::status_of(&p) {
+                    422 => 400,
+                    other => other,
+                };
+                Refusal::new(status, scim_type, format!("{}: {words}", p.code.as_str()))
+            }
             ApiError::Internal(detail) => {
                 worker::console_error!("scim: {detail}");
                 Refusal::new(500, None, "internal")
@@ -333,7 +366,7 @@ fn service_provider_config() -> serde_json::Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://github.com/livechat-access/livechat-access#scim",
-        "patch": {"supported": false},
+        "patch": {"supported": true},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": MAX_PAGE},
         "changePassword": {"supported": false},
@@ -372,4 +405,158 @@ fn scim_error(
         body["scimType"] = json!(scim_type);
     }
     scim_json(status, &body)
+}
+
+/// The organization's identity provider as the core sees it: an admin of the organization (so
+/// every rule an admin is held to holds, the last-admin one first), named after its token in
+/// the audit log.
+async fn provisioner(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+) -> Result<(livechat_access::Actor, crate::store::CatalogAt), ApiError> {
+    let catalog = ctx.store.catalog(org).await?;
+    let actor = livechat_access::Actor {
+        id: format!("scim:{}", token.id),
+        organization: org.clone(),
+        role: livechat_access::Role::Admin,
+        modules: catalog.catalog.allowed_for(livechat_access::Role::Admin),
+        questionnaires: Default::default(),
+        disabled: false,
+    };
+    Ok((actor, catalog))
+}
+
+/// An `active` value as identity providers send it: a boolean, or Entra's "True"/"False".
+fn active_of(value: &serde_json::Value) -> Option<bool> {
+    match value {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        serde_json::Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// One SCIM attribute written into the edit form's body (`form`); what is not supported yet is
+/// `invalidPath`.
+fn put_attribute(
+    form: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    value: Option<&serde_json::Value>,
+) -> Result<(), Refusal> {
+    let text = |v: Option<&serde_json::Value>| v.cloned().unwrap_or(serde_json::Value::Null);
+    let mut profile = |key: &str, v: serde_json::Value| {
+        let entry = form
+            .entry("profile")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(p) = entry.as_object_mut() {
+            p.insert(key.to_owned(), v);
+        }
+    };
+    match path.to_ascii_lowercase().as_str() {
+        "active" => {
+            let active = value
+                .and_then(active_of)
+                .ok_or_else(|| Refusal::new(400, Some("invalidValue"), "active: true or false"))?;
+            form.insert("disabled".into(), json!(!active));
+        }
+        "displayname" => profile("pseudonym", text(value)),
+        "name.givenname" => profile("firstName", text(value)),
+        "name.familyname" => profile("lastName", text(value)),
+        "timezone" => profile("timeZone", text(value)),
+        "name" => {
+            for (sub, key) in [("givenName", "firstName"), ("familyName", "lastName")] {
+                if let Some(v) = value.and_then(|v| v.get(sub)) {
+                    profile(key, v.clone());
+                }
+            }
+        }
+        other => {
+            return Err(Refusal::new(
+                400,
+                Some("invalidPath"),
+                format!("{other}: not writable through SCIM yet"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `PATCH /Users/{id}` (RFC 7644 §3.5.2): `add`/`replace`/`remove` in any case, on `active`,
+/// `displayName`, `name` and its parts, `timezone`; with a path or as an object value. Written
+/// through the same edit as the page's, so disabling ends every session and frees the person's
+/// conversations, and the last admin stays.
+async fn patch_user(
+    ctx: &mut Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    base: &str,
+    id: &str,
+) -> Result<serde_json::Value, Refusal> {
+    let row = ctx
+        .store
+        .user(org, id)
+        .await?
+        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    let body = ctx.body().await.map_err(Refusal::from)?;
+    let operations = body
+        .get("Operations")
+        .and_then(|o| o.as_array())
+        .ok_or_else(|| Refusal::new(400, Some("invalidSyntax"), "Operations: an array"))?;
+    let mut form = serde_json::Map::new();
+    for operation in operations {
+        let op = operation
+            .get("op")
+            .and_then(|o| o.as_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let value = operation.get("value");
+        let path = operation.get("path").and_then(|p| p.as_str());
+        match (op.as_str(), path) {
+            ("add" | "replace", Some(path)) => put_attribute(&mut form, path, value)?,
+            ("remove", Some(path)) => put_attribute(&mut form, path, None)?,
+            ("add" | "replace", None) => {
+                let object = value.and_then(|v| v.as_object()).ok_or_else(|| {
+                    Refusal::new(
+                        400,
+                        Some("invalidValue"),
+                        "value: an object when there is no path",
+                    )
+                })?;
+                for (key, v) in object {
+                    put_attribute(&mut form, key, Some(v))?;
+                }
+            }
+            _ => {
+                return Err(Refusal::new(
+                    400,
+                    Some("invalidSyntax"),
+                    format!("op: add, replace or remove, not {op:?}"),
+                ))
+            }
+        }
+    }
+    let (actor, catalog) = provisioner(ctx, org, token).await?;
+    let row =
+        crate::users::edit_account(ctx, &actor, &catalog, row, &serde_json::Value::Object(form))
+            .await?;
+    Ok(resource_of(&row, base)?)
+}
+
+/// `DELETE /Users/{id}`: the account goes, its conversations wait for someone else; the last
+/// admin cannot be removed (the detail says `last_admin`).
+async fn delete_user(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    id: &str,
+) -> Result<(), Refusal> {
+    let row = ctx
+        .store
+        .user(org, id)
+        .await?
+        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    let (actor, _) = provisioner(ctx, org, token).await?;
+    crate::users::delete_account(ctx, &actor, row).await?;
+    Ok(())
 }

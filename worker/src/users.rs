@@ -246,15 +246,33 @@ pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
-    let org = &session.actor.organization;
-    let catalog = &session.catalog.catalog;
-    let patch = validate_user_patch(&ctx.body().await?, catalog).map_err(ApiError::form)?;
+    let body = ctx.body().await?;
+    let row = edit_account(ctx, &session.actor, &session.catalog, row, &body).await?;
+    http::json(200, &row.view()?)
+}
+
+/// An edit of `row` by `actor` (a person, or an identity provider's SCIM token acting as the
+/// organization's admin), from the edit form's body: checked by the core, guarded against
+/// leaving no admin, ending sessions and releasing conversations as the change requires, audited
+/// under the actor's id. Answers the account as written.
+pub async fn edit_account(
+    ctx: &Ctx,
+    actor: &livechat_access::Actor,
+    catalog: &crate::store::CatalogAt,
+    row: crate::store::UserRow,
+    body: &serde_json::Value,
+) -> Result<crate::store::UserRow, ApiError> {
+    let id = row.id.as_str();
+    let org = &actor.organization;
+    let version = catalog.version;
+    let catalog = &catalog.catalog;
+    let patch = validate_user_patch(body, catalog).map_err(ApiError::form)?;
     let before = row.account()?;
     let after = patch.apply(&before, catalog).map_err(ApiError::form)?;
     let target = row.subject()?;
     let active_admins = ctx.store.active_admins(org).await?;
     authorize(
-        &session.actor,
+        actor,
         &Action::EditUser {
             target: target.clone(),
             after: patch
@@ -302,15 +320,14 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         ctx.now,
     )?);
     writes.push(ctx.store.audit(
-        &session.actor.organization,
+        &actor.organization,
         ctx.now,
-        Some(&session.user.id),
+        Some(&actor.id),
         action,
         (Some(id), Some(after.email.as_str())),
         Some(&before.access),
         Some(&after.access),
     )?);
-    let version = session.catalog.version;
     let results = match ctx.store.batch_at(org, version, writes).await {
         Ok(results) => results,
         Err(e) if is_unique_violation(&e) => return Err(email_taken()),
@@ -323,8 +340,10 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     if after.disabled {
         assign_waiting(ctx, org).await?;
     }
-    let row = ctx.store.user(org, id).await?.ok_or(Code::NotFound)?;
-    http::json(200, &row.view()?)
+    ctx.store
+        .user(org, id)
+        .await?
+        .ok_or_else(|| Code::NotFound.into())
 }
 
 /// `DELETE /users/{id}`.
@@ -332,11 +351,23 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
-    let org = &session.actor.organization;
+    delete_account(ctx, &session.actor, row).await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// Deletes `row` for `actor` (a person or a SCIM token): authorized by the core, guarded against
+/// leaving no admin, its conversations released first, audited under the actor's id.
+pub async fn delete_account(
+    ctx: &Ctx,
+    actor: &livechat_access::Actor,
+    row: crate::store::UserRow,
+) -> Result<(), ApiError> {
+    let id = row.id.as_str();
+    let org = &actor.organization;
     let target = row.subject()?;
     let active_admins = ctx.store.active_admins(org).await?;
     authorize(
-        &session.actor,
+        actor,
         &Action::DeleteUser {
             target: target.clone(),
             active_admins,
@@ -351,9 +382,9 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
                 .release_conversations(org, id, removes_admin, ctx.now)?,
             ctx.store.delete_user(org, id, removes_admin)?,
             ctx.store.audit(
-                &session.actor.organization,
+                &actor.organization,
                 ctx.now,
-                Some(&session.user.id),
+                Some(&actor.id),
                 "removed",
                 (Some(id), Some(&row.email)),
                 Some(&access),
@@ -361,11 +392,12 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
             )?,
         ])
         .await?;
-    if results.get(1).map(changes) != Some(1) {
+    // D1 counts the rows its foreign keys delete with the account (sessions, team memberships)
+    // in `changes`: refused means none.
+    if results.get(1).map(changes).unwrap_or(0) == 0 {
         return Err(Code::LastAdmin.into());
     }
-    assign_waiting(ctx, org).await?;
-    Ok(Response::empty()?.with_status(204))
+    assign_waiting(ctx, org).await
 }
 
 /// `GET /audit?before=&limit=`: who changed whose access, newest first (admins).
