@@ -85,8 +85,8 @@ pub use routing::{
     TransferCheck, TransferInput, WaitingConversation,
 };
 pub use scim::{
-    user_resource, validate_scim_token, ScimTokenInput, LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME,
-    USER_SCHEMA,
+    provisioned_form, scim_attribute, user_resource, validate_scim_token, ProvisionedForm,
+    ScimTokenInput, LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
 };
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,
@@ -95,6 +95,7 @@ pub use set::SortedSet;
 pub use team::{validate_team, NewTeam, TeamInput, MAX_TEAM_MEMBERS, MAX_TEAM_NAME};
 pub use time::format_iso8601;
 pub use user::{
-    validate_user, validate_user_patch, Account, NewUser, Profile, ProfileInput, ProfilePatch,
-    UserInput, UserPatch, UserPatchInput, MAX_NAME_CHARS, MAX_PSEUDONYM_CHARS,
+    validate_provisioned_user, validate_user, validate_user_patch, Account, NewUser, Profile,
+    ProfileInput, ProfilePatch, UserInput, UserPatch, UserPatchInput, MAX_NAME_CHARS,
+    MAX_PSEUDONYM_CHARS,
 };

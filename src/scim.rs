@@ -14,6 +14,117 @@ pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The product's extension: what a person may do in the back office.
 pub const LIVECHAT_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:livechat:2.0:User";
 
+/// A SCIM User written by an identity provider, as the add-user form reads it, and whether it
+/// is active (a disabled account is created enabled, then disabled, by the same rules as an edit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvisionedForm {
+    /// The add-user form (`validate_provisioned_user` reads it).
+    pub form: Value,
+    /// `active`.
+    pub active: bool,
+}
+
+/// The form field a SCIM attribute is written to, for refusals named in SCIM's words.
+pub fn scim_attribute(field: &str) -> &str {
+    match field {
+        "email" => "userName",
+        "profile.firstName" => "name.givenName",
+        "profile.lastName" => "name.familyName",
+        "profile.pseudonym" => "displayName",
+        "profile.timeZone" => "timezone",
+        "profile.avatarUrl" => "photos",
+        other => other,
+    }
+}
+
+/// Reads a SCIM User (RFC 7643 §4.1 and the product's extension) into the add-user form; the
+/// extension's attributes left out take the role's defaults, as on the page. Attributes this
+/// product does not keep are ignored.
+pub fn provisioned_form(user: &Value) -> Result<ProvisionedForm, Vec<Violation>> {
+    use crate::error::Code;
+    let mut errors = Vec::new();
+    let get = |key: &str| {
+        user.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    };
+    let mut form = serde_json::Map::new();
+    match get("userName") {
+        Some(Value::String(name)) => {
+            form.insert("email".into(), json!(name));
+        }
+        _ => errors.push(Violation::new("userName", Code::FieldRequired)),
+    }
+    if let Some(password) = get("password") {
+        form.insert("password".into(), password.clone());
+    }
+    let mut profile = serde_json::Map::new();
+    if let Some(name) = get("name") {
+        for (sub, key) in [("givenName", "firstName"), ("familyName", "lastName")] {
+            if let Some(v) = name.get(sub) {
+                profile.insert(key.into(), v.clone());
+            }
+        }
+    }
+    if let Some(v) = get("displayName") {
+        profile.insert("pseudonym".into(), v.clone());
+    }
+    if let Some(v) = get("timezone") {
+        profile.insert("timeZone".into(), v.clone());
+    }
+    if let Some(v) = get("photos")
+        .and_then(|p| p.get(0))
+        .and_then(|p| p.get("value"))
+    {
+        profile.insert("avatarUrl".into(), v.clone());
+    }
+    if !profile.is_empty() {
+        form.insert("profile".into(), Value::Object(profile));
+    }
+    let extension = get(LIVECHAT_USER_SCHEMA);
+    let field = |key: &str| extension.and_then(|e| e.get(key));
+    form.insert(
+        "role".into(),
+        field("role").cloned().unwrap_or_else(|| json!("agent")),
+    );
+    if let Some(v) = field("modules") {
+        form.insert("modules".into(), v.clone());
+    }
+    let mut livechat = serde_json::Map::new();
+    for key in [
+        "languages",
+        "mainLanguage",
+        "maxConversations",
+        "questionnaires",
+        "channels",
+    ] {
+        if let Some(v) = field(key) {
+            livechat.insert(key.into(), v.clone());
+        }
+    }
+    if !livechat.is_empty() {
+        form.insert("livechat".into(), Value::Object(livechat));
+    }
+    let active = match get("active") {
+        None | Some(Value::Null) => Some(true),
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
+        Some(_) => None,
+    };
+    if active.is_none() {
+        errors.push(Violation::new("active", Code::FieldType).value("boolean"));
+    }
+    match active {
+        Some(active) if errors.is_empty() => Ok(ProvisionedForm {
+            form: Value::Object(form),
+            active,
+        }),
+        _ => Err(errors),
+    }
+}
+
 /// An account as a SCIM User: `userName` and the work email are the login address, `name` the
 /// internal names, `displayName` the pseudonym visitors see, `active` the opposite of disabled,
 /// `timezone`, the avatar as a photo, and the product's extension for the access. `version` is
@@ -112,6 +223,43 @@ mod tests {
     use super::*;
     use crate::Code;
     use serde_json::json;
+
+    #[test]
+    fn a_scim_user_reads_as_the_add_user_form() {
+        let read = provisioned_form(&json!({
+            "schemas": [USER_SCHEMA, LIVECHAT_USER_SCHEMA],
+            "userName": "lea@x.fr", "active": "False", "displayName": "Léa",
+            "name": {"givenName": "Léa", "familyName": "Martin"}, "timezone": "Europe/Paris",
+            "externalId": "00u1", "emails": [{"value": "lea@x.fr", "primary": true}],
+            LIVECHAT_USER_SCHEMA: {"role": "manager", "languages": ["fr", "en"]}
+        }))
+        .unwrap();
+        assert!(!read.active);
+        assert_eq!(
+            read.form,
+            json!({"email": "lea@x.fr", "role": "manager", "livechat": {"languages": ["fr", "en"]},
+                   "profile": {"firstName": "Léa", "lastName": "Martin", "pseudonym": "Léa", "timeZone": "Europe/Paris"}})
+        );
+        let user = crate::validate_provisioned_user(&read.form, &crate::catalog::sample()).unwrap();
+        assert_eq!(
+            user.password, "",
+            "no password: the person sets one through their link"
+        );
+        // Left out, the role is an agent's with its defaults.
+        let minimal = provisioned_form(&json!({"userName": "sam@x.fr"})).unwrap();
+        assert_eq!(minimal.form, json!({"email": "sam@x.fr", "role": "agent"}));
+        assert!(minimal.active);
+        let refused = provisioned_form(&json!({"active": 3})).unwrap_err();
+        let codes: Vec<_> = refused.iter().map(|v| (v.field.as_str(), v.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("userName", Code::FieldRequired),
+                ("active", Code::FieldType)
+            ]
+        );
+        assert_eq!(scim_attribute("profile.pseudonym"), "displayName");
+    }
 
     #[test]
     fn an_account_as_a_scim_user() {

@@ -209,6 +209,24 @@ pub struct UserInput {
 
 /// Validates the add-user form, reporting every wrong field at once.
 pub fn validate_user(input: &Value, catalog: &Catalog) -> Result<NewUser, Vec<Violation>> {
+    read_new_user(input, catalog, true)
+}
+
+/// Validates a person an identity provider provisions: the add-user form, but the password may
+/// be left out (`NewUser::password` is then empty: the account has none until the person sets
+/// one through their activation link).
+pub fn validate_provisioned_user(
+    input: &Value,
+    catalog: &Catalog,
+) -> Result<NewUser, Vec<Violation>> {
+    read_new_user(input, catalog, false)
+}
+
+fn read_new_user(
+    input: &Value,
+    catalog: &Catalog,
+    password_required: bool,
+) -> Result<NewUser, Vec<Violation>> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<UserInput>(), &mut errors) else {
         return Err(errors);
@@ -216,8 +234,13 @@ pub fn validate_user(input: &Value, catalog: &Catalog) -> Result<NewUser, Vec<Vi
     let email = obj
         .required_string("email", &mut errors)
         .and_then(|raw| Email::read(raw, "email", &mut errors));
-    let password = obj.required_string("password", &mut errors);
-    if let Some(password) = password {
+    // Provisioned without one (absent or empty), an account has no password yet: "".
+    let password = if password_required {
+        obj.required_string("password", &mut errors)
+    } else {
+        obj.string("password", &mut errors).or(Some(""))
+    };
+    if let Some(password) = password.filter(|p| password_required || !p.is_empty()) {
         if let Err(v) = PasswordPolicy::check(password, email.as_ref()) {
             errors.push(v);
         }

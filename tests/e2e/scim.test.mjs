@@ -2,7 +2,7 @@
 // shown once, stored as digests, last use recorded) and the SCIM base they open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, adminToken, createUser, offer, sql, SERVICE_TOKEN } from './client.mjs';
+import { BASE, api, adminToken, createUser, mailsTo, offer, sql, SERVICE_TOKEN } from './client.mjs';
 
 const scim = async (path, token, init = {}) => {
   const res = await fetch(`${BASE}/scim/v2/${path}`, { ...init, headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
@@ -164,4 +164,47 @@ test('deprovisioning works at once: Entra-style PATCH of active ("False"), DELET
   const kept = await fetch(`${BASE}/scim/v2/default/Users/${root.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
   assert.equal(kept.status, 403);
   assert.equal((await api('GET', '/me', { token: admin })).status, 200);
+});
+
+const post = (path, token, body) => fetch(`${BASE}/scim/v2/${path}`, {
+  method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: JSON.stringify(body),
+}).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
+
+test('an identity provider creates people: the activation email, a duplicate is 409 uniqueness, bad values are invalidValue', async () => {
+  const admin = await adminToken();
+  const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Okta' } })).body.token;
+  const userName = `okta.${Date.now().toString(36)}@e2e.test`;
+  // The IdP looks up first, finds nobody, creates.
+  assert.equal((await scim(`default/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, token)).body.totalResults, 0);
+  const made = await post('default/Users', token, { schemas: [USER, LIVECHAT], userName, name: { givenName: 'Olga', familyName: 'Kay' },
+    displayName: 'Olga', externalId: '00u-okta-1', [LIVECHAT]: { role: 'agent', languages: ['fr'] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal(made.headers.get('location'), made.body.meta.location);
+  assert.equal(made.headers.get('etag'), made.body.meta.version);
+  assert.deepEqual([made.body.userName, made.body.active, made.body.name.givenName, made.body[LIVECHAT].role], [userName, true, 'Olga', 'agent']);
+  // No password: the invitation's email, whose link lets the person choose one.
+  const [mail] = await mailsTo(userName);
+  assert.match(mail.subject, /vous invite à rejoindre Default/);
+  const link = mail.text.match(/https?:\/\/\S+\/reset#token=[A-Za-z0-9_-]{43}/)[0];
+  assert.equal((await api('POST', '/session', { body: { email: userName, password: 'anything at all here' } })).status, 401, 'no password yet');
+  const activated = await api('POST', '/password/reset', { body: { token: link.split('#token=')[1], password: 'a chosen passphrase' } });
+  assert.equal(activated.status, 200);
+  assert.equal((await api('POST', '/session', { body: { email: userName, password: 'a chosen passphrase' } })).status, 200);
+
+  const again = await post('default/Users', token, { schemas: [USER], userName: userName.toUpperCase() });
+  assert.deepEqual([again.status, again.body.scimType], [409, 'uniqueness']);
+  const bad = await post('default/Users', token, { schemas: [USER], userName: `x.${Date.now().toString(36)}@e2e.test`, [LIVECHAT]: { languages: ['klingon'] } });
+  assert.deepEqual([bad.status, bad.body.scimType], [400, 'invalidValue']);
+  assert.match(bad.body.detail, /language_unknown/);
+  const noName = await post('default/Users', token, { schemas: [USER] });
+  assert.match(noName.body.detail, /field_required: userName/);
+  // Created inactive: disabled from the start; with a password: signs in at once, no email.
+  const off = await post('default/Users', token, { schemas: [USER], userName: `off.${Date.now().toString(36)}@e2e.test`, active: false });
+  assert.deepEqual([off.status, off.body.active], [201, false]);
+  const withPassword = `pw.${Date.now().toString(36)}@e2e.test`;
+  assert.equal((await post('default/Users', token, { schemas: [USER], userName: withPassword, password: 'an idp chosen passphrase' })).status, 201);
+  assert.equal((await api('POST', '/session', { body: { email: withPassword, password: 'an idp chosen passphrase' } })).status, 200);
+  assert.equal((await mailsTo(withPassword, { timeout: 1000 })).length, 0);
+  const audit = (await api('GET', '/audit?limit=30', { token: admin })).body.items.find((e) => e.targetEmail === userName && e.action === 'created');
+  assert.match(audit.actorId, /^scim:/);
 });

@@ -145,7 +145,7 @@ pub async fn post(
                 .iter()
                 .filter_map(|m| match m {
                     Outgoing::Invitation { delivery, .. } => Some(delivery.as_str()),
-                    Outgoing::PasswordReset { .. } => None,
+                    Outgoing::PasswordReset { .. } | Outgoing::Activation { .. } => None,
                 })
                 .collect();
             worker::console_error!("outbox: {e}");

@@ -28,6 +28,10 @@ pub enum Outgoing {
     /// A password reset link.
     #[serde(rename_all = "camelCase")]
     PasswordReset { reset: String, link: String },
+    /// The activation link of an account an identity provider made without a password: the
+    /// invitation's words, a reset link's mechanics.
+    #[serde(rename_all = "camelCase")]
+    Activation { reset: String, link: String },
 }
 
 /// Who the messages come from (`MAIL_FROM`, `MAIL_FROM_NAME`).
@@ -219,6 +223,23 @@ async fn compose(
                 Some((owed.email, mail))
             }
         },
+        Outgoing::Activation { reset, link } => match store.reset_mail(reset, now).await? {
+            None => None,
+            Some(owed) => {
+                let locale = CatalogAt::parse(&owed.catalog, 0)?.catalog.locale();
+                let mail = invitation_mail(
+                    &InvitationMail {
+                        organization: &owed.organization,
+                        inviter: &sender.name,
+                        role: Role::parse(&owed.role).unwrap_or(Role::Agent),
+                        link,
+                        expires_at: owed.expires_at,
+                    },
+                    locale,
+                );
+                Some((owed.email, mail))
+            }
+        },
         Outgoing::PasswordReset { reset, link } => match store.reset_mail(reset, now).await? {
             None => None,
             Some(owed) => {
@@ -248,7 +269,9 @@ fn owed(message: &Outgoing, now: i64) -> Owed<'_> {
             id: invitation,
             delivery,
         },
-        Outgoing::PasswordReset { reset, .. } => Owed::Reset { id: reset, now },
+        Outgoing::PasswordReset { reset, .. } | Outgoing::Activation { reset, .. } => {
+            Owed::Reset { id: reset, now }
+        }
     }
 }
 

@@ -169,6 +169,21 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             Ok(query) => list_users(ctx, &org, &base, &query).await,
             Err(refusal) => Err(refusal),
         },
+        ("POST", ["Users"]) => {
+            return match create_user(ctx, &org, &token, &base).await {
+                Ok(resource) => {
+                    let mut response = scim_json(201, &resource)?;
+                    let meta = &resource["meta"];
+                    for (header, key) in [("location", "location"), ("etag", "version")] {
+                        if let Some(value) = meta.get(key).and_then(|v| v.as_str()) {
+                            response.headers_mut().set(header, value)?;
+                        }
+                    }
+                    Ok(response)
+                }
+                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
+            };
+        }
         ("GET", ["Users", id]) => get_user(ctx, &org, &base, id).await,
         ("PATCH", ["Users", id]) => {
             let id = (*id).to_owned();
@@ -559,4 +574,82 @@ async fn delete_user(
     let (actor, _) = provisioner(ctx, org, token).await?;
     crate::users::delete_account(ctx, &actor, row).await?;
     Ok(())
+}
+
+/// `POST /Users`: a new account, by the same rules as the add-user form; an address already
+/// here is 409 `uniqueness`. Without a password, the person gets the invitation email with a
+/// link to choose one (valid as long as an invitation's).
+async fn create_user(
+    ctx: &mut Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    base: &str,
+) -> Result<serde_json::Value, Refusal> {
+    let body = ctx.body().await.map_err(Refusal::from)?;
+    let read = livechat_access::provisioned_form(&body).map_err(scim_refusal)?;
+    let (actor, catalog) = provisioner(ctx, org, token).await?;
+    let new = livechat_access::validate_provisioned_user(&read.form, &catalog.catalog)
+        .map_err(scim_refusal)?;
+    authorize(
+        &actor,
+        &Action::CreateUser {
+            grant: new.access.grant(false),
+        },
+    )
+    .map_err(ApiError::from)?;
+    if ctx.store.user_by_email(org, &new.email).await?.is_some() {
+        return Err(Refusal::new(
+            409,
+            Some("uniqueness"),
+            "email_taken: userName: an account already uses this address",
+        ));
+    }
+    let id = crate::users::insert_new_user(ctx, org, Some(&actor.id), &new, false, catalog.version)
+        .await?;
+    let mut row = ctx
+        .store
+        .user(org, &id)
+        .await?
+        .ok_or_else(|| ApiError::from(Code::Internal))?;
+    if !read.active {
+        row = crate::users::edit_account(ctx, &actor, &catalog, row, &json!({"disabled": true}))
+            .await?;
+    } else if new.password.is_empty() {
+        let (reset, link_token) = (new_id(), new_token());
+        let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
+        ctx.store
+            .batch(vec![ctx.store.insert_reset(
+                &reset,
+                org,
+                &id,
+                &token_digest(&link_token),
+                ctx.now,
+                expires_at,
+            )?])
+            .await
+            .map_err(ApiError::from)?;
+        let link = format!("{}/reset#token={link_token}", ctx.origin()?);
+        ctx.store
+            .enqueue(&[crate::mail::Outgoing::Activation { reset, link }])
+            .await
+            .map_err(ApiError::from)?;
+    }
+    Ok(resource_of(&row, base)?)
+}
+
+/// A form's refusal in SCIM's terms: `invalidValue`, each field named as SCIM names it.
+fn scim_refusal(errors: Vec<livechat_access::Violation>) -> Refusal {
+    let detail = errors
+        .iter()
+        .map(|v| {
+            format!(
+                "{}: {}: {}",
+                v.code,
+                livechat_access::scim_attribute(&v.field),
+                v.localize(livechat_access::Locale::En).message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Refusal::new(400, Some("invalidValue"), detail)
 }

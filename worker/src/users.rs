@@ -62,9 +62,12 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The stored hash of an account that has no password yet: no PHC string, so nothing verifies.
+pub const NO_PASSWORD: &str = "!";
+
 /// Hashes the password and writes the account with its audit entry in one batch; `first` writes
 /// only into an empty table (the bootstrap admin, safe under races).
-async fn insert_new_user(
+pub async fn insert_new_user(
     ctx: &Ctx,
     organization: &OrganizationId,
     by: Option<&str>,
@@ -72,7 +75,12 @@ async fn insert_new_user(
     first: bool,
     catalog_version: i64,
 ) -> Result<String, ApiError> {
-    let hash = ctx.hash_password(&new.password)?;
+    // An account provisioned without a password has none that verifies until its activation.
+    let hash = if new.password.is_empty() {
+        NO_PASSWORD.to_owned()
+    } else {
+        ctx.hash_password(&new.password)?
+    };
     let id = new_id();
     let row = NewUserRow {
         id: &id,
@@ -111,7 +119,7 @@ async fn insert_new_user(
     }
 }
 
-fn email_taken() -> ApiError {
+pub fn email_taken() -> ApiError {
     ApiError::form(vec![Violation::new("email", Code::EmailTaken)])
 }
 

@@ -18,6 +18,7 @@ pub struct ResetRow {
 #[derive(Debug, Deserialize)]
 pub struct ResetMailRow {
     pub email: String,
+    pub role: String,
     pub organization: String,
     pub catalog: String,
     pub expires_at: i64,
@@ -79,7 +80,7 @@ impl Store {
     /// What a reset email says, while its link lives.
     pub async fn reset_mail(&self, id: &str, now: i64) -> Result<Option<ResetMailRow>, ApiError> {
         self.first(
-            "SELECT u.email, o.name AS organization, o.catalog, r.expires_at FROM password_resets r \
+            "SELECT u.email, u.role, o.name AS organization, o.catalog, r.expires_at FROM password_resets r \
              JOIN users u ON u.id = r.user_id JOIN organizations o ON o.id = r.organization_id \
              WHERE r.id = ?1 AND r.used_at IS NULL AND r.expires_at > ?2",
             &[js(id), num(now)],
