@@ -85,8 +85,9 @@ pub use routing::{
     TransferCheck, TransferInput, WaitingConversation,
 };
 pub use scim::{
-    provisioned_form, scim_attribute, user_resource, validate_scim_token, ProvisionedForm,
-    ScimTokenInput, LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
+    group_resource, provisioned_form, scim_attribute, team_form, user_resource,
+    validate_scim_token, ProvisionedForm, ScimTokenInput, GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA,
+    LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
 };
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,

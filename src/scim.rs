@@ -14,6 +14,64 @@ pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The product's extension: what a person may do in the back office.
 pub const LIVECHAT_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:livechat:2.0:User";
 
+/// The core Group schema (RFC 7643 §4.2): a team.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// The product's Group extension: the questionnaires a team grants.
+pub const LIVECHAT_GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:livechat:2.0:Group";
+
+/// A team as a SCIM Group: `displayName` its name, `members` its people (`value` their id),
+/// the questionnaires it grants in the product's extension.
+pub fn group_resource(
+    id: &str,
+    name: &str,
+    questionnaires: &[crate::Questionnaire],
+    members: &[String],
+    (created_ms, updated_ms): (i64, i64),
+    base: &str,
+) -> Value {
+    json!({
+        "schemas": [GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA],
+        "id": id,
+        "displayName": name,
+        "members": members
+            .iter()
+            .map(|m| json!({"value": m, "$ref": format!("{base}/Users/{m}"), "type": "User"}))
+            .collect::<Vec<_>>(),
+        LIVECHAT_GROUP_SCHEMA: {"questionnaires": questionnaires},
+        "meta": {
+            "resourceType": "Group",
+            "created": format_iso8601(created_ms),
+            "lastModified": format_iso8601(updated_ms),
+            "location": format!("{base}/Groups/{id}"),
+            "version": format!("W/\"{updated_ms}\""),
+        },
+    })
+}
+
+/// A SCIM Group read into the team form (`validate_team` reads it).
+pub fn team_form(group: &Value) -> Value {
+    let get = |key: &str| {
+        group
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v.clone())
+    };
+    let members: Vec<Value> = get("members")
+        .and_then(|m| m.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m.get("value").cloned())
+        .collect();
+    let questionnaires = get(LIVECHAT_GROUP_SCHEMA)
+        .and_then(|e| e.get("questionnaires").cloned())
+        .unwrap_or_else(|| json!([]));
+    json!({
+        "name": get("displayName").unwrap_or(Value::Null),
+        "questionnaires": questionnaires,
+        "members": members,
+    })
+}
+
 /// A SCIM User written by an identity provider, as the add-user form reads it, and whether it
 /// is active (a disabled account is created enabled, then disabled, by the same rules as an edit).
 #[derive(Debug, Clone, PartialEq)]

@@ -60,10 +60,10 @@ test('only admins manage tokens; a name is required; a token opens its own organ
   assert.equal((await scim('default/ServiceProviderConfig')).status, 401);
   assert.equal((await scim('default/ServiceProviderConfig', 'x'.repeat(43))).status, 401);
   assert.equal((await api('GET', '/organization/scim-tokens', { token: admin })).body.items.find((t) => t.id === made.id).lastUsedAt, null);
-  // Groups are not served yet (issue #13): 404 in SCIM's schema, not a page.
-  const groups = await scim('default/Groups', made.token);
-  assert.equal(groups.status, 404);
-  assert.equal(groups.type, 'application/scim+json');
+  // A path the base does not serve: 404 in SCIM's schema, not a page.
+  const unknown = await scim('default/Bulk', made.token);
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.type, 'application/scim+json');
 });
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -207,4 +207,46 @@ test('an identity provider creates people: the activation email, a duplicate is 
   assert.equal((await mailsTo(withPassword, { timeout: 1000 })).length, 0);
   const audit = (await api('GET', '/audit?limit=30', { token: admin })).body.items.find((e) => e.targetEmail === userName && e.action === 'created');
   assert.match(audit.actorId, /^scim:/);
+});
+
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const LIVECHAT_GROUP = 'urn:ietf:params:scim:schemas:extension:livechat:2.0:Group';
+
+test('groups are teams: created, found by displayName, members added and removed by PATCH (Entra and Okta styles), removed', async () => {
+  const admin = await adminToken();
+  const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Groups' } })).body.token;
+  const q = `grp-q-${Date.now().toString(36)}`;
+  await offer(admin, { questionnaires: [q] });
+  const [a, b] = [await createUser(admin), await createUser(admin)];
+  const name = `Support ${Date.now().toString(36)}`;
+  const made = await post('default/Groups', token, { schemas: [GROUP, LIVECHAT_GROUP], displayName: name, members: [{ value: a.id }], [LIVECHAT_GROUP]: { questionnaires: [q] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.deepEqual(made.body.members.map((m) => m.value), [a.id]);
+  const asTeam = (await api('GET', '/teams', { token: admin })).body.items.find((t) => t.id === made.body.id);
+  assert.deepEqual([asTeam.name, asTeam.questionnaires, asTeam.members], [name, [q], [a.id]], 'the same team on the page');
+
+  const found = await scim(`default/Groups?filter=${encodeURIComponent(`displayName eq "${name.toLowerCase()}"`)}`, token);
+  assert.deepEqual(found.body.Resources.map((g) => g.id), [made.body.id]);
+
+  const add = await patch(`default/Groups/${made.body.id}`, token, [{ op: 'Add', path: 'members', value: [{ value: b.id }] }]);
+  assert.deepEqual(add.body.members.map((m) => m.value).sort(), [a.id, b.id].sort());
+  // The member is eligible for the team's questionnaire at once.
+  await api('PUT', '/me/presence', { token: b.token, body: { status: 'online' } });
+  const opened = (await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
+  assert.equal(opened.assignedTo, b.id);
+
+  const removeEntra = await patch(`default/Groups/${made.body.id}`, token, [{ op: 'Remove', path: `members[value eq "${b.id}"]` }]);
+  assert.deepEqual(removeEntra.body.members.map((m) => m.value), [a.id]);
+  const removeOkta = await patch(`default/Groups/${made.body.id}`, token, [{ op: 'remove', path: 'members', value: [{ value: a.id }] }]);
+  assert.deepEqual(removeOkta.body.members, []);
+  const stranger = await patch(`default/Groups/${made.body.id}`, token, [{ op: 'add', path: 'members', value: [{ value: 'nobody-here' }] }]);
+  assert.deepEqual([stranger.status, stranger.body.scimType], [400, 'invalidValue']);
+  const renamed = await patch(`default/Groups/${made.body.id}`, token, [{ op: 'replace', value: { displayName: `${name} 2` } }]);
+  assert.equal(renamed.body.displayName, `${name} 2`);
+  const twice = await post('default/Groups', token, { schemas: [GROUP], displayName: `${name} 2` });
+  assert.deepEqual([twice.status, twice.body.scimType], [409, 'uniqueness']);
+
+  const gone = await fetch(`${BASE}/scim/v2/default/Groups/${made.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(gone.status, 204);
+  assert.equal((await scim(`default/Groups/${made.body.id}`, token)).status, 404);
 });

@@ -185,6 +185,40 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             };
         }
         ("GET", ["Users", id]) => get_user(ctx, &org, &base, id).await,
+        ("GET", ["Groups"]) => {
+            let query = ListQuery {
+                filter: ctx.query("filter"),
+                start_index: ctx.query("startIndex"),
+                count: ctx.query("count"),
+            };
+            list_groups(ctx, &org, &base, &query).await
+        }
+        ("POST", ["Groups", ".search"]) => match read_search(ctx).await {
+            Ok(query) => list_groups(ctx, &org, &base, &query).await,
+            Err(refusal) => Err(refusal),
+        },
+        ("GET", ["Groups", id]) => get_group(ctx, &org, &base, id).await,
+        ("POST", ["Groups"]) => {
+            return match write_group(ctx, &org, &token, &base, None).await {
+                Ok(resource) => scim_json(201, &resource),
+                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
+            };
+        }
+        ("PUT", ["Groups", id]) => {
+            let id = (*id).to_owned();
+            write_group(ctx, &org, &token, &base, Some(&id)).await
+        }
+        ("PATCH", ["Groups", id]) => {
+            let id = (*id).to_owned();
+            patch_group(ctx, &org, &token, &base, &id).await
+        }
+        ("DELETE", ["Groups", id]) => {
+            let id = (*id).to_owned();
+            return match delete_group(ctx, &org, &token, &id).await {
+                Ok(()) => Ok(Response::empty()?.with_status(204)),
+                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
+            };
+        }
         ("PATCH", ["Users", id]) => {
             let id = (*id).to_owned();
             patch_user(ctx, &org, &token, &base, &id).await
@@ -196,9 +230,16 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
                 Err(r) => scim_error(r.status, r.scim_type, &r.detail),
             };
         }
-        (_, ["ServiceProviderConfig"] | ["Users"] | ["Users", ".search"] | ["Users", _]) => {
-            Err(Refusal::new(405, None, "Method not allowed"))
-        }
+        (
+            _,
+            ["ServiceProviderConfig"]
+            | ["Users"]
+            | ["Users", ".search"]
+            | ["Users", _]
+            | ["Groups"]
+            | ["Groups", ".search"]
+            | ["Groups", _],
+        ) => Err(Refusal::new(405, None, "Method not allowed")),
         _ => Err(Refusal::new(404, None, "Not found")),
     };
     match answer {
@@ -297,27 +338,7 @@ async fn list_users(
     base: &str,
     query: &ListQuery,
 ) -> Result<serde_json::Value, Refusal> {
-    let number = |raw: &Option<String>, default: usize| -> Result<usize, Refusal> {
-        match raw {
-            None => Ok(default),
-            Some(raw) => raw
-                .trim()
-                .parse::<i64>()
-                .map(|n| usize::try_from(n.max(0)).unwrap_or(0))
-                .map_err(|_| {
-                    Refusal::new(400, Some("invalidValue"), format!("not a number: {raw}"))
-                }),
-        }
-    };
-    let start = number(&query.start_index, 1)?.max(1);
-    let count = number(&query.count, 100)?.min(MAX_PAGE);
-    let filter = match &query.filter {
-        Some(text) if !text.trim().is_empty() => Some(
-            crate::scim_filter::parse(text)
-                .map_err(|e| Refusal::new(400, Some("invalidFilter"), e))?,
-        ),
-        _ => None,
-    };
+    let (start, count, filter) = paging(query)?;
     let rows = match filter.as_ref().and_then(crate::scim_filter::user_name_eq) {
         Some(name) => match livechat_access::Email::parse(name) {
             Some(email) => ctx
@@ -340,15 +361,46 @@ async fn list_users(
             matched.push(resource);
         }
     }
+    Ok(list_response(matched, start, count))
+}
+
+/// A list request's `startIndex` (from 1), `count` (up to 200) and filter.
+fn paging(query: &ListQuery) -> Result<(usize, usize, Option<scim_v2::filter::Filter>), Refusal> {
+    let number = |raw: &Option<String>, default: usize| -> Result<usize, Refusal> {
+        match raw {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<i64>()
+                .map(|n| usize::try_from(n.max(0)).unwrap_or(0))
+                .map_err(|_| {
+                    Refusal::new(400, Some("invalidValue"), format!("not a number: {raw}"))
+                }),
+        }
+    };
+    let start = number(&query.start_index, 1)?.max(1);
+    let count = number(&query.count, 100)?.min(MAX_PAGE);
+    let filter = match &query.filter {
+        Some(text) if !text.trim().is_empty() => Some(
+            crate::scim_filter::parse(text)
+                .map_err(|e| Refusal::new(400, Some("invalidFilter"), e))?,
+        ),
+        _ => None,
+    };
+    Ok((start, count, filter))
+}
+
+/// One page of matched resources.
+fn list_response(matched: Vec<serde_json::Value>, start: usize, count: usize) -> serde_json::Value {
     let total = matched.len();
     let page: Vec<_> = matched.into_iter().skip(start - 1).take(count).collect();
-    Ok(json!({
+    json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": total,
         "startIndex": start,
         "itemsPerPage": page.len(),
         "Resources": page,
-    }))
+    })
 }
 
 fn resource_of(row: &crate::store::UserRow, base: &str) -> Result<serde_json::Value, ApiError> {
@@ -652,4 +704,303 @@ fn scim_refusal(errors: Vec<livechat_access::Violation>) -> Refusal {
         .collect::<Vec<_>>()
         .join("; ");
     Refusal::new(400, Some("invalidValue"), detail)
+}
+
+fn group_of(team: &crate::store::TeamView, base: &str) -> serde_json::Value {
+    livechat_access::group_resource(
+        &team.id,
+        &team.name,
+        &team.questionnaires,
+        &team.members,
+        (team.created_at, team.updated_at),
+        base,
+    )
+}
+
+/// `GET /Groups`, `POST /Groups/.search`: the organization's teams, filtered and paged.
+async fn list_groups(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    base: &str,
+    query: &ListQuery,
+) -> Result<serde_json::Value, Refusal> {
+    let (start, count, filter) = paging(query)?;
+    let matched = ctx
+        .store
+        .teams(org)
+        .await?
+        .iter()
+        .map(|t| group_of(t, base))
+        .filter(|g| {
+            filter
+                .as_ref()
+                .is_none_or(|f| crate::scim_filter::matches(f, g))
+        })
+        .collect();
+    Ok(list_response(matched, start, count))
+}
+
+async fn team(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    id: &str,
+) -> Result<crate::store::TeamView, Refusal> {
+    ctx.store
+        .team(org, id)
+        .await?
+        .ok_or_else(|| Refusal::new(404, None, format!("No Group {id}")))
+}
+
+/// `GET /Groups/{id}`.
+async fn get_group(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    base: &str,
+    id: &str,
+) -> Result<serde_json::Value, Refusal> {
+    Ok(group_of(&team(ctx, org, id).await?, base))
+}
+
+/// Writes a team whole from a Group (POST, PUT, and PATCH once applied), through the core's team
+/// form and the same store writes as the page's.
+async fn save_group(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    base: &str,
+    existing: Option<&str>,
+    group: &serde_json::Value,
+) -> Result<serde_json::Value, Refusal> {
+    let (actor, catalog) = provisioner(ctx, org, token).await?;
+    let form = livechat_access::team_form(group);
+    let new = livechat_access::validate_team(&form, &catalog.catalog).map_err(scim_refusal)?;
+    let ids: Vec<String> = new.members.iter().cloned().collect();
+    let strangers = ctx.store.strangers(org, &ids).await?;
+    if !strangers.is_empty() {
+        return Err(Refusal::new(
+            400,
+            Some("invalidValue"),
+            format!("team_member_unknown: members: {}", strangers.join(", ")),
+        ));
+    }
+    let id = existing.map_or_else(new_id, str::to_owned);
+    let mut writes = ctx
+        .store
+        .write_team(org, &id, &new, ctx.now, existing.is_none())?;
+    writes.push(ctx.store.audit::<livechat_access::Access>(
+        org,
+        ctx.now,
+        Some(&actor.id),
+        if existing.is_none() {
+            "team_created"
+        } else {
+            "team_changed"
+        },
+        (Some(&id), Some(&new.name)),
+        None,
+        None,
+    )?);
+    match ctx.store.batch_at(org, catalog.version, writes).await {
+        Ok(_) => {}
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            return Err(Refusal::new(
+                409,
+                Some("uniqueness"),
+                "team_taken: displayName",
+            ))
+        }
+        Err(e) => {
+            return Err(ctx
+                .store
+                .explain_failure(org, catalog.version, e)
+                .await
+                .into())
+        }
+    }
+    crate::conversations::assign_waiting(ctx, org).await?;
+    Ok(group_of(&team(ctx, org, &id).await?, base))
+}
+
+/// `POST /Groups` and `PUT /Groups/{id}`.
+async fn write_group(
+    ctx: &mut Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    base: &str,
+    existing: Option<&str>,
+) -> Result<serde_json::Value, Refusal> {
+    if let Some(id) = existing {
+        team(ctx, org, id).await?;
+    }
+    let body = ctx.body().await.map_err(Refusal::from)?;
+    save_group(ctx, org, token, base, existing, &body).await
+}
+
+/// The member ids a PATCH value names (`[{"value": id}, …]` or one `{"value": id}`).
+fn member_ids(value: Option<&serde_json::Value>) -> Vec<String> {
+    let items = match value {
+        Some(serde_json::Value::Array(items)) => items.clone(),
+        Some(one @ serde_json::Value::Object(_)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    items
+        .iter()
+        .filter_map(|m| m.get("value").and_then(|v| v.as_str()).map(str::to_owned))
+        .collect()
+}
+
+/// `PATCH /Groups/{id}` (RFC 7644 §3.5.2): members added and removed (`members` with a value,
+/// `members[value eq "…"]`, or all), `displayName` and the questionnaires replaced; op names in
+/// any case. Applied to the group as it is, then written whole.
+async fn patch_group(
+    ctx: &mut Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    base: &str,
+    id: &str,
+) -> Result<serde_json::Value, Refusal> {
+    use scim_v2::filter::PatchPath;
+    let current = team(ctx, org, id).await?;
+    let body = ctx.body().await.map_err(Refusal::from)?;
+    let operations = body
+        .get("Operations")
+        .and_then(|o| o.as_array())
+        .ok_or_else(|| Refusal::new(400, Some("invalidSyntax"), "Operations: an array"))?
+        .clone();
+    let mut name = current.name.clone();
+    let mut questionnaires: Vec<String> = current
+        .questionnaires
+        .iter()
+        .map(|q| q.as_str().to_owned())
+        .collect();
+    let mut members = current.members.clone();
+    for operation in &operations {
+        let op = operation
+            .get("op")
+            .and_then(|o| o.as_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let value = operation.get("value");
+        let path = match operation.get("path").and_then(|p| p.as_str()) {
+            Some(text) => Some(
+                text.parse::<PatchPath>()
+                    .map_err(|e| Refusal::new(400, Some("invalidPath"), e.to_string()))?,
+            ),
+            None => None,
+        };
+        let attr = match &path {
+            Some(PatchPath::Attr(a)) => Some(a.name.to_ascii_lowercase()),
+            Some(PatchPath::Value(v)) => Some(v.attr.name.to_ascii_lowercase()),
+            None => None,
+        };
+        match (op.as_str(), attr.as_deref(), &path) {
+            ("add", Some("members"), _) => {
+                for m in member_ids(value) {
+                    if !members.contains(&m) {
+                        members.push(m);
+                    }
+                }
+            }
+            ("replace", Some("members"), _) => members = member_ids(value),
+            ("remove", Some("members"), Some(PatchPath::Value(v))) => members
+                .retain(|m| !crate::scim_filter::value_matches(&v.filter, &json!({ "value": m }))),
+            ("remove", Some("members"), _) => match value {
+                Some(_) => {
+                    let gone = member_ids(value);
+                    members.retain(|m| !gone.contains(m));
+                }
+                None => members.clear(),
+            },
+            ("add" | "replace", Some("displayname"), _) => {
+                name = value
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+            ("add" | "replace", None, _) => {
+                let object = value.and_then(|v| v.as_object()).ok_or_else(|| {
+                    Refusal::new(
+                        400,
+                        Some("invalidValue"),
+                        "value: an object when there is no path",
+                    )
+                })?;
+                for (key, v) in object {
+                    match key.to_ascii_lowercase().as_str() {
+                        "displayname" => name = v.as_str().unwrap_or_default().to_owned(),
+                        "members" if op == "add" => {
+                            for m in member_ids(Some(v)) {
+                                if !members.contains(&m) {
+                                    members.push(m);
+                                }
+                            }
+                        }
+                        "members" => members = member_ids(Some(v)),
+                        k if k.eq_ignore_ascii_case(livechat_access::LIVECHAT_GROUP_SCHEMA) => {
+                            if let Some(q) = v.get("questionnaires").and_then(|q| q.as_array()) {
+                                questionnaires = q
+                                    .iter()
+                                    .filter_map(|x| x.as_str().map(str::to_owned))
+                                    .collect();
+                            }
+                        }
+                        other => {
+                            return Err(Refusal::new(
+                                400,
+                                Some("invalidPath"),
+                                format!("{other}: not writable"),
+                            ))
+                        }
+                    }
+                }
+            }
+            (_, Some(other), _) => {
+                return Err(Refusal::new(
+                    400,
+                    Some("invalidPath"),
+                    format!("{other}: not writable"),
+                ))
+            }
+            _ => {
+                return Err(Refusal::new(
+                    400,
+                    Some("invalidSyntax"),
+                    format!("op: add, replace or remove, not {op:?}"),
+                ))
+            }
+        }
+    }
+    let group = json!({
+        "displayName": name,
+        "members": members.iter().map(|m| json!({"value": m})).collect::<Vec<_>>(),
+        livechat_access::LIVECHAT_GROUP_SCHEMA: {"questionnaires": questionnaires},
+    });
+    save_group(ctx, org, token, base, Some(id), &group).await
+}
+
+/// `DELETE /Groups/{id}`: the team goes; its members keep their own questionnaires.
+async fn delete_group(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    id: &str,
+) -> Result<(), Refusal> {
+    let current = team(ctx, org, id).await?;
+    let (actor, _) = provisioner(ctx, org, token).await?;
+    ctx.store
+        .batch(vec![
+            ctx.store.delete_team(org, id)?,
+            ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
+                Some(&actor.id),
+                "team_removed",
+                (Some(id), Some(&current.name)),
+                None,
+                None,
+            )?,
+        ])
+        .await
+        .map_err(ApiError::from)?;
+    Ok(())
 }

@@ -26,6 +26,11 @@ pub fn matches(filter: &Filter, resource: &Value) -> bool {
     }
 }
 
+/// Whether one item of a multi-valued attribute matches a value filter (`[type eq "work"]`).
+pub fn value_matches(filter: &ValFilter, item: &Value) -> bool {
+    val_matches(filter, item)
+}
+
 fn val_matches(filter: &ValFilter, item: &Value) -> bool {
     match filter {
         ValFilter::Attr(exp) => attr_matches(exp, item),
