@@ -2,7 +2,7 @@
 // shown once, stored as digests, last use recorded) and the SCIM base they open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, adminToken, createUser, mailsTo, offer, sql, SERVICE_TOKEN } from './client.mjs';
+import { BASE, api, adminToken, createUser, mailsTo, offer, reconfigure, sql, SERVICE_TOKEN } from './client.mjs';
 
 const scim = async (path, token, init = {}) => {
   const res = await fetch(`${BASE}/scim/v2/${path}`, { ...init, headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
@@ -249,4 +249,46 @@ test('groups are teams: created, found by displayName, members added and removed
   const gone = await fetch(`${BASE}/scim/v2/default/Groups/${made.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
   assert.equal(gone.status, 204);
   assert.equal((await scim(`default/Groups/${made.body.id}`, token)).status, 404);
+});
+
+test('discovery: Schemas and ResourceTypes describe Users, Groups and the extensions; If-Match guards writes; requests are limited per token', async () => {
+  const admin = await adminToken();
+  const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Discovery' } })).body.token;
+  const types = (await scim('default/ResourceTypes', token)).body;
+  assert.deepEqual(types.Resources.map((t) => [t.name, t.endpoint, t.schemaExtensions[0].schema]),
+    [['User', '/Users', LIVECHAT], ['Group', '/Groups', LIVECHAT_GROUP]]);
+  const schemas = (await scim('default/Schemas', token)).body.Resources.map((s) => s.id);
+  assert.deepEqual(schemas, [USER, LIVECHAT, GROUP, LIVECHAT_GROUP]);
+  const user = (await scim(`default/Schemas/${USER}`, token)).body;
+  assert.equal(user.attributes.find((a) => a.name === 'userName').uniqueness, 'server');
+  assert.equal(user.meta.location, `${BASE}/scim/v2/default/Schemas/${USER}`);
+  const spc = (await scim('default/ServiceProviderConfig', token)).body;
+  assert.deepEqual([spc.patch.supported, spc.filter.supported, spc.etag.supported, spc.bulk.supported], [true, true, true, false]);
+
+  const lea = await createUser(admin);
+  const current = (await scim(`default/Users/${lea.id}`, token)).body;
+  const stale = await fetch(`${BASE}/scim/v2/default/Users/${lea.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'if-match': 'W/"1"' },
+    body: JSON.stringify({ Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }) });
+  assert.equal(stale.status, 412);
+  const fresh = await fetch(`${BASE}/scim/v2/default/Users/${lea.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'if-match': current.meta.version },
+    body: JSON.stringify({ Operations: [{ op: 'replace', path: 'displayName', value: 'Léa (IdP)' }] }) });
+  assert.equal(fresh.status, 200);
+  // PUT replaces the whole User.
+  const replaced = await fetch(`${BASE}/scim/v2/default/Users/${lea.id}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: [USER], userName: lea.email, active: true, name: { givenName: 'Léa' } }) });
+  const body = await replaced.json();
+  assert.equal(replaced.status, 200, JSON.stringify(body));
+  assert.deepEqual([body.name, body.displayName], [{ givenName: 'Léa' }, undefined], 'what the User leaves out is cleared');
+
+  // A flood from one token is refused with 429 (the limit lowered for the test).
+  const limited = (config) => config.replace('simple = { limit = 300, period = 60 }', 'simple = { limit = 5, period = 10 }');
+  const burst = async () => (await Promise.all([...Array(8)].map(() => scim('default/ServiceProviderConfig', token)))).map((r) => r.status);
+  await reconfigure(limited, async () => (await burst()).includes(429));
+  try {
+    const statuses = await burst();
+    assert.ok(statuses.includes(429), statuses.join(','));
+  } finally {
+    await reconfigure((config) => config.replace('simple = { limit = 5, period = 10 }', 'simple = { limit = 300, period = 60 }'),
+      async () => !(await burst()).includes(429) || (await new Promise((r) => setTimeout(r, 1000)), false));
+  }
 });

@@ -153,10 +153,23 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             "A live SCIM token of this organization is required",
         );
     };
+    // Per token, so that one identity provider's flood cannot starve D1 for the others.
+    if let Ok(limiter) = ctx.env.rate_limiter("SCIM_LIMITER") {
+        if !limiter.limit(format!("scim:{}", token.id)).await?.success {
+            let mut response =
+                scim_error(429, None, "Too many requests for this token: slow down")?;
+            response.headers_mut().set("retry-after", "60")?;
+            return Ok(response);
+        }
+    }
     let base = format!("{}/scim/v2/{slug}", ctx.origin().unwrap_or_default());
     let method = ctx.req.inner().method().to_ascii_uppercase();
     let answer = match (method.as_str(), rest) {
         ("GET", ["ServiceProviderConfig"]) => return scim_json(200, &service_provider_config()),
+        ("GET", ["Schemas"]) => discovery("schemas", &base, None),
+        ("GET", ["Schemas", id]) => discovery("schemas", &base, Some(id)),
+        ("GET", ["ResourceTypes"]) => discovery("resourceTypes", &base, None),
+        ("GET", ["ResourceTypes", id]) => discovery("resourceTypes", &base, Some(id)),
         ("GET", ["Users"]) => {
             let query = ListQuery {
                 filter: ctx.query("filter"),
@@ -219,6 +232,10 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
                 Err(r) => scim_error(r.status, r.scim_type, &r.detail),
             };
         }
+        ("PUT", ["Users", id]) => {
+            let id = (*id).to_owned();
+            replace_user(ctx, &org, &token, &base, &id).await
+        }
         ("PATCH", ["Users", id]) => {
             let id = (*id).to_owned();
             patch_user(ctx, &org, &token, &base, &id).await
@@ -238,7 +255,11 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             | ["Users", _]
             | ["Groups"]
             | ["Groups", ".search"]
-            | ["Groups", _],
+            | ["Groups", _]
+            | ["Schemas"]
+            | ["Schemas", _]
+            | ["ResourceTypes"]
+            | ["ResourceTypes", _],
         ) => Err(Refusal::new(405, None, "Method not allowed")),
         _ => Err(Refusal::new(404, None, "Not found")),
     };
@@ -438,7 +459,7 @@ fn service_provider_config() -> serde_json::Value {
         "filter": {"supported": true, "maxResults": MAX_PAGE},
         "changePassword": {"supported": false},
         "sort": {"supported": false},
-        "etag": {"supported": false},
+        "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "Bearer token",
@@ -565,6 +586,7 @@ async fn patch_user(
         .user(org, id)
         .await?
         .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    check_version(ctx, &resource_of(&row, base)?)?;
     let body = ctx.body().await.map_err(Refusal::from)?;
     let operations = body
         .get("Operations")
@@ -830,7 +852,7 @@ async fn write_group(
     existing: Option<&str>,
 ) -> Result<serde_json::Value, Refusal> {
     if let Some(id) = existing {
-        team(ctx, org, id).await?;
+        check_version(ctx, &group_of(&team(ctx, org, id).await?, base))?;
     }
     let body = ctx.body().await.map_err(Refusal::from)?;
     save_group(ctx, org, token, base, existing, &body).await
@@ -861,6 +883,7 @@ async fn patch_group(
 ) -> Result<serde_json::Value, Refusal> {
     use scim_v2::filter::PatchPath;
     let current = team(ctx, org, id).await?;
+    check_version(ctx, &group_of(&current, base))?;
     let body = ctx.body().await.map_err(Refusal::from)?;
     let operations = body
         .get("Operations")
@@ -1003,4 +1026,86 @@ async fn delete_group(
         .await
         .map_err(ApiError::from)?;
     Ok(())
+}
+
+/// `PUT /Users/{id}`: the account replaced by the User sent (what it leaves out takes the
+/// role's defaults, names and avatar are cleared), through the page's own edit.
+async fn replace_user(
+    ctx: &mut Ctx,
+    org: &OrganizationId,
+    token: &ScimTokenRow,
+    base: &str,
+    id: &str,
+) -> Result<serde_json::Value, Refusal> {
+    let row = ctx
+        .store
+        .user(org, id)
+        .await?
+        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    check_version(ctx, &resource_of(&row, base)?)?;
+    let body = ctx.body().await.map_err(Refusal::from)?;
+    let read = livechat_access::provisioned_form(&body).map_err(scim_refusal)?;
+    let (actor, catalog) = provisioner(ctx, org, token).await?;
+    // A whole User: the fields it leaves out are the add form's defaults for its role.
+    let new = livechat_access::validate_provisioned_user(&read.form, &catalog.catalog)
+        .map_err(scim_refusal)?;
+    let mut edit = json!({
+        "email": new.email.as_str(),
+        "role": new.access.role,
+        "modules": new.access.modules,
+        "livechat": new.access.livechat,
+        "profile": new.profile,
+        "disabled": !read.active,
+    });
+    if !new.password.is_empty() {
+        edit["password"] = json!(new.password);
+    }
+    let row = crate::users::edit_account(ctx, &actor, &catalog, row, &edit).await?;
+    Ok(resource_of(&row, base)?)
+}
+
+/// `If-Match`: a write to a resource someone changed since it was read is refused (412).
+fn check_version(ctx: &Ctx, current: &serde_json::Value) -> Result<(), Refusal> {
+    let Some(wanted) = ctx.req.headers().get("if-match").ok().flatten() else {
+        return Ok(());
+    };
+    let version = current["meta"]["version"].as_str().unwrap_or_default();
+    let strip = |v: &str| {
+        v.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_owned()
+    };
+    if wanted.trim() == "*" || wanted.split(',').any(|w| strip(w) == strip(version)) {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            412,
+            None,
+            "The resource changed since it was read (If-Match)",
+        ))
+    }
+}
+
+/// `/Schemas` and `/ResourceTypes` (RFC 7643 §6, §7): what this server publishes, from
+/// `scim_discovery.json`; one of them by id, or all as a ListResponse.
+fn discovery(kind: &str, base: &str, id: Option<&str>) -> Result<serde_json::Value, Refusal> {
+    let all: serde_json::Value = serde_json::from_str(include_str!("scim_discovery.json"))
+        .map_err(|e| Refusal::new(500, None, e.to_string()))?;
+    let mut items: Vec<serde_json::Value> = all[kind].as_array().cloned().unwrap_or_default();
+    for item in &mut items {
+        if let Some(location) = item["meta"]["location"].as_str() {
+            item["meta"]["location"] = json!(format!("{base}/{location}"));
+        }
+    }
+    match id {
+        Some(id) => items
+            .into_iter()
+            .find(|i| i["id"].as_str() == Some(id))
+            .ok_or_else(|| Refusal::new(404, None, format!("No {kind} {id}"))),
+        None => {
+            let count = items.len();
+            Ok(list_response(items, 1, count.max(1)))
+        }
+    }
 }
