@@ -108,6 +108,13 @@ test('identity providers look people up: userName eq (any case) before creating,
     body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `userName eq "${lea.email}"` }) });
   assert.equal((await searched.json()).Resources[0].id, lea.id);
 
+  // attributes and excludedAttributes narrow what comes back (id, schemas and meta stay).
+  const narrow = (await scim(`default/Users/${lea.id}?attributes=userName,name.familyName`, token)).body;
+  assert.deepEqual(Object.keys(narrow).sort(), ['id', 'meta', 'name', 'schemas', 'userName']);
+  assert.deepEqual(narrow.name, { familyName: 'Martin' });
+  const wide = (await scim(`default/Users?filter=${encodeURIComponent(`userName eq "${lea.email}"`)}&excludedAttributes=emails,${LIVECHAT}`, token)).body.Resources[0];
+  assert.ok(!('emails' in wide) && !(LIVECHAT in wide) && wide.userName === lea.email);
+
   const broken = await scim(`default/Users?filter=${encodeURIComponent('userName eq')}`, token);
   assert.equal(broken.status, 400);
   assert.equal(broken.body.scimType, 'invalidFilter');

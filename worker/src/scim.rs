@@ -171,11 +171,7 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
         ("GET", ["ResourceTypes"]) => discovery("resourceTypes", &base, None),
         ("GET", ["ResourceTypes", id]) => discovery("resourceTypes", &base, Some(id)),
         ("GET", ["Users"]) => {
-            let query = ListQuery {
-                filter: ctx.query("filter"),
-                start_index: ctx.query("startIndex"),
-                count: ctx.query("count"),
-            };
+            let query = list_query(ctx);
             list_users(ctx, &org, &base, &query).await
         }
         ("POST", ["Users", ".search"]) => match read_search(ctx).await {
@@ -197,20 +193,26 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
                 Err(r) => scim_error(r.status, r.scim_type, &r.detail),
             };
         }
-        ("GET", ["Users", id]) => get_user(ctx, &org, &base, id).await,
+        ("GET", ["Users", id]) => {
+            let query = list_query(ctx);
+            get_user(ctx, &org, &base, id)
+                .await
+                .map(|r| crate::scim_filter::project(r, &query.attributes, &query.excluded))
+        }
         ("GET", ["Groups"]) => {
-            let query = ListQuery {
-                filter: ctx.query("filter"),
-                start_index: ctx.query("startIndex"),
-                count: ctx.query("count"),
-            };
+            let query = list_query(ctx);
             list_groups(ctx, &org, &base, &query).await
         }
         ("POST", ["Groups", ".search"]) => match read_search(ctx).await {
             Ok(query) => list_groups(ctx, &org, &base, &query).await,
             Err(refusal) => Err(refusal),
         },
-        ("GET", ["Groups", id]) => get_group(ctx, &org, &base, id).await,
+        ("GET", ["Groups", id]) => {
+            let query = list_query(ctx);
+            get_group(ctx, &org, &base, id)
+                .await
+                .map(|r| crate::scim_filter::project(r, &query.attributes, &query.excluded))
+        }
         ("POST", ["Groups"]) => {
             return match write_group(ctx, &org, &token, &base, None).await {
                 Ok(resource) => scim_json(201, &resource),
@@ -326,6 +328,19 @@ struct ListQuery {
     filter: Option<String>,
     start_index: Option<String>,
     count: Option<String>,
+    attributes: Vec<String>,
+    excluded: Vec<String>,
+}
+
+/// A list request from the query string.
+fn list_query(ctx: &Ctx) -> ListQuery {
+    ListQuery {
+        filter: ctx.query("filter"),
+        start_index: ctx.query("startIndex"),
+        count: ctx.query("count"),
+        attributes: crate::scim_filter::names(ctx.query("attributes").as_deref()),
+        excluded: crate::scim_filter::names(ctx.query("excludedAttributes").as_deref()),
+    }
 }
 
 /// Most resources one page holds (`count` above it is lowered to it).
@@ -345,10 +360,21 @@ async fn read_search(ctx: &mut Ctx) -> Result<ListQuery, Refusal> {
             _ => None,
         })
     };
+    // Lists of names, as arrays (RFC 7644 §3.4.3) or comma-separated text.
+    let names = |key: &str| match body.get(key) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        Some(serde_json::Value::String(s)) => crate::scim_filter::names(Some(s)),
+        _ => Vec::new(),
+    };
     Ok(ListQuery {
         filter: text("filter"),
         start_index: text("startIndex"),
         count: text("count"),
+        attributes: names("attributes"),
+        excluded: names("excludedAttributes"),
     })
 }
 
@@ -379,7 +405,11 @@ async fn list_users(
             .as_ref()
             .is_none_or(|f| crate::scim_filter::matches(f, &resource))
         {
-            matched.push(resource);
+            matched.push(crate::scim_filter::project(
+                resource,
+                &query.attributes,
+                &query.excluded,
+            ));
         }
     }
     Ok(list_response(matched, start, count))
@@ -758,6 +788,7 @@ async fn list_groups(
                 .as_ref()
                 .is_none_or(|f| crate::scim_filter::matches(f, g))
         })
+        .map(|g| crate::scim_filter::project(g, &query.attributes, &query.excluded))
         .collect();
     Ok(list_response(matched, start, count))
 }

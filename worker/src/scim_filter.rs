@@ -127,6 +127,150 @@ fn compare(op: &CompareOp, actual: &Value, expected: &CompValue) -> bool {
     }
 }
 
+/// One name of an `attributes` or `excludedAttributes` list: an extension's URN (or none), the
+/// attribute, its sub-attribute.
+fn attribute_name(raw: &str) -> (Option<&str>, &str, Option<&str>) {
+    let raw = raw.trim();
+    let (uri, rest) = match raw.rfind(':') {
+        Some(at) if raw.starts_with("urn:") => (raw.get(..at), raw.get(at + 1..).unwrap_or("")),
+        _ => (None, raw),
+    };
+    let uri = uri.filter(|u| {
+        !u.eq_ignore_ascii_case(livechat_access::USER_SCHEMA)
+            && !u.eq_ignore_ascii_case(livechat_access::GROUP_SCHEMA)
+    });
+    match rest.split_once('.') {
+        Some((name, sub)) => (uri, name, Some(sub)),
+        None => (uri, rest, None),
+    }
+}
+
+/// The key of `object` spelled like `name` whatever the case.
+fn key_of(object: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
+    object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+}
+
+/// A resource narrowed as `attributes` and `excludedAttributes` ask (RFC 7644 §3.4.2.5): with
+/// `attributes`, only those (and `id`, `schemas`, `meta`, always returned); without, all but the
+/// excluded ones (never `id` or `schemas`).
+pub fn project(resource: Value, attributes: &[String], excluded: &[String]) -> Value {
+    let Value::Object(all) = resource else {
+        return resource;
+    };
+    if !attributes.is_empty() {
+        let mut kept = serde_json::Map::new();
+        for always in ["id", "schemas", "meta"] {
+            if let Some(v) = all.get(always) {
+                kept.insert(always.to_owned(), v.clone());
+            }
+        }
+        for raw in attributes {
+            // A whole extension is named by its URN alone.
+            if let Some(k) = key_of(&all, raw.trim()) {
+                if let Some(v) = all.get(&k) {
+                    kept.insert(k, v.clone());
+                }
+                continue;
+            }
+            let (uri, name, sub) = attribute_name(raw);
+            let (holder, target) = match uri {
+                Some(uri) => match key_of(&all, uri) {
+                    Some(k) => (all.get(&k).and_then(Value::as_object), Some(k)),
+                    None => (None, None),
+                },
+                None => (Some(&all), None),
+            };
+            let Some(holder) = holder else { continue };
+            let Some(key) = key_of(holder, name) else {
+                continue;
+            };
+            let Some(value) = holder.get(&key) else {
+                continue;
+            };
+            let value = match (sub, value) {
+                (Some(sub), Value::Object(o)) => match key_of(o, sub) {
+                    Some(s) => {
+                        let merged = kept
+                            .get(&key)
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default();
+                        let mut merged = merged;
+                        if let Some(v) = o.get(&s) {
+                            merged.insert(s, v.clone());
+                        }
+                        Value::Object(merged)
+                    }
+                    None => continue,
+                },
+                _ => value.clone(),
+            };
+            match target {
+                Some(ext) => {
+                    let entry = kept
+                        .entry(ext)
+                        .or_insert_with(|| Value::Object(Default::default()));
+                    if let Some(e) = entry.as_object_mut() {
+                        e.insert(key, value);
+                    }
+                }
+                None => {
+                    kept.insert(key, value);
+                }
+            }
+        }
+        return Value::Object(kept);
+    }
+    let mut all = all;
+    for raw in excluded {
+        if let Some(k) = key_of(&all, raw.trim()).filter(|k| k != "id" && k != "schemas") {
+            all.remove(&k);
+            continue;
+        }
+        let (uri, name, sub) = attribute_name(raw);
+        let holder = match uri {
+            Some(uri) => key_of(&all, uri)
+                .and_then(|k| all.get_mut(&k))
+                .and_then(Value::as_object_mut),
+            None => Some(&mut all),
+        };
+        let Some(holder) = holder else { continue };
+        let Some(key) = key_of(holder, name) else {
+            continue;
+        };
+        if uri.is_none() && (key == "id" || key == "schemas") {
+            continue;
+        }
+        match sub {
+            Some(sub) => {
+                if let Some(o) = holder.get_mut(&key).and_then(Value::as_object_mut) {
+                    if let Some(s) = key_of(o, sub) {
+                        o.remove(&s);
+                    }
+                }
+            }
+            None => {
+                holder.remove(&key);
+            }
+        }
+    }
+    Value::Object(all)
+}
+
+/// A comma-separated list of attribute names (query string or `/.search` body).
+pub fn names(raw: Option<&str>) -> Vec<String> {
+    raw.map(|r| {
+        r.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The address a filter asks for when it is exactly `userName eq "…"` (what identity providers
 /// send before creating someone): answered from the address index instead of a scan.
 pub fn user_name_eq(filter: &Filter) -> Option<&str> {
@@ -195,6 +339,31 @@ mod tests {
             r#"urn:ietf:params:scim:schemas:extension:livechat:2.0:User:languages eq "fr""#
         ));
         assert!(!yes(r#"nothing eq "x""#) && yes(r#"nothing ne "x""#));
+    }
+
+    #[test]
+    fn attributes_and_excluded_attributes() {
+        let only = project(user(), &names(Some("userName, name.givenName, urn:ietf:params:scim:schemas:extension:livechat:2.0:User:role")), &[]);
+        let keys: Vec<_> = only.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "meta",
+                "name",
+                "schemas",
+                "urn:ietf:params:scim:schemas:extension:livechat:2.0:User",
+                "userName"
+            ]
+        );
+        assert_eq!(only["name"], json!({"givenName": "Léa"}));
+        assert_eq!(
+            only["urn:ietf:params:scim:schemas:extension:livechat:2.0:User"],
+            json!({"role": "agent"})
+        );
+        let without = project(user(), &[], &names(Some("emails,name.familyName,id")));
+        assert!(without.get("emails").is_none() && without.get("id").is_some());
+        assert_eq!(without["name"], json!({"givenName": "Léa"}));
     }
 
     #[test]
