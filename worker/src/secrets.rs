@@ -143,9 +143,6 @@ impl HashCost {
     pub fn verify(self, password: &str, phc: &str) -> bool {
         let parts: Vec<&str> = phc.split('$').collect();
         let [_, "argon2id", "v=19", params, salt, hash] = parts.as_slice() else {
-            // No password (an account an identity provider made, not yet activated): refused
-            // after the same work as a wrong one.
-            self.verify_nothing(password);
             return false;
         };
         let mut cost = HashCost {

@@ -58,8 +58,11 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         None => None,
     };
     let verified = match &user {
-        Some(user) => cost.verify(&login.password, &user.password_hash),
-        None => {
+        Some(user) if user.password_hash != crate::users::NO_PASSWORD => {
+            cost.verify(&login.password, &user.password_hash)
+        }
+        // Unknown, or no password yet (provisioned, not activated): the same work, refused.
+        _ => {
             cost.verify_nothing(&login.password);
             false
         }
