@@ -464,6 +464,35 @@ fn resource_of(row: &crate::store::UserRow, base: &str) -> Result<serde_json::Va
     ))
 }
 
+/// The account `id` of the organization; another organization's is not found, like an unknown one.
+async fn user_row(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    id: &str,
+) -> Result<crate::store::UserRow, Refusal> {
+    ctx.store
+        .user(org, id)
+        .await?
+        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))
+}
+
+/// A PATCH body's operations (RFC 7644 §3.5.2).
+fn operations(body: &serde_json::Value) -> Result<Vec<serde_json::Value>, Refusal> {
+    body.get("Operations")
+        .and_then(|o| o.as_array())
+        .cloned()
+        .ok_or_else(|| Refusal::new(400, Some("invalidSyntax"), "Operations: an array"))
+}
+
+/// An operation's name, whatever its case (Entra sends `Replace`).
+fn op_name(operation: &serde_json::Value) -> String {
+    operation
+        .get("op")
+        .and_then(|o| o.as_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default()
+}
+
 /// `GET /Users/{id}`: another organization's id is not found, like an unknown one.
 async fn get_user(
     ctx: &Ctx,
@@ -471,11 +500,7 @@ async fn get_user(
     base: &str,
     id: &str,
 ) -> Result<serde_json::Value, Refusal> {
-    let row = ctx
-        .store
-        .user(org, id)
-        .await?
-        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    let row = user_row(ctx, org, id).await?;
     Ok(resource_of(&row, base)?)
 }
 
@@ -611,24 +636,13 @@ async fn patch_user(
     base: &str,
     id: &str,
 ) -> Result<serde_json::Value, Refusal> {
-    let row = ctx
-        .store
-        .user(org, id)
-        .await?
-        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    let row = user_row(ctx, org, id).await?;
     check_version(ctx, &resource_of(&row, base)?)?;
     let body = ctx.body().await.map_err(Refusal::from)?;
-    let operations = body
-        .get("Operations")
-        .and_then(|o| o.as_array())
-        .ok_or_else(|| Refusal::new(400, Some("invalidSyntax"), "Operations: an array"))?;
+    let operations = operations(&body)?;
     let mut form = serde_json::Map::new();
-    for operation in operations {
-        let op = operation
-            .get("op")
-            .and_then(|o| o.as_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
+    for operation in &operations {
+        let op = op_name(operation);
         let value = operation.get("value");
         let path = operation.get("path").and_then(|p| p.as_str());
         match (op.as_str(), path) {
@@ -670,11 +684,7 @@ async fn delete_user(
     token: &ScimTokenRow,
     id: &str,
 ) -> Result<(), Refusal> {
-    let row = ctx
-        .store
-        .user(org, id)
-        .await?
-        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    let row = user_row(ctx, org, id).await?;
     let (actor, _) = provisioner(ctx, org, token).await?;
     crate::users::delete_account(ctx, &actor, row).await?;
     Ok(())
@@ -916,11 +926,7 @@ async fn patch_group(
     let current = team(ctx, org, id).await?;
     check_version(ctx, &group_of(&current, base))?;
     let body = ctx.body().await.map_err(Refusal::from)?;
-    let operations = body
-        .get("Operations")
-        .and_then(|o| o.as_array())
-        .ok_or_else(|| Refusal::new(400, Some("invalidSyntax"), "Operations: an array"))?
-        .clone();
+    let operations = operations(&body)?;
     let mut name = current.name.clone();
     let mut questionnaires: Vec<String> = current
         .questionnaires
@@ -929,11 +935,7 @@ async fn patch_group(
         .collect();
     let mut members = current.members.clone();
     for operation in &operations {
-        let op = operation
-            .get("op")
-            .and_then(|o| o.as_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
+        let op = op_name(operation);
         let value = operation.get("value");
         let path = match operation.get("path").and_then(|p| p.as_str()) {
             Some(text) => Some(
@@ -1068,11 +1070,7 @@ async fn replace_user(
     base: &str,
     id: &str,
 ) -> Result<serde_json::Value, Refusal> {
-    let row = ctx
-        .store
-        .user(org, id)
-        .await?
-        .ok_or_else(|| Refusal::new(404, None, format!("No User {id}")))?;
+    let row = user_row(ctx, org, id).await?;
     check_version(ctx, &resource_of(&row, base)?)?;
     let body = ctx.body().await.map_err(Refusal::from)?;
     let read = livechat_access::provisioned_form(&body).map_err(scim_refusal)?;
