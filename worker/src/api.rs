@@ -169,7 +169,13 @@ pub async fn handle_scim(
     event: worker::Context,
 ) -> worker::Result<Response> {
     let mut ctx = context(req, env, event)?;
-    scim::handle(&mut ctx).await
+    let mut response = scim::handle(&mut ctx).await?;
+    if ctx.config.bench_modes {
+        // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
+        let count = ctx.store.statements.get().to_string();
+        response.headers_mut().set("x-d1-statements", &count)?;
+    }
+    Ok(response)
 }
 
 /// Handles one `/api/v1` request.
