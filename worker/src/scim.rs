@@ -164,91 +164,72 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
     }
     let base = format!("{}/scim/v2/{slug}", ctx.origin().unwrap_or_default());
     let method = ctx.req.inner().method().to_ascii_uppercase();
-    let answer = match (method.as_str(), rest) {
-        ("GET", ["ServiceProviderConfig"]) => return scim_json(200, &service_provider_config()),
-        ("GET", ["Schemas"]) => discovery("schemas", &base, None),
-        ("GET", ["Schemas", id]) => discovery("schemas", &base, Some(id)),
-        ("GET", ["ResourceTypes"]) => discovery("resourceTypes", &base, None),
-        ("GET", ["ResourceTypes", id]) => discovery("resourceTypes", &base, Some(id)),
-        ("GET", ["Users"]) => {
-            let query = list_query(ctx);
-            list_users(ctx, &org, &base, &query).await
+    let answer: Result<Answer, Refusal> = match (method.as_str(), rest) {
+        ("GET", ["ServiceProviderConfig"]) => Ok(Answer::Ok(service_provider_config())),
+        ("GET", ["Schemas"]) => discovery("schemas", &base, None).map(Answer::Ok),
+        ("GET", ["Schemas", id]) => discovery("schemas", &base, Some(id)).map(Answer::Ok),
+        ("GET", ["ResourceTypes"]) => discovery("resourceTypes", &base, None).map(Answer::Ok),
+        ("GET", ["ResourceTypes", id]) => {
+            discovery("resourceTypes", &base, Some(id)).map(Answer::Ok)
         }
+        ("GET", ["Users"]) => list_users(ctx, &org, &base, &list_query(ctx))
+            .await
+            .map(Answer::Ok),
         ("POST", ["Users", ".search"]) => match read_search(ctx).await {
-            Ok(query) => list_users(ctx, &org, &base, &query).await,
+            Ok(query) => list_users(ctx, &org, &base, &query).await.map(Answer::Ok),
             Err(refusal) => Err(refusal),
         },
-        ("POST", ["Users"]) => {
-            return match create_user(ctx, &org, &token, &base).await {
-                Ok(resource) => {
-                    let mut response = scim_json(201, &resource)?;
-                    let meta = &resource["meta"];
-                    for (header, key) in [("location", "location"), ("etag", "version")] {
-                        if let Some(value) = meta.get(key).and_then(|v| v.as_str()) {
-                            response.headers_mut().set(header, value)?;
-                        }
-                    }
-                    Ok(response)
-                }
-                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
-            };
-        }
+        ("POST", ["Users"]) => create_user(ctx, &org, &token, &base)
+            .await
+            .map(Answer::Created),
         ("GET", ["Users", id]) => {
             let query = list_query(ctx);
-            get_user(ctx, &org, &base, id)
-                .await
-                .map(|r| crate::scim_filter::project(r, &query.attributes, &query.excluded))
+            get_user(ctx, &org, &base, id).await.map(|r| {
+                Answer::Ok(crate::scim_filter::project(
+                    r,
+                    &query.attributes,
+                    &query.excluded,
+                ))
+            })
         }
-        ("GET", ["Groups"]) => {
-            let query = list_query(ctx);
-            list_groups(ctx, &org, &base, &query).await
-        }
+        ("PUT", ["Users", id]) => replace_user(ctx, &org, &token, &base, id)
+            .await
+            .map(Answer::Ok),
+        ("PATCH", ["Users", id]) => patch_user(ctx, &org, &token, &base, id)
+            .await
+            .map(Answer::Ok),
+        ("DELETE", ["Users", id]) => delete_user(ctx, &org, &token, id)
+            .await
+            .map(|()| Answer::Gone),
+        ("GET", ["Groups"]) => list_groups(ctx, &org, &base, &list_query(ctx))
+            .await
+            .map(Answer::Ok),
         ("POST", ["Groups", ".search"]) => match read_search(ctx).await {
-            Ok(query) => list_groups(ctx, &org, &base, &query).await,
+            Ok(query) => list_groups(ctx, &org, &base, &query).await.map(Answer::Ok),
             Err(refusal) => Err(refusal),
         },
+        ("POST", ["Groups"]) => write_group(ctx, &org, &token, &base, None)
+            .await
+            .map(Answer::Created),
         ("GET", ["Groups", id]) => {
             let query = list_query(ctx);
-            get_group(ctx, &org, &base, id)
-                .await
-                .map(|r| crate::scim_filter::project(r, &query.attributes, &query.excluded))
+            get_group(ctx, &org, &base, id).await.map(|r| {
+                Answer::Ok(crate::scim_filter::project(
+                    r,
+                    &query.attributes,
+                    &query.excluded,
+                ))
+            })
         }
-        ("POST", ["Groups"]) => {
-            return match write_group(ctx, &org, &token, &base, None).await {
-                Ok(resource) => scim_json(201, &resource),
-                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
-            };
-        }
-        ("PUT", ["Groups", id]) => {
-            let id = (*id).to_owned();
-            write_group(ctx, &org, &token, &base, Some(&id)).await
-        }
-        ("PATCH", ["Groups", id]) => {
-            let id = (*id).to_owned();
-            patch_group(ctx, &org, &token, &base, &id).await
-        }
-        ("DELETE", ["Groups", id]) => {
-            let id = (*id).to_owned();
-            return match delete_group(ctx, &org, &token, &id).await {
-                Ok(()) => Ok(Response::empty()?.with_status(204)),
-                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
-            };
-        }
-        ("PUT", ["Users", id]) => {
-            let id = (*id).to_owned();
-            replace_user(ctx, &org, &token, &base, &id).await
-        }
-        ("PATCH", ["Users", id]) => {
-            let id = (*id).to_owned();
-            patch_user(ctx, &org, &token, &base, &id).await
-        }
-        ("DELETE", ["Users", id]) => {
-            let id = (*id).to_owned();
-            return match delete_user(ctx, &org, &token, &id).await {
-                Ok(()) => Ok(Response::empty()?.with_status(204)),
-                Err(r) => scim_error(r.status, r.scim_type, &r.detail),
-            };
-        }
+        ("PUT", ["Groups", id]) => write_group(ctx, &org, &token, &base, Some(id))
+            .await
+            .map(Answer::Ok),
+        ("PATCH", ["Groups", id]) => patch_group(ctx, &org, &token, &base, id)
+            .await
+            .map(Answer::Ok),
+        ("DELETE", ["Groups", id]) => delete_group(ctx, &org, &token, id)
+            .await
+            .map(|()| Answer::Gone),
         (
             _,
             ["ServiceProviderConfig"]
@@ -266,9 +247,30 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
         _ => Err(Refusal::new(404, None, "Not found")),
     };
     match answer {
-        Ok(body) => scim_json(200, &body),
+        Ok(Answer::Ok(body)) => scim_json(200, &body),
+        Ok(Answer::Created(body)) => {
+            // Where the new resource lives, and its version.
+            let mut response = scim_json(201, &body)?;
+            for (header, key) in [("location", "location"), ("etag", "version")] {
+                if let Some(value) = body["meta"].get(key).and_then(|v| v.as_str()) {
+                    response.headers_mut().set(header, value)?;
+                }
+            }
+            Ok(response)
+        }
+        Ok(Answer::Gone) => Ok(Response::empty()?.with_status(204)),
         Err(r) => scim_error(r.status, r.scim_type, &r.detail),
     }
+}
+
+/// What a SCIM request answers when it succeeds.
+enum Answer {
+    /// 200 with a resource or a list.
+    Ok(serde_json::Value),
+    /// 201 with the new resource.
+    Created(serde_json::Value),
+    /// 204: deleted.
+    Gone,
 }
 
 /// A refusal in SCIM's terms: status, `scimType`, and the detail (with the core's code when
