@@ -85,7 +85,7 @@ pub use routing::{
     TransferCheck, TransferInput, WaitingConversation,
 };
 pub use scim::{
-    group_resource, provisioned_form, scim_attribute, team_form, user_resource,
+    group_resource, provisioned_form, read_external_id, scim_attribute, team_form, user_resource,
     validate_scim_token, ProvisionedForm, ScimTokenInput, GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA,
     LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
 };

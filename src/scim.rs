@@ -80,6 +80,23 @@ pub struct ProvisionedForm {
     pub form: Value,
     /// `active`.
     pub active: bool,
+    /// `externalId`: the identity provider's own id, kept as sent (one line, at most 256).
+    pub external_id: Option<String>,
+}
+
+/// Longest `externalId` kept, in characters.
+pub const MAX_EXTERNAL_ID: usize = 256;
+
+/// Reads an `externalId`: text of one line, at most 256 characters; `null` clears it.
+pub fn read_external_id(value: Option<&Value>, errors: &mut Vec<Violation>) -> Option<String> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => crate::input::text(s, "externalId", MAX_EXTERNAL_ID, errors),
+        Some(_) => {
+            errors.push(Violation::new("externalId", crate::Code::FieldType).value("string"));
+            None
+        }
+    }
 }
 
 /// The form field a SCIM attribute is written to, for refusals named in SCIM's words.
@@ -174,10 +191,12 @@ pub fn provisioned_form(user: &Value) -> Result<ProvisionedForm, Vec<Violation>>
     if active.is_none() {
         errors.push(Violation::new("active", Code::FieldType).value("boolean"));
     }
+    let external_id = read_external_id(get("externalId"), &mut errors);
     match active {
         Some(active) if errors.is_empty() => Ok(ProvisionedForm {
             form: Value::Object(form),
             active,
+            external_id,
         }),
         _ => Err(errors),
     }
@@ -189,6 +208,7 @@ pub fn provisioned_form(user: &Value) -> Result<ProvisionedForm, Vec<Violation>>
 /// the account's ETag (it changes with every write).
 pub fn user_resource(
     id: &str,
+    external_id: Option<&str>,
     account: &Account,
     created_ms: i64,
     updated_ms: i64,
@@ -202,6 +222,9 @@ pub fn user_resource(
     };
     put("schemas", json!([USER_SCHEMA, LIVECHAT_USER_SCHEMA]));
     put("id", json!(id));
+    if let Some(external_id) = external_id {
+        put("externalId", json!(external_id));
+    }
     put("userName", json!(account.email.as_str()));
     put(
         "emails",
@@ -293,6 +316,7 @@ mod tests {
         }))
         .unwrap();
         assert!(!read.active);
+        assert_eq!(read.external_id.as_deref(), Some("00u1"));
         assert_eq!(
             read.form,
             json!({"email": "lea@x.fr", "role": "manager", "livechat": {"languages": ["fr", "en"]},
@@ -335,12 +359,14 @@ mod tests {
         };
         let r = user_resource(
             "u1",
+            Some("00u1"),
             &account,
             0,
             1_000,
             "https://x.test/scim/v2/acme/Users/u1",
         );
         assert_eq!(r["userName"], "Lea@x.fr");
+        assert_eq!(r["externalId"], "00u1");
         assert_eq!(
             r["emails"][0],
             json!({"value": "Lea@x.fr", "type": "work", "primary": true})

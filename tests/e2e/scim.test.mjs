@@ -189,6 +189,12 @@ test('an identity provider creates people: the activation email, a duplicate is 
   assert.equal(made.headers.get('location'), made.body.meta.location);
   assert.equal(made.headers.get('etag'), made.body.meta.version);
   assert.deepEqual([made.body.userName, made.body.active, made.body.name.givenName, made.body[LIVECHAT].role], [userName, true, 'Olga', 'agent']);
+  // The identity provider's own id is kept, found by filter, and changed by PATCH.
+  assert.equal(made.body.externalId, '00u-okta-1');
+  const byExternal = await scim(`default/Users?filter=${encodeURIComponent('externalId eq "00u-okta-1"')}`, token);
+  assert.deepEqual(byExternal.body.Resources.map((u) => u.id), [made.body.id]);
+  const renamed = await patch(`default/Users/${made.body.id}`, token, [{ op: 'replace', path: 'externalId', value: '00u-okta-2' }]);
+  assert.equal(renamed.body.externalId, '00u-okta-2');
   // No password: the invitation's email, whose link lets the person choose one.
   const [mail] = await mailsTo(userName);
   assert.match(mail.subject, /vous invite à rejoindre Default/);

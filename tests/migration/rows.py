@@ -84,6 +84,8 @@ if __name__ == "__main__":
                 if table == "invitations":
                     assert added == {"delivery": "none", "delivery_id": None, "delivery_error": None,
                                      "delivery_attempts": 0, "delivery_at": None}, added
+                elif table == "users":
+                    assert added == {"external_id": None}, added
                 else:
                     assert added == {}, (table, added)
                 if table != "login_failures":

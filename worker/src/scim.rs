@@ -459,6 +459,7 @@ fn list_response(matched: Vec<serde_json::Value>, start: usize, count: usize) ->
 fn resource_of(row: &crate::store::UserRow, base: &str) -> Result<serde_json::Value, ApiError> {
     Ok(livechat_access::user_resource(
         &row.id,
+        row.external_id.as_deref(),
         &row.account()?,
         row.created_at,
         row.updated_at,
@@ -582,10 +583,11 @@ fn active_of(value: &serde_json::Value) -> Option<bool> {
     }
 }
 
-/// One SCIM attribute written into the edit form's body (`form`); what is not supported yet is
-/// `invalidPath`.
+/// One SCIM attribute written into the edit form's body (`form`), or the `externalId` kept
+/// beside it; what is not supported yet is `invalidPath`.
 fn put_attribute(
     form: &mut serde_json::Map<String, serde_json::Value>,
+    external_id: &mut Option<Option<String>>,
     path: &str,
     value: Option<&serde_json::Value>,
 ) -> Result<(), Refusal> {
@@ -609,6 +611,14 @@ fn put_attribute(
         "name.givenname" => profile("firstName", text(value)),
         "name.familyname" => profile("lastName", text(value)),
         "timezone" => profile("timeZone", text(value)),
+        "externalid" => {
+            let mut errors = Vec::new();
+            let read = livechat_access::read_external_id(value, &mut errors);
+            if !errors.is_empty() {
+                return Err(scim_refusal(errors));
+            }
+            *external_id = Some(read);
+        }
         "name" => {
             for (sub, key) in [("givenName", "firstName"), ("familyName", "lastName")] {
                 if let Some(v) = value.and_then(|v| v.get(sub)) {
@@ -628,7 +638,8 @@ fn put_attribute(
 }
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2): `add`/`replace`/`remove` in any case, on `active`,
-/// `displayName`, `name` and its parts, `timezone`; with a path or as an object value. Written
+/// `displayName`, `name` and its parts, `timezone`, `externalId`; with a path or as an object
+/// value. Written
 /// through the same edit as the page's, so disabling ends every session and frees the person's
 /// conversations, and the last admin stays.
 async fn patch_user(
@@ -643,13 +654,16 @@ async fn patch_user(
     let body = ctx.body().await.map_err(Refusal::from)?;
     let operations = operations(&body)?;
     let mut form = serde_json::Map::new();
+    let mut external = None;
     for operation in &operations {
         let op = op_name(operation);
         let value = operation.get("value");
         let path = operation.get("path").and_then(|p| p.as_str());
         match (op.as_str(), path) {
-            ("add" | "replace", Some(path)) => put_attribute(&mut form, path, value)?,
-            ("remove", Some(path)) => put_attribute(&mut form, path, None)?,
+            ("add" | "replace", Some(path)) => {
+                put_attribute(&mut form, &mut external, path, value)?
+            }
+            ("remove", Some(path)) => put_attribute(&mut form, &mut external, path, None)?,
             ("add" | "replace", None) => {
                 let object = value.and_then(|v| v.as_object()).ok_or_else(|| {
                     Refusal::new(
@@ -659,7 +673,7 @@ async fn patch_user(
                     )
                 })?;
                 for (key, v) in object {
-                    put_attribute(&mut form, key, Some(v))?;
+                    put_attribute(&mut form, &mut external, key, Some(v))?;
                 }
             }
             _ => {
@@ -675,6 +689,10 @@ async fn patch_user(
     let row =
         crate::users::edit_account(ctx, &actor, &catalog, row, &serde_json::Value::Object(form))
             .await?;
+    let row = match external {
+        Some(external_id) => keep_external_id(ctx, org, row, external_id.as_deref()).await?,
+        None => row,
+    };
     Ok(resource_of(&row, base)?)
 }
 
@@ -722,6 +740,16 @@ async fn create_user(
     }
     let id = crate::users::insert_new_user(ctx, org, Some(&actor.id), &new, false, catalog.version)
         .await?;
+    if read.external_id.is_some() {
+        ctx.store
+            .batch(vec![ctx.store.set_external_id(
+                org,
+                &id,
+                read.external_id.as_deref(),
+            )?])
+            .await
+            .map_err(ApiError::from)?;
+    }
     let mut row = ctx
         .store
         .user(org, &id)
@@ -1092,6 +1120,7 @@ async fn replace_user(
         edit["password"] = json!(new.password);
     }
     let row = crate::users::edit_account(ctx, &actor, &catalog, row, &edit).await?;
+    let row = keep_external_id(ctx, org, row, read.external_id.as_deref()).await?;
     Ok(resource_of(&row, base)?)
 }
 
@@ -1139,4 +1168,25 @@ fn discovery(kind: &str, base: &str, id: Option<&str>) -> Result<serde_json::Val
             Ok(list_response(items, 1, count.max(1)))
         }
     }
+}
+
+/// Writes a User's `externalId` when it changed, and answers the account as it is then.
+async fn keep_external_id(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    row: crate::store::UserRow,
+    external_id: Option<&str>,
+) -> Result<crate::store::UserRow, Refusal> {
+    if row.external_id.as_deref() == external_id {
+        return Ok(row);
+    }
+    ctx.store
+        .batch(vec![ctx.store.set_external_id(
+            org,
+            &row.id,
+            external_id,
+        )?])
+        .await
+        .map_err(ApiError::from)?;
+    user_row(ctx, org, &row.id).await
 }

@@ -25,6 +25,9 @@ pub struct UserRow {
     pub session_epoch: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The identity provider's id of the person (SCIM `externalId`).
+    #[serde(default)]
+    pub external_id: Option<String>,
     #[serde(default)]
     pub load: Option<i64>,
     /// Their teams' questionnaires (a JSON array), when read for routing.
@@ -153,7 +156,7 @@ impl UserRow {
 
 pub(super) const USER_COLUMNS: &str =
     "id, organization_id, email, password_hash, access, profile, disabled, presence, \
-    last_assigned_at, session_epoch, created_at, updated_at";
+    last_assigned_at, session_epoch, created_at, updated_at, external_id";
 
 /// SQL for a user's current load (conversations assigned now).
 /// The questionnaires of every team the user is in (a JSON array).
@@ -275,6 +278,19 @@ impl Store {
             &[js(org.as_str()), js(id)],
         )
         .await
+    }
+
+    /// Records the identity provider's id of a person (SCIM `externalId`; `None` clears it).
+    pub fn set_external_id(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+        external_id: Option<&str>,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "UPDATE users SET external_id = ?3 WHERE id = ?2 AND organization_id = ?1",
+            &[js(org.as_str()), js(id), opt(external_id)],
+        )
     }
 
     /// Every account of the organization, oldest first (SCIM lists with filters it cannot put in
