@@ -184,13 +184,7 @@ pub(super) async fn patch_group(
             None => None,
         };
         match (op.as_str(), attr.as_deref(), &path) {
-            ("add", Some("members"), _) => {
-                for m in member_ids(value) {
-                    if !members.contains(&m) {
-                        members.push(m);
-                    }
-                }
-            }
+            ("add", Some("members"), _) => add_members(&mut members, value),
             ("replace", Some("members"), _) => members = member_ids(value),
             ("remove", Some("members"), Some(PatchPath::Value(v))) => members
                 .retain(|m| !crate::scim_filter::value_matches(&v.filter, &json!({ "value": m }))),
@@ -218,13 +212,7 @@ pub(super) async fn patch_group(
                 for (key, v) in object {
                     match key.to_ascii_lowercase().as_str() {
                         "displayname" => name = v.as_str().unwrap_or_default().to_owned(),
-                        "members" if op == "add" => {
-                            for m in member_ids(Some(v)) {
-                                if !members.contains(&m) {
-                                    members.push(m);
-                                }
-                            }
-                        }
+                        "members" if op == "add" => add_members(&mut members, Some(v)),
                         "members" => members = member_ids(Some(v)),
                         k if k.eq_ignore_ascii_case(livechat_access::LIVECHAT_GROUP_SCHEMA) => {
                             if let Some(q) = v.get("questionnaires").and_then(|q| q.as_array()) {
@@ -293,4 +281,13 @@ pub(super) async fn delete_group(
         .await
         .map_err(ApiError::from)?;
     Ok(())
+}
+
+/// Adds the members a PATCH value names, each once.
+fn add_members(members: &mut Vec<String>, value: Option<&serde_json::Value>) {
+    for m in member_ids(value) {
+        if !members.contains(&m) {
+            members.push(m);
+        }
+    }
 }

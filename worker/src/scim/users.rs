@@ -143,9 +143,8 @@ pub(super) fn put_attribute(
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2): `add`/`replace`/`remove` in any case, on `active`,
 /// `displayName`, `name` and its parts, `timezone`, `externalId`; with a path or as an object
-/// value. Written
-/// through the same edit as the page's, so disabling ends every session and frees the person's
-/// conversations, and the last admin stays.
+/// value. Written through the same edit as the page's, so disabling ends every session and frees
+/// the person's conversations, and the last admin stays.
 pub(super) async fn patch_user(
     ctx: &mut Ctx,
     org: &OrganizationId,
