@@ -157,6 +157,11 @@ impl Catalog {
         &self.questionnaires
     }
 
+    /// The languages offered, in order.
+    pub fn languages(&self) -> impl Iterator<Item = &Language> {
+        self.languages.iter()
+    }
+
     /// Whether people and visitors may use `language`.
     pub fn offers(&self, language: &Language) -> bool {
         self.languages.contains(language)

@@ -165,6 +165,7 @@ codes! {
     Forbidden => "forbidden", "Vous n'avez pas le droit de faire cela", "You are not allowed to do this";
     PrivilegeEscalation => "privilege_escalation", "Vous ne pouvez pas accorder plus de droits que vous n'en avez", "You cannot grant more access than you hold";
     LastAdmin => "last_admin", "Il doit rester au moins un administrateur actif", "At least one active administrator must remain";
+    AdminNotProvisioned => "admin_not_provisioned", "Le rôle administrateur se donne et se retire sur la page d'administration, pas par SCIM", "The admin role is given and taken on the admin page, not through SCIM";
     OwnRoleChange => "own_role_change", "Vous ne pouvez pas changer votre propre rôle ou vos accès", "You cannot change your own role or access";
     SelfDelete => "self_delete", "Vous ne pouvez pas supprimer ou désactiver votre propre compte", "You cannot delete or disable your own account";
     AccountDisabled => "account_disabled", "Ce compte est désactivé", "This account is disabled";
@@ -172,6 +173,7 @@ codes! {
     // Resources.
     NotFound => "not_found", "Introuvable", "Not found";
     AlreadyMember => "already_member", "Cette personne a déjà un compte", "This person already has an account";
+    UserNameTaken => "user_name_taken", "Ce nom d'utilisateur (userName) est déjà pris dans l'organisation", "This userName is already taken in the organization";
     AlreadyInvited => "already_invited", "Une invitation est déjà en cours pour cette adresse", "An invitation is already pending for this address";
     InvitationExpired => "invitation_expired", "Cette invitation a expiré", "This invitation has expired";
     InvitationUsed => "invitation_used", "Cette invitation a déjà été utilisée", "This invitation has already been used";

@@ -35,6 +35,7 @@ mod outcome;
 mod password;
 mod routing;
 mod scim;
+mod scim_schema;
 mod session;
 mod set;
 mod team;
@@ -85,9 +86,14 @@ pub use routing::{
     TransferCheck, TransferInput, WaitingConversation,
 };
 pub use scim::{
-    group_resource, provisioned_form, read_external_id, scim_attribute, team_form, user_resource,
-    validate_scim_token, ProvisionedForm, ScimTokenInput, GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA,
+    group_resource, provisioned_form, read_external_id, scim_attribute, scim_bool,
+    scim_may_give_role, team_form, user_resource, validate_scim_token, GroupParts, ProvisionedForm,
+    ScimEmail, ScimIdentity, ScimTokenInput, GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA,
     LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
+};
+pub use scim_schema::{
+    published_schema_ids, published_schemas, schema_attribute, schema_attributes, Attribute,
+    AttributeType, Mutability,
 };
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,

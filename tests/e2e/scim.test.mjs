@@ -152,8 +152,15 @@ test('deprovisioning works at once: Entra-style PATCH of active ("False"), DELET
   // Back, and other attributes, with an object value and lower-case op names.
   const on = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', value: { active: true, displayName: 'Léa (SCIM)', 'name.familyName': 'Martin' } }]);
   assert.deepEqual([on.body.active, on.body.displayName, on.body.name.familyName], [true, 'Léa (SCIM)', 'Martin']);
-  const bad = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'nickName', value: 'x' }]);
+  const bad = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'emails[type eq', value: 'x' }]);
   assert.deepEqual([bad.status, bad.body.scimType], [400, 'invalidPath']);
+  const readOnly = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'meta.created', value: 'x' }]);
+  assert.deepEqual([readOnly.status, readOnly.body.scimType], [400, 'mutability']);
+  // What the product does not keep (Entra's enterprise attributes, nickName) is ignored, as a POST ignores it.
+  const ignored = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'nickName', value: 'x' },
+    { op: 'add', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', value: 'Ventes' }]);
+  assert.equal(ignored.status, 200);
+  assert.equal(ignored.body.nickName, undefined);
   const wrong = await patch(`default/Users/${lea.id}`, token, [{ op: 'replace', path: 'active', value: 'maybe' }]);
   assert.deepEqual([wrong.status, wrong.body.scimType], [400, 'invalidValue']);
 
@@ -294,14 +301,82 @@ test('discovery: Schemas and ResourceTypes describe Users, Groups and the extens
   assert.deepEqual([body.name, body.displayName], [{ givenName: 'Léa' }, undefined], 'what the User leaves out is cleared');
 
   // A flood from one token is refused with 429 (the limit lowered for the test).
-  const limited = (config) => config.replace('simple = { limit = 300, period = 60 }', 'simple = { limit = 5, period = 10 }');
+  const limited = (config) => config.replace('simple = { limit = 1500, period = 60 }', 'simple = { limit = 5, period = 10 }');
   const burst = async () => (await Promise.all([...Array(8)].map(() => scim('default/ServiceProviderConfig', token)))).map((r) => r.status);
   await reconfigure(limited, async () => (await burst()).includes(429));
   try {
     const statuses = await burst();
     assert.ok(statuses.includes(429), statuses.join(','));
   } finally {
-    await reconfigure((config) => config.replace('simple = { limit = 5, period = 10 }', 'simple = { limit = 300, period = 60 }'),
+    await reconfigure((config) => config.replace('simple = { limit = 5, period = 10 }', 'simple = { limit = 1500, period = 60 }'),
       async () => !(await burst()).includes(429) || (await new Promise((r) => setTimeout(r, 1000)), false));
   }
+});
+
+test('a userName that is not an address: the sign-in address from emails, value paths, the admin role kept off SCIM', async () => {
+  const admin = await adminToken();
+  const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Entra (UPN)' } })).body.token;
+  const stamp = Date.now().toString(36);
+  const [upn, work, home] = [`Lea.Martin.${stamp}`, `lea.${stamp}@e2e.test`, `lea.${stamp}@home.test`];
+  const made = await post('default/Users', token, { schemas: [USER], userName: upn, locale: 'en-GB',
+    emails: [{ value: home, type: 'home' }, { value: work, type: 'work', primary: true }] });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.deepEqual([made.body.userName, made.body.locale, made.body.emails.length], [upn, 'en-GB', 2]);
+  const page = (await api('GET', `/users/${made.body.id}`, { token: admin })).body;
+  assert.equal(page.email, work, 'the primary email is the sign-in address');
+  // Found by its userName in any case; nobody else may take it, even as an address.
+  const found = await scim(`default/Users?filter=${encodeURIComponent(`userName eq "${upn.toUpperCase()}"`)}`, token);
+  assert.deepEqual(found.body.Resources.map((u) => u.id), [made.body.id]);
+  const twin = await post('default/Users', token, { schemas: [USER], userName: upn.toLowerCase(), emails: [{ value: `other.${stamp}@e2e.test` }] });
+  assert.deepEqual([twin.status, twin.body.scimType], [409, 'uniqueness']);
+  assert.match(twin.body.detail, /^user_name_taken/);
+  const noAddress = await post('default/Users', token, { schemas: [USER], userName: `nobody.${stamp}` });
+  assert.deepEqual([noAddress.status, noAddress.body.scimType], [400, 'invalidValue']);
+  assert.match(noAddress.body.detail, /emails/);
+
+  // Entra's value paths: a new work address becomes the sign-in address.
+  const moved = await patch(`default/Users/${made.body.id}`, token, [
+    { op: 'Replace', path: 'emails[type eq "work"].value', value: `lea2.${stamp}@e2e.test` },
+    { op: 'Add', path: 'urn:ietf:params:scim:schemas:extension:livechat:2.0:User:channels', value: ['call'] }]);
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal((await api('GET', `/users/${made.body.id}`, { token: admin })).body.email, `lea2.${stamp}@e2e.test`);
+  assert.deepEqual(moved.body[LIVECHAT].channels.sort(), ['call', 'chat']);
+
+  // A PUT without the product's extension (an IdP that does not know it) keeps the access.
+  await api('PATCH', `/users/${made.body.id}`, { token: admin, body: { role: 'manager' } });
+  const put = await fetch(`${BASE}/scim/v2/default/Users/${made.body.id}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: [USER], userName: upn, emails: [{ value: `lea2.${stamp}@e2e.test`, primary: true }] }) });
+  const kept = await put.json();
+  assert.equal(put.status, 200, JSON.stringify(kept));
+  assert.deepEqual([kept[LIVECHAT].role, kept.active], ['manager', true]);
+
+  // Admins read every conversation: SCIM neither makes nor unmakes one (403, and why).
+  const promote = await patch(`default/Users/${made.body.id}`, token, [{ op: 'replace', path: `${LIVECHAT}:role`, value: 'admin' }]);
+  assert.equal(promote.status, 403);
+  assert.match(promote.body.detail, /^admin_not_provisioned: /);
+  const newAdmin = await post('default/Users', token, { schemas: [USER, LIVECHAT], userName: `boss.${stamp}@e2e.test`, [LIVECHAT]: { role: 'admin' } });
+  assert.equal(newAdmin.status, 403, JSON.stringify(newAdmin.body));
+  const [root] = (await scim(`default/Users?filter=${encodeURIComponent('userName eq "root@e2e.test"')}`, token)).body.Resources;
+  const demote = await patch(`default/Users/${root.id}`, token, [{ op: 'replace', path: `${LIVECHAT}:role`, value: 'agent' }]);
+  assert.equal(demote.status, 403);
+  const renamed = await patch(`default/Users/${root.id}`, token, [{ op: 'replace', path: 'displayName', value: 'Root' }]);
+  assert.equal(renamed.status, 200, 'an admin is still provisioned otherwise');
+
+  // A search at the root reads Users and Groups together (RFC 7644 §3.4.3).
+  const group = await post('default/Groups', token, { schemas: [GROUP], displayName: `Root search ${stamp}`, members: [{ value: made.body.id }] });
+  assert.equal(group.status, 201);
+  const both = await fetch(`${BASE}/scim/v2/default/.search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `displayName eq "Root search ${stamp}" or userName eq "${upn}"`, attributes: ['id'] }) });
+  const listed = await both.json();
+  assert.deepEqual(listed.Resources.map((r) => r.id).sort(), [made.body.id, group.body.id].sort());
+  assert.ok(listed.Resources.every((r) => r.userName === undefined && r.displayName === undefined), 'only the attributes asked for');
+
+  // The extension's canonical values are the organization's catalog.
+  const q = `canon-${stamp}`;
+  await offer(admin, { questionnaires: [q] });
+  const schema = (await scim(`default/Schemas/${LIVECHAT}`, token)).body;
+  const canonical = (name) => schema.attributes.find((a) => a.name === name).canonicalValues;
+  assert.ok(canonical('questionnaires').includes(q));
+  assert.deepEqual(canonical('role'), ['agent', 'manager']);
+  assert.deepEqual(canonical('languages'), (await api('GET', '/organization/catalog', { token: admin })).body.languages);
 });

@@ -116,12 +116,12 @@ pub fn status_of(problem: &Problem) -> u16 {
         InvalidJson => 400,
         Unauthenticated | InvalidCredentials => 401,
         Forbidden | PrivilegeEscalation | LastAdmin | OwnRoleChange | SelfDelete
-        | AccountDisabled | CrossOrigin => 403,
+        | AdminNotProvisioned | AccountDisabled | CrossOrigin => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
         EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
         | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged
-        | TeamTaken => 409,
+        | TeamTaken | UserNameTaken => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked | ResetLinkInvalid => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,

@@ -70,9 +70,11 @@ async fn save(ctx: &mut Ctx, existing: Option<&str>) -> Result<Response, ApiErro
         validate_team(&ctx.body().await?, &session.catalog.catalog).map_err(ApiError::form)?;
     check_members(ctx, &org, &team).await?;
     let id = existing.map_or_else(new_id, str::to_owned);
-    let mut writes = ctx
-        .store
-        .write_team(&org, &id, &team, ctx.now, before.is_none())?;
+    // The identity provider's id of the team stays as it set it.
+    let external_id = before.as_ref().and_then(|b| b.external_id.as_deref());
+    let mut writes =
+        ctx.store
+            .write_team(&org, &id, &team, external_id, ctx.now, before.is_none())?;
     writes.push(ctx.store.audit::<livechat_access::Access>(
         &org,
         ctx.now,

@@ -56,7 +56,7 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
                 "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
             ))
         })?;
-        insert_new_user(ctx, &bootstrap, None, &admin, true, catalog.version).await?;
+        insert_new_user(ctx, &bootstrap, None, &admin, true, catalog.version, None).await?;
     }
     HAS_USERS.with(|c| c.set(true));
     Ok(())
@@ -74,6 +74,7 @@ pub async fn insert_new_user(
     new: &livechat_access::NewUser,
     first: bool,
     catalog_version: i64,
+    identity: Option<&livechat_access::ScimIdentity>,
 ) -> Result<String, ApiError> {
     // An account provisioned without a password has none that verifies until its activation.
     let hash = if new.password.is_empty() {
@@ -105,13 +106,17 @@ pub async fn insert_new_user(
         None,
         Some(&new.access),
     )?;
+    let mut writes = vec![insert, audit];
+    if let Some(identity) = identity {
+        writes.push(ctx.store.set_identity(organization, &id, identity)?);
+    }
     match ctx
         .store
-        .batch_at(organization, catalog_version, vec![insert, audit])
+        .batch_at(organization, catalog_version, writes)
         .await
     {
         Ok(_) => Ok(id),
-        Err(e) if is_unique_violation(&e) => Err(email_taken()),
+        Err(e) if is_unique_violation(&e) => Err(taken(&e)),
         Err(e) => Err(ctx
             .store
             .explain_failure(organization, catalog_version, e)
@@ -121,6 +126,15 @@ pub async fn insert_new_user(
 
 pub fn email_taken() -> ApiError {
     ApiError::form(vec![Violation::new("email", Code::EmailTaken)])
+}
+
+/// Which uniqueness a refused write met: a SCIM `userName`, else the address.
+fn taken(e: &worker::Error) -> ApiError {
+    if e.to_string().contains("user_name_key") {
+        ApiError::form(vec![Violation::new("userName", Code::UserNameTaken)])
+    } else {
+        email_taken()
+    }
 }
 
 /// `GET /users?role=&q=&limit=&cursor=`: the accounts the caller may see, by address.
@@ -213,6 +227,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
         &new,
         false,
         session.catalog.version,
+        None,
     )
     .await?;
     let user = ctx.store.user(org, &id).await?.ok_or(Code::Internal)?;
@@ -255,7 +270,7 @@ pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let row = visible(ctx, &session.actor, id).await?;
     let body = ctx.body().await?;
-    let row = edit_account(ctx, &session.actor, &session.catalog, row, &body).await?;
+    let row = edit_account(ctx, &session.actor, &session.catalog, row, &body, None).await?;
     http::json(200, &row.view()?)
 }
 
@@ -269,6 +284,7 @@ pub async fn edit_account(
     catalog: &crate::store::CatalogAt,
     row: crate::store::UserRow,
     body: &serde_json::Value,
+    identity: Option<&livechat_access::ScimIdentity>,
 ) -> Result<crate::store::UserRow, ApiError> {
     let id = row.id.as_str();
     let org = &actor.organization;
@@ -336,9 +352,12 @@ pub async fn edit_account(
         Some(&before.access),
         Some(&after.access),
     )?);
+    if let Some(identity) = identity {
+        writes.push(ctx.store.set_identity(org, id, identity)?);
+    }
     let results = match ctx.store.batch_at(org, version, writes).await {
         Ok(results) => results,
-        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
+        Err(e) if is_unique_violation(&e) => return Err(taken(&e)),
         Err(e) => return Err(ctx.store.explain_failure(org, version, e).await),
     };
     if results.get(update_at).map(changes) != Some(1) {

@@ -8,12 +8,13 @@ use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::ScimTokenRow;
-use livechat_access::{authorize, validate_scim_token, Action, Code, OrganizationId};
+use livechat_access::{authorize, validate_scim_token, Action, Code, OrganizationId, Role};
 use serde::Serialize;
 use serde_json::json;
 use worker::Response;
 
 mod groups;
+mod patch;
 pub mod tokens;
 mod users;
 
@@ -67,17 +68,26 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
     let method = ctx.req.inner().method().to_ascii_uppercase();
     let answer: Result<Answer, Refusal> = match (method.as_str(), rest) {
         ("GET", ["ServiceProviderConfig"]) => Ok(Answer::Ok(service_provider_config())),
-        ("GET", ["Schemas"]) => discovery("schemas", &base, None).map(Answer::Ok),
-        ("GET", ["Schemas", id]) => discovery("schemas", &base, Some(id)).map(Answer::Ok),
-        ("GET", ["ResourceTypes"]) => discovery("resourceTypes", &base, None).map(Answer::Ok),
-        ("GET", ["ResourceTypes", id]) => {
-            discovery("resourceTypes", &base, Some(id)).map(Answer::Ok)
-        }
-        ("GET", ["Users"]) => list_users(ctx, &org, &base, &list_query(ctx))
+        ("GET", ["Schemas"]) => schemas(ctx, &org, &base, None).await.map(Answer::Ok),
+        ("GET", ["Schemas", id]) => schemas(ctx, &org, &base, Some(id)).await.map(Answer::Ok),
+        ("GET", ["ResourceTypes"]) => resource_types(&base, None).map(Answer::Ok),
+        ("GET", ["ResourceTypes", id]) => resource_types(&base, Some(id)).map(Answer::Ok),
+        ("GET", []) => list(ctx, &org, &base, &list_query(ctx), Listed::Both)
+            .await
+            .map(Answer::Ok),
+        ("POST", [".search"]) => match read_search(ctx).await {
+            Ok(query) => list(ctx, &org, &base, &query, Listed::Both)
+                .await
+                .map(Answer::Ok),
+            Err(refusal) => Err(refusal),
+        },
+        ("GET", ["Users"]) => list(ctx, &org, &base, &list_query(ctx), Listed::Users)
             .await
             .map(Answer::Ok),
         ("POST", ["Users", ".search"]) => match read_search(ctx).await {
-            Ok(query) => list_users(ctx, &org, &base, &query).await.map(Answer::Ok),
+            Ok(query) => list(ctx, &org, &base, &query, Listed::Users)
+                .await
+                .map(Answer::Ok),
             Err(refusal) => Err(refusal),
         },
         ("POST", ["Users"]) => create_user(ctx, &org, &token, &base)
@@ -102,11 +112,13 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
         ("DELETE", ["Users", id]) => delete_user(ctx, &org, &token, id)
             .await
             .map(|()| Answer::Gone),
-        ("GET", ["Groups"]) => list_groups(ctx, &org, &base, &list_query(ctx))
+        ("GET", ["Groups"]) => list(ctx, &org, &base, &list_query(ctx), Listed::Groups)
             .await
             .map(Answer::Ok),
         ("POST", ["Groups", ".search"]) => match read_search(ctx).await {
-            Ok(query) => list_groups(ctx, &org, &base, &query).await.map(Answer::Ok),
+            Ok(query) => list(ctx, &org, &base, &query, Listed::Groups)
+                .await
+                .map(Answer::Ok),
             Err(refusal) => Err(refusal),
         },
         ("POST", ["Groups"]) => write_group(ctx, &org, &token, &base, None)
@@ -134,6 +146,8 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
         (
             _,
             ["ServiceProviderConfig"]
+            | []
+            | [".search"]
             | ["Users"]
             | ["Users", ".search"]
             | ["Users", _]
@@ -200,7 +214,7 @@ impl From<ApiError> for Refusal {
                 let words = match p.errors.first() {
                     Some(v) => format!(
                         "{}: {}",
-                        v.field,
+                        livechat_access::scim_attribute(&v.field),
                         v.localize(livechat_access::Locale::En).message
                     ),
                     None => p
@@ -208,7 +222,7 @@ impl From<ApiError> for Refusal {
                         .message(livechat_access::Locale::En, &Default::default()),
                 };
                 let scim_type = match p.code {
-                    Code::EmailTaken => Some("uniqueness"),
+                    Code::EmailTaken | Code::UserNameTaken => Some("uniqueness"),
                     _ if !p.errors.is_empty() => Some("invalidValue"),
                     _ => None,
                 };
@@ -307,6 +321,41 @@ fn paging(query: &ListQuery) -> Result<(usize, usize, Option<scim_v2::filter::Fi
     Ok((start, count, filter))
 }
 
+/// Which resources a list reads: one endpoint's, or both at the root (RFC 7644 §3.4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    Users,
+    Groups,
+    Both,
+}
+
+/// A list or search: the resources its filter matches, one page of them, each with the
+/// attributes asked for.
+async fn list(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    base: &str,
+    query: &ListQuery,
+    listed: Listed,
+) -> Result<serde_json::Value, Refusal> {
+    let (start, count, filter) = paging(query)?;
+    let mut matched = Vec::new();
+    if listed != Listed::Groups {
+        matched.extend(matched_users(ctx, org, base, filter.as_ref()).await?);
+    }
+    if listed != Listed::Users {
+        matched.extend(matched_groups(ctx, org, base, filter.as_ref()).await?);
+    }
+    let mut response = list_response(matched, start, count);
+    if let Some(page) = response["Resources"].as_array_mut() {
+        for resource in page {
+            *resource =
+                crate::scim_filter::project(resource.take(), &query.attributes, &query.excluded);
+        }
+    }
+    Ok(response)
+}
+
 /// One page of matched resources.
 fn list_response(matched: Vec<serde_json::Value>, start: usize, count: usize) -> serde_json::Value {
     let total = matched.len();
@@ -318,23 +367,6 @@ fn list_response(matched: Vec<serde_json::Value>, start: usize, count: usize) ->
         "itemsPerPage": page.len(),
         "Resources": page,
     })
-}
-
-/// A PATCH body's operations (RFC 7644 §3.5.2).
-fn operations(body: &serde_json::Value) -> Result<Vec<serde_json::Value>, Refusal> {
-    body.get("Operations")
-        .and_then(|o| o.as_array())
-        .cloned()
-        .ok_or_else(|| Refusal::new(400, Some("invalidSyntax"), "Operations: an array"))
-}
-
-/// An operation's name, whatever its case (Entra sends `Replace`).
-fn op_name(operation: &serde_json::Value) -> String {
-    operation
-        .get("op")
-        .and_then(|o| o.as_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default()
 }
 
 /// What this server supports today (RFC 7643 §5); each feature is switched on as it lands.
@@ -443,12 +475,33 @@ fn check_version(ctx: &Ctx, current: &serde_json::Value) -> Result<(), Refusal> 
     }
 }
 
-/// `/Schemas` and `/ResourceTypes` (RFC 7643 §6, §7): what this server publishes, from
-/// `discovery.json`; one of them by id, or all as a ListResponse.
-fn discovery(kind: &str, base: &str, id: Option<&str>) -> Result<serde_json::Value, Refusal> {
-    let all: serde_json::Value = serde_json::from_str(include_str!("discovery.json"))
+/// `/Schemas` (RFC 7643 §7): the core's attribute tables, with the organization's canonical
+/// values (its catalog's modules, questionnaires, languages).
+async fn schemas(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    base: &str,
+    id: Option<&str>,
+) -> Result<serde_json::Value, Refusal> {
+    let catalog = ctx.store.catalog(org).await?;
+    let items = livechat_access::published_schemas(&catalog.catalog);
+    discovery("Schema", items, base, id)
+}
+
+/// `/ResourceTypes` (RFC 7643 §6), from `resource_types.json`.
+fn resource_types(base: &str, id: Option<&str>) -> Result<serde_json::Value, Refusal> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(include_str!("resource_types.json"))
         .map_err(|e| Refusal::new(500, None, e.to_string()))?;
-    let mut items: Vec<serde_json::Value> = all[kind].as_array().cloned().unwrap_or_default();
+    discovery("ResourceType", items, base, id)
+}
+
+/// Discovery resources: one by id, or all as a ListResponse; locations made absolute.
+fn discovery(
+    kind: &str,
+    mut items: Vec<serde_json::Value>,
+    base: &str,
+    id: Option<&str>,
+) -> Result<serde_json::Value, Refusal> {
     for item in &mut items {
         if let Some(location) = item["meta"]["location"].as_str() {
             item["meta"]["location"] = json!(format!("{base}/{location}"));

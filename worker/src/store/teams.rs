@@ -18,6 +18,9 @@ pub struct TeamView {
     pub questionnaires: Vec<Questionnaire>,
     /// Its members' user ids.
     pub members: Vec<String>,
+    /// The identity provider's id of the team (SCIM `externalId`).
+    #[serde(skip)]
+    pub external_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -28,6 +31,7 @@ struct TeamRow {
     name: String,
     questionnaires: String,
     members: String,
+    external_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -39,13 +43,14 @@ impl TeamRow {
             name: self.name,
             questionnaires: serde_json::from_str(&self.questionnaires)?,
             members: serde_json::from_str(&self.members)?,
+            external_id: self.external_id,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
 
-const TEAM: &str = "SELECT t.id, t.name, t.questionnaires, t.created_at, t.updated_at, \
+const TEAM: &str = "SELECT t.id, t.name, t.questionnaires, t.external_id, t.created_at, t.updated_at, \
      (SELECT json_group_array(m.user_id) FROM (SELECT user_id FROM team_members WHERE team_id = t.id ORDER BY user_id) m) AS members \
      FROM teams t";
 
@@ -96,6 +101,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         team: &NewTeam,
+        external_id: Option<&str>,
         now: i64,
         new: bool,
     ) -> Result<Vec<D1PreparedStatement>, ApiError> {
@@ -103,13 +109,20 @@ impl Store {
         let members = serde_json::to_string(&team.members.iter().collect::<Vec<_>>())?;
         let upsert = if new {
             self.stmt(
-                "INSERT INTO teams (id, organization_id, name, questionnaires, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                &[js(id), js(org.as_str()), js(team.name.as_str()), js(questionnaires), num(now)],
+                "INSERT INTO teams (id, organization_id, name, questionnaires, created_at, updated_at, \
+                 external_id) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                &[
+                    js(id),
+                    js(org.as_str()),
+                    js(team.name.as_str()),
+                    js(questionnaires),
+                    num(now),
+                    super::opt(external_id),
+                ],
             )?
         } else {
             self.stmt(
-                "UPDATE teams SET name = ?3, questionnaires = ?4, updated_at = ?5 \
+                "UPDATE teams SET name = ?3, questionnaires = ?4, updated_at = ?5, external_id = ?6 \
                  WHERE id = ?1 AND organization_id = ?2",
                 &[
                     js(id),
@@ -117,6 +130,7 @@ impl Store {
                     js(team.name.as_str()),
                     js(questionnaires),
                     num(now),
+                    super::opt(external_id),
                 ],
             )?
         };

@@ -3,8 +3,8 @@
 use super::{internal, js, num, opt, Store};
 use crate::http::ApiError;
 use livechat_access::{
-    Access, Account, Actor, AgentSnapshot, Email, OrganizationId, Presence, Profile, Role, Subject,
-    UserScope,
+    fold_case, Access, Account, Actor, AgentSnapshot, Email, OrganizationId, Presence, Profile,
+    Role, ScimIdentity, Subject, UserScope,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,6 +28,15 @@ pub struct UserRow {
     /// The identity provider's id of the person (SCIM `externalId`).
     #[serde(default)]
     pub external_id: Option<String>,
+    /// SCIM `userName`, when the identity provider named them otherwise than by the address.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// SCIM `emails` as sent (JSON).
+    #[serde(default)]
+    pub emails: Option<String>,
+    /// SCIM `locale`.
+    #[serde(default)]
+    pub locale: Option<String>,
     #[serde(default)]
     pub load: Option<i64>,
     /// Their teams' questionnaires (a JSON array), when read for routing.
@@ -74,6 +83,21 @@ impl UserRow {
             access: self.access()?,
             profile: serde_json::from_str(&self.profile).map_err(internal)?,
             disabled: self.disabled != 0,
+        })
+    }
+
+    /// How the identity provider names the person (nothing for people added on the page).
+    pub fn identity(&self) -> Result<ScimIdentity, ApiError> {
+        Ok(ScimIdentity {
+            user_name: self.user_name.clone(),
+            emails: self
+                .emails
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(internal)?,
+            locale: self.locale.clone(),
+            external_id: self.external_id.clone(),
         })
     }
 
@@ -156,7 +180,7 @@ impl UserRow {
 
 pub(super) const USER_COLUMNS: &str =
     "id, organization_id, email, password_hash, access, profile, disabled, presence, \
-    last_assigned_at, session_epoch, created_at, updated_at, external_id";
+    last_assigned_at, session_epoch, created_at, updated_at, external_id, user_name, emails, locale";
 
 /// SQL for a user's current load (conversations assigned now).
 /// The questionnaires of every team the user is in (a JSON array).
@@ -280,17 +304,50 @@ impl Store {
         .await
     }
 
-    /// Records the identity provider's id of a person (SCIM `externalId`; `None` clears it).
-    pub fn set_external_id(
+    /// Records how the identity provider names a person (`userName`, `emails`, `locale`,
+    /// `externalId`); the unique index refuses a `userName` another person has, in any case.
+    pub fn set_identity(
         &self,
         org: &OrganizationId,
         id: &str,
-        external_id: Option<&str>,
+        identity: &ScimIdentity,
     ) -> Result<D1PreparedStatement, ApiError> {
+        let emails = identity
+            .emails
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
         self.stmt(
-            "UPDATE users SET external_id = ?3 WHERE id = ?2 AND organization_id = ?1",
-            &[js(org.as_str()), js(id), opt(external_id)],
+            "UPDATE users SET external_id = ?3, user_name = ?4, user_name_key = ?5, emails = ?6, \
+             locale = ?7 WHERE id = ?2 AND organization_id = ?1",
+            &[
+                js(org.as_str()),
+                js(id),
+                opt(identity.external_id.as_deref()),
+                opt(identity.user_name.as_deref()),
+                opt(identity.user_name.as_deref().map(fold_case).as_deref()),
+                opt(emails.as_deref()),
+                opt(identity.locale.as_deref()),
+            ],
         )
+    }
+
+    /// The person an identity provider calls `name` (SCIM `userName`, any case): the one it
+    /// named so, or someone added on the page whose address it is.
+    pub async fn user_by_user_name(
+        &self,
+        org: &OrganizationId,
+        name: &str,
+    ) -> Result<Option<UserRow>, ApiError> {
+        let key = fold_case(name.trim());
+        self.first(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 \
+                 AND (user_name_key = ?2 OR (user_name_key IS NULL AND email_key = ?2))"
+            ),
+            &[js(org.as_str()), js(&key)],
+        )
+        .await
     }
 
     /// Every account of the organization, oldest first (SCIM lists with filters it cannot put in
