@@ -12,3 +12,7 @@ CREATE UNIQUE INDEX users_by_user_name ON users (organization_id, user_name_key)
 
 -- The identity provider's id of a team (SCIM Group `externalId`), kept as sent.
 ALTER TABLE teams ADD COLUMN external_id TEXT;
+
+-- Whether people an identity provider creates without a password get the activation email
+-- (1, the default) or sign in some other way the company arranges (0: single sign-on, say).
+ALTER TABLE organizations ADD COLUMN scim_activation_emails INTEGER NOT NULL DEFAULT 1;

@@ -79,6 +79,15 @@ impl<'a> Obj<'a> {
         self.string(key, errors)
     }
 
+    /// A boolean field that must be there.
+    pub(crate) fn required_bool(&self, key: &str, errors: &mut Vec<Violation>) -> Option<bool> {
+        if matches!(self.map.get(key), None | Some(Value::Null)) {
+            errors.push(Violation::new(self.path(key), Code::FieldRequired));
+            return None;
+        }
+        self.boolean(key, errors)
+    }
+
     /// A boolean field.
     pub(crate) fn boolean(&self, key: &str, errors: &mut Vec<Violation>) -> Option<bool> {
         match self.map.get(key) {

@@ -87,9 +87,9 @@ pub use routing::{
 };
 pub use scim::{
     group_resource, provisioned_form, read_external_id, scim_attribute, scim_bool,
-    scim_may_give_role, team_form, user_resource, validate_scim_token, GroupParts, ProvisionedForm,
-    ScimEmail, ScimIdentity, ScimTokenInput, GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA,
-    LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
+    scim_may_give_role, team_form, user_resource, validate_scim_settings, validate_scim_token,
+    GroupParts, ProvisionedForm, ScimEmail, ScimIdentity, ScimSettingsInput, ScimTokenInput,
+    GROUP_SCHEMA, LIVECHAT_GROUP_SCHEMA, LIVECHAT_USER_SCHEMA, MAX_TOKEN_NAME, USER_SCHEMA,
 };
 pub use scim_schema::{
     published_schema_ids, published_schemas, schema_attribute, schema_attributes, Attribute,

@@ -473,6 +473,28 @@ pub fn user_resource(
     Value::Object(user)
 }
 
+/// The organization's SCIM settings (`PUT /organization/scim-settings`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimSettingsInput {
+    /// Whether people the identity provider creates without a password get the activation
+    /// email (on by default; off when they sign in some other way the company arranges).
+    pub activation_emails: bool,
+}
+
+/// Validates the SCIM settings form.
+pub fn validate_scim_settings(input: &Value) -> Result<bool, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let on = object(input, "", keys_of::<ScimSettingsInput>(), &mut errors)
+        .and_then(|obj| obj.required_bool("activationEmails", &mut errors));
+    match on {
+        Some(on) if errors.is_empty() => Ok(on),
+        _ => Err(errors),
+    }
+}
+
 /// Longest token name, in characters.
 pub const MAX_TOKEN_NAME: usize = 100;
 
@@ -668,6 +690,29 @@ mod tests {
         assert_eq!(r[LIVECHAT_USER_SCHEMA]["maxConversations"], "3");
         assert_eq!(r["meta"]["version"], "W/\"1000\"");
         assert_eq!(r["meta"]["created"], "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn the_activation_switch_is_a_boolean() {
+        assert_eq!(
+            validate_scim_settings(&json!({"activationEmails": false})),
+            Ok(false)
+        );
+        let codes = |v: Value| -> Vec<(String, Code)> {
+            validate_scim_settings(&v)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect()
+        };
+        assert_eq!(
+            codes(json!({})),
+            [("activationEmails".to_owned(), Code::FieldRequired)]
+        );
+        assert_eq!(
+            codes(json!({"activationEmails": "no"})),
+            [("activationEmails".to_owned(), Code::FieldType)]
+        );
     }
 
     #[test]

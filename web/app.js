@@ -36,6 +36,8 @@ const TEXT = {
     confirmRemoveTeam: 'Supprimer l’équipe « {name} » ? Ses membres gardent leurs propres questionnaires.',
     scim: 'SCIM', scimTitle: 'Provisionnement SCIM', scimIntro: 'Votre fournisseur d’identité (Entra ID, Okta…) crée, modifie et retire vos conseillers avec un jeton. Chaque jeton n’est affiché qu’une fois.',
     scimName: 'Nom du jeton', scimCreate: 'Créer un jeton', scimShownOnce: 'Copiez ce jeton maintenant : il ne sera plus affiché.',
+    scimActivation: 'Envoyer l’e-mail d’activation aux personnes créées sans mot de passe',
+    scimActivationHint: 'Décochez-la si vos équipes se connectent autrement (authentification unique, par exemple).',
     scimBase: 'Adresse SCIM', scimToken: 'Jeton', scimCreated: 'Créé le', scimLastUsed: 'Dernière utilisation', never: 'jamais',
     revoked: 'Révoqué', confirmRevokeToken: 'Révoquer le jeton « {name} » ? Le fournisseur d’identité ne pourra plus s’en servir.',
     catalogSaved: 'Catalogue enregistré', heldBy: '« {value} » est encore attribué à :', kind_user: 'compte', kind_invitation: 'invitation',
@@ -84,6 +86,8 @@ const TEXT = {
     confirmRemoveTeam: 'Remove the team “{name}”? Its members keep their own questionnaires.',
     scim: 'SCIM', scimTitle: 'SCIM provisioning', scimIntro: 'Your identity provider (Entra ID, Okta…) creates, changes and removes your agents with a token. Each token is shown once.',
     scimName: 'Token name', scimCreate: 'Create a token', scimShownOnce: 'Copy this token now: it will not be shown again.',
+    scimActivation: 'Send the activation email to people created without a password',
+    scimActivationHint: 'Untick it if your teams sign in some other way (single sign-on, say).',
     scimBase: 'SCIM address', scimToken: 'Token', scimCreated: 'Created', scimLastUsed: 'Last used', never: 'never',
     revoked: 'Revoked', confirmRevokeToken: 'Revoke the token “{name}”? The identity provider will no longer be able to use it.',
     catalogSaved: 'Catalog saved', heldBy: '“{value}” is still held by:', kind_user: 'account', kind_invitation: 'invitation',
@@ -772,6 +776,8 @@ async function openScim() {
   $('scim-new').hidden = true;
   $('scim-name-error').textContent = '';
   show('view-scim');
+  const organization = await api('GET', '/organization');
+  $('scim-activation').checked = organization.body?.scimActivationEmails !== false;
   await loadScimTokens();
   $('scim-name').focus();
 }
@@ -795,6 +801,10 @@ async function loadScimTokens() {
 }
 
 $('open-scim').addEventListener('click', openScim);
+$('scim-activation').addEventListener('change', async () => {
+  const res = await api('PUT', '/organization/scim-settings', { activationEmails: $('scim-activation').checked });
+  if (res.status !== 200) $('scim-activation').checked = !$('scim-activation').checked;
+});
 $('scim-back').addEventListener('click', () => { show('view-users'); loadUsers(true); });
 $('scim-form').addEventListener('submit', async (event) => {
   event.preventDefault();

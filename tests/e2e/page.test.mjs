@@ -328,7 +328,8 @@ test('the invitations list shows each email\'s delivery and resends; a forgotten
   for (const x of [p, q, r]) await done(x);
 });
 
-test('the SCIM screen: a token made, shown once, listed, revoked', async () => {
+test('the SCIM screen: a token made, shown once, listed, revoked; the activation email switched', async () => {
+  const admin = await adminToken();
   const p = await page();
   await signIn(p);
   await p.waitForSelector('#view-users:not([hidden])');
@@ -346,6 +347,16 @@ test('the SCIM screen: a token made, shown once, listed, revoked', async () => {
   await row.locator('button').click();
   await p.click('#confirm-dialog button[value=ok]');
   await p.waitForFunction(() => [...document.querySelectorAll('#scim-tokens tr')].some((r) => r.textContent.includes('Entra ID (page)') && r.textContent.includes('Révoqué')));
+  // The activation email of provisioned people: on by default, switched off and on again.
+  assert.equal(await p.isChecked('#scim-activation'), true);
+  const saved = p.waitForResponse((r) => r.url().endsWith('/organization/scim-settings') && r.status() === 200);
+  await p.click('#scim-activation');
+  await saved;
+  assert.equal((await api('GET', '/organization', { token: admin })).body.scimActivationEmails, false);
+  const back = p.waitForResponse((r) => r.url().endsWith('/organization/scim-settings') && r.status() === 200);
+  await p.click('#scim-activation');
+  await back;
+  assert.equal((await api('GET', '/organization', { token: admin })).body.scimActivationEmails, true);
   await done(p);
 });
 

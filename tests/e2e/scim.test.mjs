@@ -315,6 +315,7 @@ test('discovery: Schemas and ResourceTypes describe Users, Groups and the extens
 
 test('a userName that is not an address: the sign-in address from emails, value paths, the admin role kept off SCIM', async () => {
   const admin = await adminToken();
+  const manager = (await createUser(admin, { role: 'manager' })).token;
   const token = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Entra (UPN)' } })).body.token;
   const stamp = Date.now().toString(36);
   const [upn, work, home] = [`Lea.Martin.${stamp}`, `lea.${stamp}@e2e.test`, `lea.${stamp}@home.test`];
@@ -370,6 +371,18 @@ test('a userName that is not an address: the sign-in address from emails, value 
   const listed = await both.json();
   assert.deepEqual(listed.Resources.map((r) => r.id).sort(), [made.body.id, group.body.id].sort());
   assert.ok(listed.Resources.every((r) => r.userName === undefined && r.displayName === undefined), 'only the attributes asked for');
+
+  // With the organization's switch off, a person created without a password gets no email.
+  assert.equal((await api('PUT', '/organization/scim-settings', { token: manager, body: { activationEmails: false } })).status, 403);
+  const off = await api('PUT', '/organization/scim-settings', { token: admin, body: { activationEmails: false } });
+  assert.deepEqual([off.status, off.body.scimActivationEmails], [200, false]);
+  try {
+    const quiet = await post('default/Users', token, { schemas: [USER], userName: `sso.${stamp}@e2e.test` });
+    assert.equal(quiet.status, 201);
+    assert.deepEqual(await sql(`SELECT id FROM password_resets WHERE user_id = '${quiet.body.id}'`), [], 'no activation link, no email');
+  } finally {
+    await api('PUT', '/organization/scim-settings', { token: admin, body: { activationEmails: true } });
+  }
 
   // The extension's canonical values are the organization's catalog.
   const q = `canon-${stamp}`;

@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         scim::tokens::list,
         scim::tokens::create,
         scim::tokens::revoke,
+        scim::tokens::settings,
         users::list,
         users::create,
         users::show,

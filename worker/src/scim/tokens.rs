@@ -107,3 +107,37 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     // Revoking a revoked token changes nothing (and writes no audit entry): the same 204.
     Ok(Response::empty()?.with_status(204))
 }
+
+/// `PUT /organization/scim-settings` {activationEmails}: whether people the identity provider
+/// creates without a password get the activation email (admins); answers the organization.
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/organization/scim-settings", operation_id = "changeScimSettings", tag = "organization", summary = "The organization's SCIM settings (admins): the activation email of provisioned people", request_body = livechat_access::ScimSettingsInput, responses((status = 200, description = "OK", body = crate::store::OrganizationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn settings(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ChangeSettings)?;
+    let on = livechat_access::validate_scim_settings(&ctx.body().await?).map_err(ApiError::form)?;
+    let org = &session.actor.organization;
+    ctx.store
+        .batch(vec![
+            ctx.store.set_scim_activation_emails(org, on)?,
+            ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
+                Some(&session.user.id),
+                if on {
+                    "scim_activation_emails_on"
+                } else {
+                    "scim_activation_emails_off"
+                },
+                (None, None),
+                None,
+                None,
+            )?,
+        ])
+        .await?;
+    let row = ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .ok_or(Code::NotFound)?;
+    http::json(200, &row)
+}

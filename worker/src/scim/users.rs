@@ -153,7 +153,7 @@ pub(super) async fn create_user(
             None,
         )
         .await?;
-    } else if new.password.is_empty() {
+    } else if new.password.is_empty() && activation_emails(ctx, org).await? {
         let (reset, link_token) = (new_id(), new_token());
         let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
         ctx.store
@@ -174,6 +174,15 @@ pub(super) async fn create_user(
             .map_err(ApiError::from)?;
     }
     Ok(resource_of(&row, base)?)
+}
+
+/// Whether the organization sends the activation email to people created without a password.
+async fn activation_emails(ctx: &Ctx, org: &OrganizationId) -> Result<bool, Refusal> {
+    Ok(ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .is_some_and(|o| o.scim_activation_emails))
 }
 
 /// `PUT /Users/{id}`: the account replaced by the User sent.

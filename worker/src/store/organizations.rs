@@ -21,9 +21,18 @@ pub struct OrganizationRow {
     pub name: String,
     pub status: OrganizationStatus,
     pub created_at: i64,
+    /// Whether people its identity provider creates without a password get the activation
+    /// email (`PUT /organization/scim-settings`).
+    #[serde(deserialize_with = "flag")]
+    pub scim_activation_emails: bool,
 }
 
-const ORGANIZATION_COLUMNS: &str = "id, slug, name, status, created_at";
+/// A D1 integer read as a boolean.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(i64::deserialize(d)? != 0)
+}
+
+const ORGANIZATION_COLUMNS: &str = "id, slug, name, status, created_at, scim_activation_emails";
 
 impl OrganizationRow {
     pub fn id(&self) -> OrganizationId {
@@ -55,6 +64,18 @@ impl Store {
             &[js(id)],
         )
         .await
+    }
+
+    /// Switches the activation email of people its identity provider creates.
+    pub fn set_scim_activation_emails(
+        &self,
+        org: &OrganizationId,
+        on: bool,
+    ) -> Result<D1PreparedStatement, ApiError> {
+        self.stmt(
+            "UPDATE organizations SET scim_activation_emails = ?2 WHERE id = ?1",
+            &[js(org.as_str()), num(i64::from(on))],
+        )
     }
 
     pub async fn organizations(&self) -> Result<Vec<OrganizationRow>, ApiError> {
