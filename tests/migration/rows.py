@@ -85,13 +85,14 @@ if __name__ == "__main__":
                     assert added == {"delivery": "none", "delivery_id": None, "delivery_error": None,
                                      "delivery_attempts": 0, "delivery_at": None}, added
                 elif table == "users":
-                    assert added == {"external_id": None}, added
+                    assert added == {"external_id": None, "user_name": None, "user_name_key": None,
+                                     "emails": None, "locale": None}, added
                 else:
                     assert added == {}, (table, added)
                 if table != "login_failures":
                     assert new["organization_id"] == "default", (table, new)
-        orgs = [dict(r) for r in db.execute("SELECT id, slug, status FROM organizations")]
-        assert orgs == [{"id": "default", "slug": "default", "status": "active"}], orgs
+        orgs = [dict(r) for r in db.execute("SELECT id, slug, status, scim_activation_emails FROM organizations")]
+        assert orgs == [{"id": "default", "slug": "default", "status": "active", "scim_activation_emails": 1}], orgs
         catalog = json.loads(db.execute("SELECT catalog FROM organizations").fetchone()[0])
         assert catalog == CATALOG, catalog
         assert not db.execute("PRAGMA foreign_key_check").fetchall()
