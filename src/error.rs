@@ -35,6 +35,17 @@ impl Locale {
             .find(|l| l.as_str() == name)
     }
 
+    /// The language to write to a person in: theirs (a SCIM `locale` such as `en-GB`) when it is
+    /// French or English, else their organization's.
+    pub fn for_person(tag: Option<&str>, organization: Locale) -> Self {
+        let primary = tag.and_then(|t| t.trim().split(['-', '_']).next());
+        match primary {
+            Some(p) if p.eq_ignore_ascii_case("en") => Locale::En,
+            Some(p) if p.eq_ignore_ascii_case("fr") => Locale::Fr,
+            _ => organization,
+        }
+    }
+
     /// Reads a locale tag such as `en`, `en-GB` or `fr-FR`; anything else is French.
     pub fn from_tag(tag: &str) -> Self {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
@@ -382,5 +393,9 @@ mod tests {
         );
         assert_eq!(Locale::from_tag("en-GB"), Locale::En);
         assert_eq!(Locale::from_tag("xx"), Locale::Fr);
+        assert_eq!(Locale::for_person(Some("en-GB"), Locale::Fr), Locale::En);
+        assert_eq!(Locale::for_person(Some("fr_CA"), Locale::En), Locale::Fr);
+        assert_eq!(Locale::for_person(Some("de-DE"), Locale::En), Locale::En);
+        assert_eq!(Locale::for_person(None, Locale::Fr), Locale::Fr);
     }
 }

@@ -325,6 +325,8 @@ test('a userName that is not an address: the sign-in address from emails, value 
   assert.deepEqual([made.body.userName, made.body.locale, made.body.emails.length], [upn, 'en-GB', 2]);
   const page = (await api('GET', `/users/${made.body.id}`, { token: admin })).body;
   assert.equal(page.email, work, 'the primary email is the sign-in address');
+  const [activation] = await mailsTo(work);
+  assert.match(activation.subject, /invites you to join Default/, 'written in the person\'s locale');
   // Found by its userName in any case; nobody else may take it, even as an address.
   const found = await scim(`default/Users?filter=${encodeURIComponent(`userName eq "${upn.toUpperCase()}"`)}`, token);
   assert.deepEqual(found.body.Resources.map((u) => u.id), [made.body.id]);

@@ -22,6 +22,9 @@ pub struct ResetMailRow {
     pub organization: String,
     pub catalog: String,
     pub expires_at: i64,
+    /// The person's own language (SCIM `locale`), if their identity provider said.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl Store {
@@ -80,7 +83,8 @@ impl Store {
     /// What a reset email says, while its link lives.
     pub async fn reset_mail(&self, id: &str, now: i64) -> Result<Option<ResetMailRow>, ApiError> {
         self.first(
-            "SELECT u.email, u.role, o.name AS organization, o.catalog, r.expires_at FROM password_resets r \
+            "SELECT u.email, u.role, u.locale, o.name AS organization, o.catalog, r.expires_at \
+             FROM password_resets r \
              JOIN users u ON u.id = r.user_id JOIN organizations o ON o.id = r.organization_id \
              WHERE r.id = ?1 AND r.used_at IS NULL AND r.expires_at > ?2",
             &[js(id), num(now)],
