@@ -103,10 +103,10 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
                 ))
             })
         }
-        ("PUT", ["Users", id]) => replace_user(ctx, &org, &token, &base, id)
+        ("PUT", ["Users", id]) => rewrite_user(ctx, &org, &token, (&base, id), false)
             .await
             .map(Answer::Ok),
-        ("PATCH", ["Users", id]) => patch_user(ctx, &org, &token, &base, id)
+        ("PATCH", ["Users", id]) => rewrite_user(ctx, &org, &token, (&base, id), true)
             .await
             .map(Answer::Ok),
         ("DELETE", ["Users", id]) => delete_user(ctx, &org, &token, id)

@@ -185,35 +185,26 @@ async fn activation_emails(ctx: &Ctx, org: &OrganizationId) -> Result<bool, Refu
         .is_some_and(|o| o.scim_activation_emails))
 }
 
-/// `PUT /Users/{id}`: the account replaced by the User sent.
-pub(super) async fn replace_user(
+/// `PUT /Users/{id}` (the User sent replaces the account) and `PATCH /Users/{id}` (RFC 7644
+/// §3.5.2: the operations applied to the User as a GET shows it, `patch.rs`, the result written
+/// like a PUT). Disabling ends every session and frees the person's conversations; the last
+/// admin stays.
+pub(super) async fn rewrite_user(
     ctx: &mut Ctx,
     org: &OrganizationId,
     token: &ScimTokenRow,
-    base: &str,
-    id: &str,
-) -> Result<serde_json::Value, Refusal> {
-    let row = user_row(ctx, org, id).await?;
-    check_version(ctx, &resource_of(&row, base)?)?;
-    let body = ctx.body().await.map_err(Refusal::from)?;
-    write_user(ctx, org, token, base, row, &body).await
-}
-
-/// `PATCH /Users/{id}` (RFC 7644 §3.5.2): the operations applied to the User as a GET shows
-/// it (`patch.rs`), the result written like a PUT. Disabling ends every session and frees the
-/// person's conversations; the last admin stays.
-pub(super) async fn patch_user(
-    ctx: &mut Ctx,
-    org: &OrganizationId,
-    token: &ScimTokenRow,
-    base: &str,
-    id: &str,
+    (base, id): (&str, &str),
+    patching: bool,
 ) -> Result<serde_json::Value, Refusal> {
     let row = user_row(ctx, org, id).await?;
     let mut user = resource_of(&row, base)?;
     check_version(ctx, &user)?;
     let body = ctx.body().await.map_err(Refusal::from)?;
-    super::patch::apply(&mut user, livechat_access::USER_SCHEMA, &body)?;
+    if patching {
+        super::patch::apply(&mut user, livechat_access::USER_SCHEMA, &body)?;
+    } else {
+        user = body;
+    }
     write_user(ctx, org, token, base, row, &user).await
 }
 
