@@ -188,6 +188,11 @@ pub enum Action {
         /// Active admins right now.
         active_admins: u32,
     },
+    /// Take away someone's second factors (they enrol again at their next sign-in).
+    ResetSecondFactors {
+        /// Whose.
+        target: Subject,
+    },
     /// Change platform settings.
     ChangeSettings,
     /// Read the audit log.
@@ -298,7 +303,8 @@ impl Action {
             | Action::CloseConversation { conversation } => Some(&conversation.organization),
             Action::ViewUser { target }
             | Action::EditUser { target, .. }
-            | Action::DeleteUser { target, .. } => Some(&target.organization),
+            | Action::DeleteUser { target, .. }
+            | Action::ResetSecondFactors { target } => Some(&target.organization),
             Action::AccessModule { .. }
             | Action::OpenConversation
             | Action::ListUsers
@@ -389,6 +395,12 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
             manages(target)?;
             keeps_an_admin(target, false, *active_admins)
         }
+        // Admins only: a manager who could strip an agent's factor could sign in as them after a
+        // password reset. Never one's own: that is done from one's account, with a factor.
+        Action::ResetSecondFactors { target } => {
+            require(target.id != actor.id, Code::OwnFactorsReset)?;
+            require(actor.role == Role::Admin, Code::Forbidden)
+        }
         Action::ChangeSettings => require(
             actor.role == Role::Admin && actor.has_module(Module::SETTINGS),
             Code::Forbidden,
@@ -429,6 +441,29 @@ mod tests {
             questionnaires: SortedSet::new(),
             disabled: false,
         }
+    }
+
+    #[test]
+    fn only_admins_reset_second_factors_and_never_their_own() {
+        let admin = actor("ad", Role::Admin);
+        let reset = |target: Subject| Action::ResetSecondFactors { target };
+        assert_eq!(
+            authorize(&admin, &reset(subject("a1", Role::Agent))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&admin, &reset(subject("ad2", Role::Admin))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&admin, &reset(subject("ad", Role::Admin))),
+            Err(Code::OwnFactorsReset)
+        );
+        let manager = actor("m", Role::Manager);
+        assert_eq!(
+            authorize(&manager, &reset(subject("a1", Role::Agent))),
+            Err(Code::Forbidden)
+        );
     }
 
     #[test]

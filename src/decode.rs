@@ -157,7 +157,7 @@ pub fn action(value: &Value) -> Decoded<Action> {
         "viewConversation" | "replyConversation" | "transferConversation" | "closeConversation" => {
             &["type", "conversation"]
         }
-        "viewUser" => &["type", "target"],
+        "viewUser" | "resetSecondFactors" => &["type", "target"],
         "createUser" | "inviteUser" => &["type", "grant"],
         "editUser" => &["type", "target", "after", "activeAdmins"],
         "deleteUser" => &["type", "target", "activeAdmins"],
@@ -201,6 +201,7 @@ pub fn action(value: &Value) -> Decoded<Action> {
         "changeSettings" => Action::ChangeSettings,
         "viewAudit" => Action::ViewAudit,
         "viewUser" => Action::ViewUser { target: target()? },
+        "resetSecondFactors" => Action::ResetSecondFactors { target: target()? },
         "createUser" => Action::CreateUser {
             grant: grant(required(&obj, "grant")?, &obj.path("grant"))?,
         },

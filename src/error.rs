@@ -176,6 +176,11 @@ codes! {
     Forbidden => "forbidden", "Vous n'avez pas le droit de faire cela", "You are not allowed to do this";
     PrivilegeEscalation => "privilege_escalation", "Vous ne pouvez pas accorder plus de droits que vous n'en avez", "You cannot grant more access than you hold";
     LastAdmin => "last_admin", "Il doit rester au moins un administrateur actif", "At least one active administrator must remain";
+    SecondFactorRequired => "second_factor_required", "Votre organisation demande un second facteur : configurez-en un pour continuer", "Your organization requires a second factor: set one up to continue";
+    SecondFactorInvalid => "second_factor_invalid", "Ce code ou cette clé n'a pas été accepté", "This code or key was not accepted";
+    ChallengeExpired => "challenge_expired", "Cette connexion a expiré : saisissez à nouveau votre mot de passe", "This sign-in has expired: enter your password again";
+    OwnFactorsReset => "own_factors_reset", "Vous ne pouvez pas réinitialiser vos propres facteurs : retirez-les depuis votre compte", "You cannot reset your own factors: remove them from your account";
+    TotpExists => "totp_exists", "Une application d'authentification est déjà configurée : retirez-la d'abord", "An authenticator app is already set up: remove it first";
     AdminNotProvisioned => "admin_not_provisioned", "Le rôle administrateur se donne et se retire sur la page d'administration, pas par SCIM", "The admin role is given and taken on the admin page, not through SCIM";
     OwnRoleChange => "own_role_change", "Vous ne pouvez pas changer votre propre rôle ou vos accès", "You cannot change your own role or access";
     SelfDelete => "self_delete", "Vous ne pouvez pas supprimer ou désactiver votre propre compte", "You cannot delete or disable your own account";

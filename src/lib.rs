@@ -36,6 +36,7 @@ mod password;
 mod routing;
 mod scim;
 mod scim_schema;
+mod second_factor;
 mod session;
 mod set;
 mod team;
@@ -94,6 +95,12 @@ pub use scim::{
 pub use scim_schema::{
     published_schema_ids, published_schemas, schema_attribute, schema_attributes, Attribute,
     AttributeType, Mutability,
+};
+pub use second_factor::{
+    accept_totp_step, after_password, may_remove_factor, normalize_recovery_code, totp_steps,
+    validate_passkey_name, validate_second_factor, validate_security, AfterPassword, Factors,
+    Proof, SecondFactorAttempt, SecondFactorInput, SecondFactorMethod, SecondFactorPolicy,
+    SecurityInput, MAX_PASSKEY_NAME, RECOVERY_CODES, TOTP_DIGITS, TOTP_STEP_S,
 };
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,

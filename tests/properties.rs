@@ -356,6 +356,7 @@ proptest! {
             Action::ViewUser { target: target.clone() },
             Action::EditUser { target: target.clone(), after: None, active_admins },
             Action::EditUser { target: target.clone(), after: Some(grant), active_admins },
+            Action::ResetSecondFactors { target: target.clone() },
             Action::DeleteUser { target, active_admins },
             Action::ViewConversation { conversation: conversation.clone() },
             Action::ReplyConversation { conversation: conversation.clone() },

@@ -1,0 +1,441 @@
+//! The second factor (OWASP ASVS 5.0 §6.3.3): who an organization's policy requires one of, what
+//! a sign-in leads to once the password is right, which factor changes are allowed, and the
+//! one-time use of authenticator-app (TOTP, RFC 6238) codes. The cryptography (HMAC, WebAuthn
+//! signatures) is the Worker's; the rules are here, once.
+
+use crate::access::Role;
+use crate::error::{Code, Violation};
+use crate::input::{keys_of, object};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Who must have a second factor in an organization (`PUT /organization/security`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SecondFactorPolicy {
+    /// Whoever wants one.
+    #[default]
+    Optional,
+    /// Admins.
+    Admins,
+    /// Managers and admins.
+    Managers,
+    /// Everyone.
+    Everyone,
+}
+
+impl SecondFactorPolicy {
+    /// Every policy, weakest first.
+    pub const ALL: [SecondFactorPolicy; 4] = [
+        SecondFactorPolicy::Optional,
+        SecondFactorPolicy::Admins,
+        SecondFactorPolicy::Managers,
+        SecondFactorPolicy::Everyone,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecondFactorPolicy::Optional => "optional",
+            SecondFactorPolicy::Admins => "admins",
+            SecondFactorPolicy::Managers => "managers",
+            SecondFactorPolicy::Everyone => "everyone",
+        }
+    }
+
+    /// Reads a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Whether someone of `role` must have a second factor.
+    pub fn requires(self, role: Role) -> bool {
+        match self {
+            SecondFactorPolicy::Optional => false,
+            SecondFactorPolicy::Admins => role == Role::Admin,
+            SecondFactorPolicy::Managers => role >= Role::Manager,
+            SecondFactorPolicy::Everyone => true,
+        }
+    }
+}
+
+/// The second factors a person has. Recovery codes are a way back in, not a factor of their own:
+/// they come with the first factor and go with the last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Factors {
+    /// An authenticator app, confirmed.
+    pub totp: bool,
+    /// Passkeys registered.
+    pub passkeys: u32,
+}
+
+impl Factors {
+    /// Whether they have any.
+    pub fn any(self) -> bool {
+        self.totp || self.passkeys > 0
+    }
+}
+
+/// What a right password leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterPassword {
+    /// A session: no factor, none required.
+    Session,
+    /// A short-lived, single-purpose challenge for the second step; never a session.
+    SecondFactor,
+    /// A session that may only enrol a factor: the policy requires one and they have none.
+    Enrolment,
+}
+
+/// What a right password leads to for someone of `role` with `factors`, under `policy`. Whoever
+/// has a factor uses it, required or not.
+pub fn after_password(policy: SecondFactorPolicy, role: Role, factors: Factors) -> AfterPassword {
+    if factors.any() {
+        AfterPassword::SecondFactor
+    } else if policy.requires(role) {
+        AfterPassword::Enrolment
+    } else {
+        AfterPassword::Session
+    }
+}
+
+/// Whether someone may be left with `after` once a factor is removed: not with none under a
+/// policy that requires one (`second_factor_required`).
+pub fn may_remove_factor(
+    policy: SecondFactorPolicy,
+    role: Role,
+    after: Factors,
+) -> Result<(), Code> {
+    if after.any() || !policy.requires(role) {
+        Ok(())
+    } else {
+        Err(Code::SecondFactorRequired)
+    }
+}
+
+/// The time step of an authenticator-app code (RFC 6238: 30 s).
+pub const TOTP_STEP_S: i64 = 30;
+/// Steps of clock drift accepted either side.
+pub const TOTP_DRIFT: i64 = 1;
+/// Digits of a code.
+pub const TOTP_DIGITS: usize = 6;
+
+/// The steps a code may belong to at `now_ms`, the current one first, then the drift either side.
+pub fn totp_steps(now_ms: i64) -> [i64; 3] {
+    let step = now_ms.div_euclid(1000).div_euclid(TOTP_STEP_S);
+    [step, step - TOTP_DRIFT, step + TOTP_DRIFT]
+}
+
+/// Accepts the step a code matched (`None`: it matched none) when it comes after the last one
+/// used: every code works once, and so does every earlier one (a code seen on a shoulder or in a
+/// log is dead as soon as a later one is used).
+pub fn accept_totp_step(matched: Option<i64>, last_used: Option<i64>) -> Result<i64, Code> {
+    match matched {
+        Some(step) if last_used.is_none_or(|last| step > last) => Ok(step),
+        _ => Err(Code::SecondFactorInvalid),
+    }
+}
+
+/// Recovery codes given at once.
+pub const RECOVERY_CODES: usize = 10;
+
+/// A recovery code as typed: its letters and digits, upper-cased (spaces and dashes dropped), so
+/// `abcd-efgh-…` and `ABCDEFGH…` are one code.
+pub fn normalize_recovery_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// The organization's security settings (`PUT /organization/security`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityInput {
+    /// Who must have a second factor.
+    pub second_factor: SecondFactorPolicy,
+}
+
+/// Validates the security settings form.
+pub fn validate_security(input: &Value) -> Result<SecondFactorPolicy, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let policy = object(input, "", keys_of::<SecurityInput>(), &mut errors).and_then(|obj| {
+        let name = obj.required_string("secondFactor", &mut errors)?;
+        let policy = SecondFactorPolicy::parse(name);
+        if policy.is_none() {
+            errors.push(Violation::new("secondFactor", Code::FieldInvalid).value(name));
+        }
+        policy
+    });
+    match policy {
+        Some(policy) if errors.is_empty() => Ok(policy),
+        _ => Err(errors),
+    }
+}
+
+/// How the second step proves the person (`POST /session/second-factor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SecondFactorMethod {
+    /// A code of their authenticator app.
+    Totp,
+    /// One of their recovery codes.
+    Recovery,
+    /// A passkey's assertion.
+    Passkey,
+}
+
+/// The second step of a sign-in.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SecondFactorInput {
+    /// The challenge the password step answered.
+    pub challenge: String,
+    /// Which factor.
+    pub method: SecondFactorMethod,
+    /// The code (authenticator app or recovery).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The passkey's assertion, as the browser gives it (`PublicKeyCredential.toJSON()`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub credential: Option<Value>,
+}
+
+/// A second step, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondFactorAttempt {
+    /// The challenge's token.
+    pub challenge: String,
+    /// What proves the person.
+    pub proof: Proof,
+}
+
+/// What a second step proves the person with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Proof {
+    /// Six digits of their authenticator app.
+    Totp(String),
+    /// A recovery code, normalized.
+    Recovery(String),
+    /// A passkey's assertion (checked by the Worker's WebAuthn verifier).
+    Passkey(Value),
+}
+
+/// Validates a second step: a challenge, and the proof its method names (six digits for an app's
+/// code, a code of the recovery alphabet, a passkey's assertion object).
+pub fn validate_second_factor(input: &Value) -> Result<SecondFactorAttempt, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let Some(obj) = object(input, "", keys_of::<SecondFactorInput>(), &mut errors) else {
+        return Err(errors);
+    };
+    let challenge = obj.required_text("challenge", 100, &mut errors);
+    let method = obj.required_string("method", &mut errors).and_then(|m| {
+        let method = serde_json::from_value::<SecondFactorMethod>(Value::String(m.to_owned())).ok();
+        if method.is_none() {
+            errors.push(Violation::new("method", Code::FieldInvalid).value(m));
+        }
+        method
+    });
+    let code = |errors: &mut Vec<Violation>| obj.required_text("code", 64, errors);
+    let proof = match method {
+        Some(SecondFactorMethod::Totp) => code(&mut errors).and_then(|c| {
+            let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
+            if c.len() == TOTP_DIGITS && c.chars().all(|c| c.is_ascii_digit()) {
+                Some(Proof::Totp(c))
+            } else {
+                errors.push(Violation::new("code", Code::FieldInvalid).value("6 digits"));
+                None
+            }
+        }),
+        Some(SecondFactorMethod::Recovery) => {
+            code(&mut errors).map(|c| Proof::Recovery(normalize_recovery_code(&c)))
+        }
+        Some(SecondFactorMethod::Passkey) => match obj.raw("credential") {
+            Some(credential @ Value::Object(_)) => Some(Proof::Passkey(credential.clone())),
+            _ => {
+                errors.push(Violation::new("credential", Code::FieldRequired));
+                None
+            }
+        },
+        None => None,
+    };
+    match (challenge, proof) {
+        (Some(challenge), Some(proof)) if errors.is_empty() => {
+            Ok(SecondFactorAttempt { challenge, proof })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Longest name of a passkey, in characters.
+pub const MAX_PASSKEY_NAME: usize = 60;
+
+/// Reads a passkey's name (`{name}`): 1 to 60 characters of one line.
+pub fn validate_passkey_name(input: &Value) -> Result<String, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let name = object(input, "", &["name", "credential"], &mut errors)
+        .and_then(|obj| obj.required_text("name", MAX_PASSKEY_NAME, &mut errors));
+    match name {
+        Some(name) if errors.is_empty() => Ok(name),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use Role::*;
+    use SecondFactorPolicy::*;
+
+    const NONE: Factors = Factors {
+        totp: false,
+        passkeys: 0,
+    };
+    const APP: Factors = Factors {
+        totp: true,
+        passkeys: 0,
+    };
+
+    #[test]
+    fn the_policy_names_who_must_have_a_factor() {
+        let required = |p: SecondFactorPolicy| -> Vec<Role> {
+            Role::ALL.into_iter().filter(|r| p.requires(*r)).collect()
+        };
+        assert_eq!(required(Optional), []);
+        assert_eq!(required(Admins), [Admin]);
+        assert_eq!(required(Managers), [Manager, Admin]);
+        assert_eq!(required(Everyone), [Agent, Manager, Admin]);
+        for p in SecondFactorPolicy::ALL {
+            assert_eq!(SecondFactorPolicy::parse(p.as_str()), Some(p));
+        }
+    }
+
+    #[test]
+    fn a_right_password_leads_to_a_session_a_challenge_or_enrolment() {
+        assert_eq!(
+            after_password(Optional, Agent, NONE),
+            AfterPassword::Session
+        );
+        assert_eq!(
+            after_password(Optional, Agent, APP),
+            AfterPassword::SecondFactor
+        );
+        assert_eq!(after_password(Admins, Agent, NONE), AfterPassword::Session);
+        assert_eq!(
+            after_password(Admins, Admin, NONE),
+            AfterPassword::Enrolment
+        );
+        assert_eq!(
+            after_password(Everyone, Agent, APP),
+            AfterPassword::SecondFactor
+        );
+        let passkey = Factors {
+            totp: false,
+            passkeys: 1,
+        };
+        assert_eq!(
+            after_password(Managers, Manager, passkey),
+            AfterPassword::SecondFactor
+        );
+    }
+
+    #[test]
+    fn the_last_factor_stays_under_a_policy_that_requires_one() {
+        assert_eq!(
+            may_remove_factor(Admins, Admin, NONE),
+            Err(Code::SecondFactorRequired)
+        );
+        assert_eq!(may_remove_factor(Admins, Manager, NONE), Ok(()));
+        assert_eq!(
+            may_remove_factor(Everyone, Agent, APP),
+            Ok(()),
+            "another one stays"
+        );
+        assert_eq!(may_remove_factor(Optional, Admin, NONE), Ok(()));
+    }
+
+    #[test]
+    fn every_code_works_once_and_earlier_ones_die_with_it() {
+        assert_eq!(totp_steps(59_000), [1, 0, 2]);
+        assert_eq!(accept_totp_step(Some(10), None), Ok(10));
+        assert_eq!(accept_totp_step(Some(11), Some(10)), Ok(11));
+        assert_eq!(
+            accept_totp_step(Some(10), Some(10)),
+            Err(Code::SecondFactorInvalid),
+            "replayed"
+        );
+        assert_eq!(
+            accept_totp_step(Some(9), Some(10)),
+            Err(Code::SecondFactorInvalid),
+            "older"
+        );
+        assert_eq!(accept_totp_step(None, None), Err(Code::SecondFactorInvalid));
+    }
+
+    #[test]
+    fn second_steps_are_read_before_any_check() {
+        let read = |v: Value| validate_second_factor(&v);
+        assert_eq!(
+            read(json!({"challenge": "c", "method": "totp", "code": "123 456"})).map(|a| a.proof),
+            Ok(Proof::Totp("123456".into()))
+        );
+        assert_eq!(
+            read(json!({"challenge": "c", "method": "recovery", "code": "abcd-efgh 23"}))
+                .map(|a| a.proof),
+            Ok(Proof::Recovery("ABCDEFGH23".into()))
+        );
+        let codes = |v: Value| -> Vec<(String, Code)> {
+            read(v)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect()
+        };
+        assert_eq!(
+            codes(json!({"challenge": "c", "method": "totp", "code": "12345"})),
+            [("code".to_owned(), Code::FieldInvalid)]
+        );
+        assert_eq!(
+            codes(json!({"challenge": "c", "method": "sms", "code": "1"})),
+            [("method".to_owned(), Code::FieldInvalid)]
+        );
+        assert_eq!(
+            codes(json!({"challenge": "c", "method": "passkey"})),
+            [("credential".to_owned(), Code::FieldRequired)]
+        );
+        assert_eq!(
+            codes(json!({"method": "totp", "code": "123456", "x": 1})),
+            [
+                ("x".to_owned(), Code::UnknownField),
+                ("challenge".to_owned(), Code::FieldRequired)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_security_form() {
+        assert_eq!(
+            validate_security(&json!({"secondFactor": "managers"})),
+            Ok(Managers)
+        );
+        assert!(validate_security(&json!({"secondFactor": "all"})).is_err());
+        assert_eq!(
+            validate_passkey_name(&json!({"name": " Clé USB "})),
+            Ok("Clé USB".into())
+        );
+        assert!(validate_passkey_name(&json!({"name": ""})).is_err());
+    }
+}
