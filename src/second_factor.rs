@@ -118,17 +118,11 @@ pub fn may_remove_factor(
 }
 
 /// The time step of an authenticator-app code (RFC 6238: 30 s).
-pub const TOTP_STEP_S: i64 = 30;
+pub const TOTP_STEP_S: u64 = 30;
 /// Steps of clock drift accepted either side.
-pub const TOTP_DRIFT: i64 = 1;
+pub const TOTP_DRIFT: u16 = 1;
 /// Digits of a code.
-pub const TOTP_DIGITS: usize = 6;
-
-/// The steps a code may belong to at `now_ms`, the current one first, then the drift either side.
-pub fn totp_steps(now_ms: i64) -> [i64; 3] {
-    let step = now_ms.div_euclid(1000).div_euclid(TOTP_STEP_S);
-    [step, step - TOTP_DRIFT, step + TOTP_DRIFT]
-}
+pub const TOTP_DIGITS: u8 = 6;
 
 /// Accepts the step a code matched (`None`: it matched none) when it comes after the last one
 /// used: every code works once, and so does every earlier one (a code seen on a shoulder or in a
@@ -250,15 +244,9 @@ pub fn validate_second_factor(input: &Value) -> Result<SecondFactorAttempt, Vec<
     });
     let code = |errors: &mut Vec<Violation>| obj.required_text("code", 64, errors);
     let proof = match method {
-        Some(SecondFactorMethod::Totp) => code(&mut errors).and_then(|c| {
-            let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
-            if c.len() == TOTP_DIGITS && c.chars().all(|c| c.is_ascii_digit()) {
-                Some(Proof::Totp(c))
-            } else {
-                errors.push(Violation::new("code", Code::FieldInvalid).value("6 digits"));
-                None
-            }
-        }),
+        Some(SecondFactorMethod::Totp) => code(&mut errors)
+            .and_then(|c| totp_code(&c, &mut errors))
+            .map(Proof::Totp),
         Some(SecondFactorMethod::Recovery) => {
             code(&mut errors).map(|c| Proof::Recovery(normalize_recovery_code(&c)))
         }
@@ -276,6 +264,37 @@ pub fn validate_second_factor(input: &Value) -> Result<SecondFactorAttempt, Vec<
             Ok(SecondFactorAttempt { challenge, proof })
         }
         _ => Err(errors),
+    }
+}
+
+/// An authenticator app's code (`PUT /me/second-factors/totp`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpCodeInput {
+    /// Six digits (spaces allowed).
+    pub code: String,
+}
+
+/// Reads an app's code: six digits, spaces dropped.
+pub fn validate_totp_code(input: &Value) -> Result<String, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let code = object(input, "", keys_of::<TotpCodeInput>(), &mut errors)
+        .and_then(|obj| obj.required_text("code", 64, &mut errors))
+        .and_then(|c| totp_code(&c, &mut errors));
+    match code {
+        Some(code) if errors.is_empty() => Ok(code),
+        _ => Err(errors),
+    }
+}
+
+fn totp_code(typed: &str, errors: &mut Vec<Violation>) -> Option<String> {
+    let c: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if c.len() == usize::from(TOTP_DIGITS) && c.chars().all(|c| c.is_ascii_digit()) {
+        Some(c)
+    } else {
+        errors.push(Violation::new("code", Code::FieldInvalid).value("6 digits"));
+        None
     }
 }
 
@@ -369,7 +388,6 @@ mod tests {
 
     #[test]
     fn every_code_works_once_and_earlier_ones_die_with_it() {
-        assert_eq!(totp_steps(59_000), [1, 0, 2]);
         assert_eq!(accept_totp_step(Some(10), None), Ok(10));
         assert_eq!(accept_totp_step(Some(11), Some(10)), Ok(11));
         assert_eq!(

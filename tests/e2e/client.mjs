@@ -1,4 +1,5 @@
 // A small client for the e2e tests: the Worker's URL comes from scripts/test-worker.
+import { createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -180,4 +181,21 @@ export async function reconfigure(change, settled) {
     if (Date.now() > deadline) throw new Error('the new wrangler configuration never took effect');
     await sleep(500);
   }
+}
+
+/** An authenticator app's code for a base32 secret (RFC 6238: HMAC-SHA-1, 30 s, 6 digits), at `ms`. */
+export function totp(secret, ms = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const key = [];
+  for (const c of secret.replace(/=+$/, '')) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) { key.push((value >>> (bits - 8)) & 255); bits -= 8; }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 30000)));
+  const mac = createHmac('sha1', Buffer.from(key)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1e6).padStart(6, '0');
 }

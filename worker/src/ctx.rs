@@ -75,6 +75,9 @@ pub struct Session {
     pub actor: Actor,
     /// Their organization's catalog, read with the session.
     pub catalog: CatalogAt,
+    /// The organization's policy requires a second factor of them and they have none: the
+    /// session may only enrol one (read on every request, so a new policy applies at once).
+    pub enrolling: bool,
 }
 
 impl Ctx {
@@ -91,7 +94,19 @@ impl Ctx {
 
     /// The signed-in user, from a bearer token or the session cookie. Cookie-authenticated
     /// writes must come from this origin (SameSite=Strict already stops most cross-site sends).
+    /// The caller's session, when it may do anything: one that must enrol a second factor first
+    /// is refused (`second_factor_required`).
     pub async fn session(&self) -> Result<Session, ApiError> {
+        let session = self.session_to_enrol().await?;
+        if session.enrolling {
+            return Err(Code::SecondFactorRequired.into());
+        }
+        Ok(session)
+    }
+
+    /// The caller's session, even one that may only enrol a second factor (the routes that
+    /// enrol, sign out and show who is signed in).
+    pub async fn session_to_enrol(&self) -> Result<Session, ApiError> {
         let (token, via_cookie) = match self.bearer() {
             Some(token) => (token, false),
             None => (
@@ -119,10 +134,18 @@ impl Ctx {
             user.catalog.as_deref().unwrap_or_default(),
             user.catalog_version.unwrap_or_default(),
         )?;
+        let policy = user
+            .second_factor_policy
+            .as_deref()
+            .and_then(livechat_access::SecondFactorPolicy::parse)
+            .unwrap_or_default();
+        let actor = user.actor()?;
+        let enrolling = policy.requires(actor.role) && user.has_factor.unwrap_or(0) == 0;
         Ok(Session {
-            actor: user.actor()?,
+            actor,
             catalog,
             user,
+            enrolling,
         })
     }
 

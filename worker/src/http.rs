@@ -37,7 +37,7 @@ pub struct Problem {
 }
 
 impl ApiError {
-    fn new(code: Code, errors: Vec<Violation>) -> Self {
+    pub fn new(code: Code, errors: Vec<Violation>) -> Self {
         ApiError::Problem(Box::new(Problem {
             code,
             errors,
@@ -114,14 +114,15 @@ pub fn status_of(problem: &Problem) -> u16 {
     use Code::*;
     match problem.code {
         InvalidJson => 400,
-        Unauthenticated | InvalidCredentials => 401,
+        Unauthenticated | InvalidCredentials | SecondFactorInvalid | ChallengeExpired => 401,
         Forbidden | PrivilegeEscalation | LastAdmin | OwnRoleChange | SelfDelete
-        | AdminNotProvisioned | AccountDisabled | CrossOrigin => 403,
+        | AdminNotProvisioned | SecondFactorRequired | OwnFactorsReset | AccountDisabled
+        | CrossOrigin => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
         EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
         | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged
-        | TeamTaken | UserNameTaken => 409,
+        | TeamTaken | UserNameTaken | TotpExists => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked | ResetLinkInvalid => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,

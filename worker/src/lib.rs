@@ -6,12 +6,14 @@ mod api;
 mod catalog;
 mod conversations;
 mod ctx;
+mod factors;
 mod http;
 mod invitations;
 mod mail;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod operator;
+mod passkeys;
 mod password;
 mod scim;
 mod scim_filter;

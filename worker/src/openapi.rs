@@ -5,7 +5,8 @@
 //! against; a test fails when the file, the route table and this description part.
 
 use crate::{
-    api, catalog, conversations, invitations, operator, password, scim, session, teams, users,
+    api, catalog, conversations, factors, invitations, operator, passkeys, password, scim, session,
+    teams, users,
 };
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -42,6 +43,19 @@ use utoipa::{Modify, OpenApi};
         scim::tokens::create,
         scim::tokens::revoke,
         scim::tokens::settings,
+        factors::security,
+        factors::second_step,
+        factors::overview,
+        factors::start_totp,
+        factors::confirm_totp,
+        factors::remove_totp,
+        factors::recovery_codes,
+        factors::reset,
+        passkeys::creation_options,
+        passkeys::register,
+        passkeys::rename,
+        passkeys::remove,
+        passkeys::request_options,
         users::list,
         users::create,
         users::show,
@@ -113,8 +127,34 @@ pub fn document() -> Value {
     }
     if let Some(paths) = doc.get_mut("paths") {
         close_inline(paths);
+        may_require_a_second_factor(paths);
     }
     doc
+}
+
+/// Every operation that takes a session may answer 403 `second_factor_required` (a session whose
+/// person the organization's policy requires a factor of, and who has none yet, may only enrol),
+/// so each says so, once, here.
+fn may_require_a_second_factor(paths: &mut Value) {
+    let Some(paths) = paths.as_object_mut() else {
+        return;
+    };
+    for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in operation.values_mut() {
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            if let (true, Some(responses)) = (
+                secured,
+                op.get_mut("responses").and_then(Value::as_object_mut),
+            ) {
+                responses
+                    .entry("403")
+                    .or_insert_with(|| json!({"$ref": "#/components/responses/ProblemBody"}));
+            }
+        }
+    }
 }
 
 /// The component names some `allOf` refers to: those stay open.

@@ -92,7 +92,7 @@ async fn send_link(
 
 /// `POST /password/reset` {token, password}: the new password, every session of the account
 /// ended, and a new one opened here.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::session::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(|t| t.as_str()).unwrap_or("");
@@ -131,7 +131,13 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
         // Used by a concurrent request a moment ago.
         return Err(Code::ResetLinkInvalid.into());
     }
-    signed_in_again(ctx, &org, &user.id).await
+    // A reset link is the password step, not the second: whoever has a factor still uses it.
+    let user = ctx
+        .store
+        .user(&org, &user.id)
+        .await?
+        .ok_or(Code::Internal)?;
+    crate::factors::after_right_password(ctx, &user, 200).await
 }
 
 /// A new session for an account whose other sessions just ended (its epoch moved on).

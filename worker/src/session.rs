@@ -25,8 +25,22 @@ pub struct SessionStarted {
     pub user: crate::store::UserView,
 }
 
-/// `POST /session` {email, password} → {token, user} and the session cookie.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(())))]
+/// What a right password answers: a session, or (for someone with a second factor) the second
+/// step's challenge. Only the API description names it: each handler writes one or the other.
+#[cfg(feature = "openapi")]
+#[allow(dead_code, clippy::large_enum_variant)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SignInAnswer {
+    /// Signed in.
+    Session(SessionStarted),
+    /// The second step is next.
+    SecondFactor(crate::factors::SecondFactorNeeded),
+}
+
+/// `POST /session` {email, password} → {token, user} and the session cookie, or the second
+/// step's challenge.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in (the password step)", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in (the token is also set as the `lca_session` cookie), or, for someone with a second factor, the second step's challenge", body = SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(())))]
 pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let login = validate_login(&body).map_err(ApiError::form)?;
@@ -79,7 +93,7 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         }
     };
     ctx.store.clear_failures(&keys[0].0).await?;
-    start(ctx, &user, 200).await
+    crate::factors::after_right_password(ctx, &user, 200).await
 }
 
 /// The brake on guessing, for one attempt under `keys` (per address, per client…): refused with
@@ -160,7 +174,7 @@ pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .get("authorization")?
         .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
         .or_else(|| http::cookie(&ctx.req, http::SESSION_COOKIE));
-    ctx.session().await?;
+    ctx.session_to_enrol().await?;
     if let Some(token) = token {
         ctx.store.delete_session(&token_digest(&token)).await?;
     }
@@ -174,14 +188,14 @@ pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `GET /me`.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/me", operation_id = "me", tag = "session", summary = "The signed-in user", responses((status = 200, description = "OK", body = crate::store::UserView), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn me(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let session = ctx.session().await?;
+    let session = ctx.session_to_enrol().await?;
     http::json(200, &session.user.view()?)
 }
 
 /// `GET /organization`: the caller's organization, as the page's header shows it.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/organization", operation_id = "organization", tag = "session", summary = "The signed-in user's organization", responses((status = 200, description = "OK", body = crate::store::OrganizationRow), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn organization(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let session = ctx.session().await?;
+    let session = ctx.session_to_enrol().await?;
     let row = ctx
         .store
         .organization(session.actor.organization.as_str())

@@ -5,6 +5,7 @@
 mod audit;
 mod catalogs;
 mod conversations;
+mod factors;
 mod invitations;
 mod organizations;
 mod resets;
@@ -16,6 +17,7 @@ mod users;
 pub use audit::{AuditEntry, Record};
 pub use catalogs::CatalogAt;
 pub use conversations::{ConversationRow, ConversationStatus};
+pub use factors::{ChallengeRow, PasskeyView};
 pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, InvitationView, Owed};
 pub use organizations::OrganizationRow;
 pub use scim_tokens::ScimTokenRow;

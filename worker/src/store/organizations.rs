@@ -25,6 +25,8 @@ pub struct OrganizationRow {
     /// email (`PUT /organization/scim-settings`).
     #[serde(deserialize_with = "flag")]
     pub scim_activation_emails: bool,
+    /// Who must have a second factor (`PUT /organization/security`).
+    pub second_factor_policy: livechat_access::SecondFactorPolicy,
 }
 
 /// A D1 integer read as a boolean.
@@ -32,7 +34,8 @@ fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(i64::deserialize(d)? != 0)
 }
 
-const ORGANIZATION_COLUMNS: &str = "id, slug, name, status, created_at, scim_activation_emails";
+const ORGANIZATION_COLUMNS: &str =
+    "id, slug, name, status, created_at, scim_activation_emails, second_factor_policy";
 
 impl OrganizationRow {
     pub fn id(&self) -> OrganizationId {

@@ -32,7 +32,11 @@ impl Store {
                 "SELECT {USER_COLUMNS}, \
                  (SELECT o.catalog FROM organizations o WHERE o.id = users.organization_id) AS catalog, \
                  (SELECT o.catalog_version FROM organizations o WHERE o.id = users.organization_id) \
-                 AS catalog_version \
+                 AS catalog_version, \
+                 (SELECT o.second_factor_policy FROM organizations o WHERE o.id = users.organization_id) \
+                 AS second_factor_policy, \
+                 (EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) \
+                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS has_factor \
                  FROM users WHERE id = (SELECT s.user_id FROM sessions s \
                  JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 \

@@ -47,6 +47,12 @@ pub struct UserRow {
     pub catalog: Option<String>,
     #[serde(default)]
     pub catalog_version: Option<i64>,
+    /// The organization's second-factor policy and whether they have a factor, when read with
+    /// the session.
+    #[serde(default)]
+    pub second_factor_policy: Option<String>,
+    #[serde(default)]
+    pub has_factor: Option<i64>,
 }
 
 /// A user as the API shows them (never a hash).

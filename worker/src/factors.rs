@@ -1,0 +1,555 @@
+//! Second factors in the API: one's own (authenticator app, passkeys, recovery codes), the second
+//! step of a sign-in, an admin's reset of someone else's, and the organization's policy. The
+//! rules are the core's (`second_factor.rs`); the codes' cryptography is totp-rs's, the passkeys'
+//! `passkeys.rs`'s.
+
+use crate::ctx::{Ctx, Session};
+use crate::http::{self, ApiError};
+use crate::secrets::{new_token, random_bytes, token_digest};
+use crate::session::{brake, count_failure, start};
+use crate::store::{changes, UserRow};
+use livechat_access::{
+    accept_totp_step, after_password, authorize, may_remove_factor, validate_second_factor,
+    validate_security, Action, AfterPassword, Code, Factors, LoginThrottle, OrganizationId, Proof,
+    SecondFactorMethod, SecondFactorPolicy, RECOVERY_CODES,
+};
+use serde::Serialize;
+use worker::Response;
+
+/// How long the second step may take after the password (ms).
+pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// The password was right; the second step is next (`POST /session/second-factor`).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SecondFactorNeeded {
+    /// Single-use, short-lived; never a session.
+    pub challenge: String,
+    /// When it expires (ms since the epoch).
+    pub expires_at: i64,
+    /// The factors the person has (a recovery code always works while any is left).
+    pub methods: Vec<SecondFactorMethod>,
+}
+
+/// One's own second factors (`GET /me/second-factors`).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SecondFactorsView {
+    /// The organization's policy.
+    pub policy: SecondFactorPolicy,
+    /// Whether the policy requires a factor of this person.
+    pub required: bool,
+    /// Required and none yet: this session may only enrol one.
+    pub enrolment_required: bool,
+    /// An authenticator app is confirmed.
+    pub totp: bool,
+    /// Passkeys, oldest first.
+    pub passkeys: Vec<crate::store::PasskeyView>,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: u32,
+}
+
+/// A new authenticator app, to scan or type (`POST /me/second-factors/totp`).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TotpEnrolment {
+    /// The secret, base32, for typing into the app.
+    pub secret: String,
+    /// The `otpauth://` address the QR code holds.
+    pub uri: String,
+    /// The QR code, SVG.
+    pub qr_svg: String,
+}
+
+/// Recovery codes, shown this once.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    /// Ten codes, each good once.
+    pub codes: Vec<String>,
+}
+
+/// A factor just added: one's factors now, and the recovery codes when it was the first.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FactorAdded {
+    /// One's factors now.
+    pub factors: SecondFactorsView,
+    /// With the first factor: ten recovery codes, shown this once.
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// After a right password (a sign-in, a reset link): a session, or the second step's challenge
+/// when the person has a factor. The core decides which.
+pub async fn after_right_password(
+    ctx: &Ctx,
+    user: &UserRow,
+    status: u16,
+) -> Result<Response, ApiError> {
+    let org = user.organization();
+    let policy = ctx.store.second_factor_policy(&org).await?;
+    let (factors, _) = ctx.store.factors(&org, &user.id).await?;
+    if after_password(policy, user.access()?.role, factors) != AfterPassword::SecondFactor {
+        return start(ctx, user, status).await;
+    }
+    let token = new_token();
+    let expires_at = ctx.now + CHALLENGE_TTL_MS;
+    ctx.store
+        .batch(vec![
+            ctx.store.purge_challenges(ctx.now)?,
+            ctx.store.insert_challenge(
+                &token_digest(&token),
+                &org,
+                Some(&user.id),
+                ("second_factor", None),
+                expires_at,
+            )?,
+        ])
+        .await?;
+    let mut methods = Vec::new();
+    if factors.totp {
+        methods.push(SecondFactorMethod::Totp);
+    }
+    if factors.passkeys > 0 {
+        methods.push(SecondFactorMethod::Passkey);
+    }
+    methods.push(SecondFactorMethod::Recovery);
+    http::json(
+        200,
+        &SecondFactorNeeded {
+            challenge: token,
+            expires_at,
+            methods,
+        },
+    )
+}
+
+/// `POST /session/second-factor` {challenge, method, code | credential}: the second step. Throttled
+/// like the password (per person and per client); a challenge survives five wrong tries; every
+/// refusal says only "not accepted".
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(())))]
+pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let attempt = validate_second_factor(&ctx.body().await?).map_err(ApiError::form)?;
+    let digest = token_digest(&attempt.challenge);
+    let challenge = ctx
+        .store
+        .challenge(&digest, ctx.now)
+        .await?
+        .filter(|c| c.purpose == "second_factor" || c.purpose == "passkey_sign_in")
+        .ok_or(Code::ChallengeExpired)?;
+    let org = OrganizationId::new(&challenge.organization_id);
+    if challenge.purpose == "passkey_sign_in" {
+        // Instead of the password: only a passkey, which names the person.
+        let Proof::Passkey(credential) = &attempt.proof else {
+            return Err(Code::ChallengeExpired.into());
+        };
+        let keys = [
+            (
+                format!("passkey:{}", org.as_str()),
+                LoginThrottle::PER_CLIENT,
+            ),
+            (
+                format!("client:{}", ctx.client()?),
+                LoginThrottle::PER_CLIENT,
+            ),
+        ];
+        let records = brake(ctx, &keys).await?;
+        return crate::passkeys::finish_sign_in(ctx, &challenge, credential, &keys, &records).await;
+    }
+    let user_id = challenge.user_id.clone().ok_or(Code::ChallengeExpired)?;
+    let keys = [
+        (
+            format!("second:{}:{user_id}", org.as_str()),
+            LoginThrottle::PER_EMAIL,
+        ),
+        (
+            format!("client:{}", ctx.client()?),
+            LoginThrottle::PER_CLIENT,
+        ),
+    ];
+    let records = brake(ctx, &keys).await?;
+    let user = ctx
+        .store
+        .user(&org, &user_id)
+        .await?
+        .ok_or(Code::ChallengeExpired)?;
+    let accepted = match &attempt.proof {
+        Proof::Totp(code) => use_totp_code(ctx, &org, &user, code).await?,
+        Proof::Recovery(code) => {
+            let used = ctx
+                .store
+                .batch(vec![ctx.store.use_recovery_code(
+                    &org,
+                    &user.id,
+                    &token_digest(code),
+                    ctx.now,
+                )?])
+                .await?;
+            used.first().map(changes) == Some(1)
+        }
+        Proof::Passkey(credential) => {
+            crate::passkeys::verify_second_factor(ctx, &org, &user, &challenge, credential).await?
+        }
+    };
+    if !accepted || user.disabled != 0 {
+        count_failure(ctx, &keys, &records).await?;
+        ctx.store
+            .batch(vec![ctx.store.fail_challenge(&digest)?])
+            .await?;
+        return Err(Code::SecondFactorInvalid.into());
+    }
+    signed_in_by_challenge(ctx, &digest, &keys[0].0, &user).await
+}
+
+/// The challenge used up (once: a second use, even a concurrent one, is refused), the failures
+/// forgotten, a session opened.
+pub async fn signed_in_by_challenge(
+    ctx: &Ctx,
+    digest: &str,
+    throttle_key: &str,
+    user: &UserRow,
+) -> Result<Response, ApiError> {
+    let used = ctx
+        .store
+        .batch(vec![ctx.store.consume_challenge(digest, ctx.now)?])
+        .await?;
+    if used.first().map(changes) != Some(1) {
+        return Err(Code::ChallengeExpired.into());
+    }
+    ctx.store.clear_failures(throttle_key).await?;
+    start(ctx, user, 200).await
+}
+
+/// Checks an app's code for `user` and records its step: `false` for a wrong, replayed or older code.
+async fn use_totp_code(
+    ctx: &Ctx,
+    org: &OrganizationId,
+    user: &UserRow,
+    code: &str,
+) -> Result<bool, ApiError> {
+    let Some(row) = ctx.store.totp(org, &user.id).await? else {
+        return Ok(false);
+    };
+    let matched = totp(&row.secret, None, &user.email)?
+        .check(code, u64::try_from(ctx.now / 1000).unwrap_or(0))
+        .and_then(|step| i64::try_from(step).ok());
+    let Ok(step) = accept_totp_step(matched, row.last_step) else {
+        return Ok(false);
+    };
+    // Guarded: a replay racing this request finds the step taken.
+    let used = ctx
+        .store
+        .batch(vec![ctx
+            .store
+            .use_totp_step(org, &user.id, step, ctx.now)?])
+        .await?;
+    Ok(used.first().map(changes) == Some(1))
+}
+
+/// The TOTP generator of a secret (RFC 6238 with the core's parameters: SHA-1, 6 digits, 30 s,
+/// one step of drift either side: what every authenticator app reads from a QR code).
+fn totp(secret: &str, issuer: Option<&str>, account: &str) -> Result<totp_rs::Totp, ApiError> {
+    let secret = totp_rs::Secret::try_from_base32(secret)
+        .map_err(|e| ApiError::Internal(format!("totp secret: {e:?}")))?;
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(livechat_access::TOTP_DIGITS)
+        .with_skew(livechat_access::TOTP_DRIFT)
+        .with_step_duration(livechat_access::TOTP_STEP_S)
+        .with_secret(secret)
+        .with_issuer(issuer)
+        .with_account_name(account)
+        .build()
+        .map_err(|e| ApiError::Internal(format!("totp: {e:?}")))
+}
+
+/// One's own factors as the page shows them.
+pub async fn view(ctx: &Ctx, session: &Session) -> Result<SecondFactorsView, ApiError> {
+    let org = &session.actor.organization;
+    let policy = ctx.store.second_factor_policy(org).await?;
+    let (factors, recovery_codes_left) = ctx.store.factors(org, &session.user.id).await?;
+    let required = policy.requires(session.actor.role);
+    Ok(SecondFactorsView {
+        policy,
+        required,
+        enrolment_required: required && !factors.any(),
+        totp: factors.totp,
+        passkeys: ctx.store.passkeys(org, &session.user.id).await?,
+        recovery_codes_left,
+    })
+}
+
+/// `GET /me/second-factors`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/me/second-factors", operation_id = "mySecondFactors", tag = "second factor", summary = "One's own second factors, and whether the organization requires one", responses((status = 200, description = "OK", body = SecondFactorsView), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn overview(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session_to_enrol().await?;
+    http::json(200, &view(ctx, &session).await?)
+}
+
+/// `POST /me/second-factors/totp`: a new secret for an authenticator app, pending until its
+/// first code (a confirmed app is removed first: 409 `totp_exists`).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/totp", operation_id = "startTotp", tag = "second factor", summary = "Start setting up an authenticator app: its secret and QR code", responses((status = 200, description = "The secret, pending until its first code", body = TotpEnrolment), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn start_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session_to_enrol().await?;
+    let org = &session.actor.organization;
+    if ctx
+        .store
+        .totp(org, &session.user.id)
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some())
+    {
+        return Err(Code::TotpExists.into());
+    }
+    let secret = totp_rs::Secret::new_stack(random_bytes::<20>()).to_base32();
+    let organization = ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .ok_or(Code::Internal)?;
+    // The app shows the organization's name beside the address.
+    let uri = totp(&secret, Some(&organization.name), &session.user.email)?
+        .to_url()
+        .map_err(|e| ApiError::Internal(format!("totp url: {e:?}")))?;
+    let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    ctx.store
+        .batch(vec![ctx.store.put_pending_totp(
+            org,
+            &session.user.id,
+            &secret,
+            ctx.now,
+        )?])
+        .await?;
+    http::json(
+        200,
+        &TotpEnrolment {
+            secret,
+            uri,
+            qr_svg,
+        },
+    )
+}
+
+/// `PUT /me/second-factors/totp` {code}: the app's first code confirms it; with the first factor
+/// come ten recovery codes, shown once.
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/second-factors/totp", operation_id = "confirmTotp", tag = "second factor", summary = "Confirm an authenticator app with its first code", request_body = livechat_access::TotpCodeInput, responses((status = 200, description = "Confirmed", body = FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn confirm_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session_to_enrol().await?;
+    let code = livechat_access::validate_totp_code(&ctx.body().await?).map_err(ApiError::form)?;
+    let org = session.actor.organization.clone();
+    let (before, _) = ctx.store.factors(&org, &session.user.id).await?;
+    let pending = ctx.store.totp(&org, &session.user.id).await?;
+    if pending.as_ref().is_none_or(|t| t.confirmed_at.is_some()) {
+        return Err(not_accepted("code"));
+    }
+    if !use_totp_code(ctx, &org, &session.user, &code).await? {
+        return Err(not_accepted("code"));
+    }
+    audit(ctx, &session, "totp_added", None).await?;
+    factor_added(ctx, &session, before).await
+}
+
+/// A code or a key refused while enrolling: a form error on `field` (422), never a 401 (the
+/// session is fine; the value is not).
+pub fn not_accepted(field: &str) -> ApiError {
+    ApiError::new(
+        Code::FieldInvalid,
+        vec![livechat_access::Violation::new(
+            field,
+            Code::SecondFactorInvalid,
+        )],
+    )
+}
+
+/// One's factors after adding one; the first brings recovery codes.
+pub async fn factor_added(
+    ctx: &Ctx,
+    session: &Session,
+    before: Factors,
+) -> Result<Response, ApiError> {
+    let recovery_codes = if before.any() {
+        None
+    } else {
+        Some(new_recovery_codes(ctx, session).await?)
+    };
+    http::json(
+        200,
+        &FactorAdded {
+            factors: view(ctx, session).await?,
+            recovery_codes,
+        },
+    )
+}
+
+/// Ten recovery codes (80 random bits each, shown as four groups of four), their digests stored
+/// in place of the old ones.
+async fn new_recovery_codes(ctx: &Ctx, session: &Session) -> Result<Vec<String>, ApiError> {
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            let raw = totp_rs::Secret::new(Box::new(random_bytes::<10>())).to_base32();
+            raw.as_bytes()
+                .chunks(4)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect();
+    let digests: Vec<String> = codes
+        .iter()
+        .map(|c| token_digest(&livechat_access::normalize_recovery_code(c)))
+        .collect();
+    ctx.store
+        .batch(ctx.store.replace_recovery_codes(
+            &session.actor.organization,
+            &session.user.id,
+            &digests,
+            ctx.now,
+        )?)
+        .await?;
+    Ok(codes)
+}
+
+/// `POST /me/second-factors/recovery-codes`: ten new codes in place of the old (with a factor).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/recovery-codes", operation_id = "newRecoveryCodes", tag = "second factor", summary = "Ten new recovery codes, shown once; the old ones stop working", responses((status = 200, description = "The codes", body = RecoveryCodes), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn recovery_codes(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let (factors, _) = ctx
+        .store
+        .factors(&session.actor.organization, &session.user.id)
+        .await?;
+    if !factors.any() {
+        return Err(Code::SecondFactorRequired.into());
+    }
+    let codes = new_recovery_codes(ctx, &session).await?;
+    audit(ctx, &session, "recovery_codes_renewed", None).await?;
+    http::json(200, &RecoveryCodes { codes })
+}
+
+/// `DELETE /me/second-factors/totp`: the app goes, unless it is the last factor under a policy
+/// that requires one (403 `second_factor_required`); with the last factor go the recovery codes.
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/me/second-factors/totp", operation_id = "removeTotp", tag = "second factor", summary = "Remove one's authenticator app", responses((status = 204, description = "Removed"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn remove_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let org = session.actor.organization.clone();
+    let (factors, _) = ctx.store.factors(&org, &session.user.id).await?;
+    let after = Factors {
+        totp: false,
+        ..factors
+    };
+    remove_factor(
+        ctx,
+        &session,
+        after,
+        ctx.store.delete_totp(&org, &session.user.id)?,
+    )
+    .await?;
+    audit(ctx, &session, "totp_removed", None).await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// Removes a factor when the core allows what is left; with the last go the recovery codes.
+pub async fn remove_factor(
+    ctx: &Ctx,
+    session: &Session,
+    after: Factors,
+    delete: worker::D1PreparedStatement,
+) -> Result<(), ApiError> {
+    let org = &session.actor.organization;
+    let policy = ctx.store.second_factor_policy(org).await?;
+    may_remove_factor(policy, session.actor.role, after)?;
+    let mut writes = vec![delete];
+    if !after.any() {
+        writes.push(ctx.store.delete_recovery_codes(org, &session.user.id)?);
+    }
+    ctx.store.batch(writes).await?;
+    Ok(())
+}
+
+async fn audit(
+    ctx: &Ctx,
+    session: &Session,
+    action: &str,
+    what: Option<&str>,
+) -> Result<(), ApiError> {
+    let org = &session.actor.organization;
+    ctx.store
+        .batch(vec![ctx.store.audit::<livechat_access::Access>(
+            org,
+            ctx.now,
+            Some(&session.user.id),
+            action,
+            (
+                Some(&session.user.id),
+                what.or(Some(session.user.email.as_str())),
+            ),
+            None,
+            None,
+        )?])
+        .await?;
+    Ok(())
+}
+
+/// `DELETE /users/{id}/second-factors`: an admin takes away someone else's factors (a lost phone):
+/// their sessions end, they enrol again at their next sign-in if the policy requires it.
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/users/{id}/second-factors", operation_id = "resetSecondFactors", tag = "users", summary = "Reset someone's second factors (admins; never one's own); their sessions end", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Reset"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn reset(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    let org = session.actor.organization.clone();
+    let target = ctx.store.user(&org, id).await?.ok_or(Code::NotFound)?;
+    authorize(
+        &session.actor,
+        &Action::ResetSecondFactors {
+            target: target.subject()?,
+        },
+    )?;
+    let mut writes = ctx.store.reset_factors(&org, id, ctx.now)?;
+    writes.push(ctx.store.audit::<livechat_access::Access>(
+        &org,
+        ctx.now,
+        Some(&session.user.id),
+        "second_factors_reset",
+        (Some(id), Some(&target.email)),
+        None,
+        None,
+    )?);
+    ctx.store.batch(writes).await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// `PUT /organization/security` {secondFactor}: who must have a second factor (admins). It
+/// applies at once: from their next request, people it newly covers may only enrol.
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/organization/security", operation_id = "changeSecurity", tag = "organization", summary = "Who must have a second factor (admins)", request_body = livechat_access::SecurityInput, responses((status = 200, description = "OK", body = crate::store::OrganizationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn security(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let session = ctx.session().await?;
+    authorize(&session.actor, &Action::ChangeSettings)?;
+    let policy = validate_security(&ctx.body().await?).map_err(ApiError::form)?;
+    let org = &session.actor.organization;
+    ctx.store
+        .batch(vec![
+            ctx.store.set_second_factor_policy(org, policy)?,
+            ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
+                Some(&session.user.id),
+                "second_factor_policy",
+                (None, Some(policy.as_str())),
+                None,
+                None,
+            )?,
+        ])
+        .await?;
+    let row = ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .ok_or(Code::NotFound)?;
+    http::json(200, &row)
+}
