@@ -20,6 +20,23 @@ const TEXT = {
     maxNumber: 'Nombre maximal', languages: 'Livechat : langues acceptées', mainLanguage: 'Langue principale',
     channels: 'Canaux', questionnaires: 'Questionnaires / projets', timeZone: 'Fuseau horaire',
     noQuestionnaire: 'Aucun questionnaire au catalogue : un administrateur les ajoute dans Catalogue.',
+    security: 'Sécurité', securityTitle: 'Sécurité du compte', back: 'Retour',
+    passkeySignIn: 'Se connecter avec une clé d’accès', secondFactorTitle: 'Vérification en deux étapes',
+    secondFactorWith: 'Avec', methodTotp: 'le code de mon application', methodRecovery: 'un code de secours',
+    code: 'Code', verify: 'Vérifier', usePasskey: 'Utiliser ma clé d’accès',
+    enrolRequired: 'Votre organisation demande un second facteur : configurez une application d’authentification ou une clé d’accès pour continuer.',
+    totpTitle: 'Application d’authentification', totpStart: 'Configurer une application', totpRemove: 'Retirer l’application',
+    totpScan: 'Scannez ce code avec votre application (ou saisissez la clé), puis entrez le code à six chiffres qu’elle affiche.',
+    totpKey: 'Clé', totpOn: 'Configurée.', totpOff: 'Aucune application configurée.',
+    passkeysTitle: 'Clés d’accès', passkeyName: 'Nom de la clé', passkeyNamePlaceholder: 'Ex. : ordinateur du bureau',
+    passkeyAdd: 'Ajouter une clé d’accès', passkeyAdded: 'Clé d’accès ajoutée', rename: 'Renommer',
+    passkeyUsed: 'utilisée le {date}', passkeyNever: 'jamais utilisée', passkeyFailed: 'La clé d’accès n’a pas abouti.',
+    recoveryTitle: 'Codes de secours', recoveryLeft: '{n} code(s) de secours restant(s).', recoveryNone: 'Ils arrivent avec votre premier facteur.',
+    recoveryShownOnce: 'Gardez ces codes en lieu sûr : chacun sert une fois, ils ne seront plus affichés.', recoveryRenew: 'Nouveaux codes',
+    policyTitle: 'Politique de l’organisation', policyLabel: 'Second facteur obligatoire pour', policySaved: 'Politique enregistrée',
+    policy_optional: 'personne (facultatif)', policy_admins: 'les administrateurs', policy_managers: 'les responsables et administrateurs',
+    policy_everyone: 'tout le monde', resetFactors: 'Réinitialiser la double authentification',
+    confirmResetFactors: 'Retirer les seconds facteurs de {email} ? Ses sessions prennent fin.', factorsReset: 'Seconds facteurs retirés : {email}',
     catalog: 'Catalogue', catalogTitle: 'Catalogue de l’organisation', backToUsers: 'Retour aux utilisateurs',
     catalogQuestionnaires: 'Questionnaires / projets', catId: 'Identifiant', catName: 'Nom', catLanguage: 'Langue',
     catNamePlaceholder: 'Nom affiché', catAdd: 'Ajouter', catLanguages: 'Langues proposées', anyLanguage: '— (celle du visiteur)',
@@ -70,6 +87,23 @@ const TEXT = {
     languages: 'Live chat: accepted languages', mainLanguage: 'Main language', channels: 'Channels',
     questionnaires: 'Questionnaires / projects', timeZone: 'Time zone',
     noQuestionnaire: 'No questionnaire in the catalog yet: an administrator adds them under Catalog.',
+    security: 'Security', securityTitle: 'Account security', back: 'Back',
+    passkeySignIn: 'Sign in with a passkey', secondFactorTitle: 'Two-step verification',
+    secondFactorWith: 'With', methodTotp: 'my app’s code', methodRecovery: 'a recovery code',
+    code: 'Code', verify: 'Verify', usePasskey: 'Use my passkey',
+    enrolRequired: 'Your organization requires a second factor: set up an authenticator app or a passkey to continue.',
+    totpTitle: 'Authenticator app', totpStart: 'Set up an app', totpRemove: 'Remove the app',
+    totpScan: 'Scan this code with your app (or type the key), then enter the six-digit code it shows.',
+    totpKey: 'Key', totpOn: 'Set up.', totpOff: 'No app set up.',
+    passkeysTitle: 'Passkeys', passkeyName: 'Passkey name', passkeyNamePlaceholder: 'E.g. office laptop',
+    passkeyAdd: 'Add a passkey', passkeyAdded: 'Passkey added', rename: 'Rename',
+    passkeyUsed: 'used {date}', passkeyNever: 'never used', passkeyFailed: 'The passkey did not go through.',
+    recoveryTitle: 'Recovery codes', recoveryLeft: '{n} recovery code(s) left.', recoveryNone: 'They come with your first factor.',
+    recoveryShownOnce: 'Keep these codes somewhere safe: each works once, they will not be shown again.', recoveryRenew: 'New codes',
+    policyTitle: 'Organization policy', policyLabel: 'Second factor required for', policySaved: 'Policy saved',
+    policy_optional: 'nobody (optional)', policy_admins: 'administrators', policy_managers: 'managers and administrators',
+    policy_everyone: 'everyone', resetFactors: 'Reset two-step verification',
+    confirmResetFactors: 'Remove the second factors of {email}? Their sessions end.', factorsReset: 'Second factors removed: {email}',
     catalog: 'Catalog', catalogTitle: 'Organization catalog', backToUsers: 'Back to users',
     catalogQuestionnaires: 'Questionnaires / projects', catId: 'Id', catName: 'Name', catLanguage: 'Language',
     catNamePlaceholder: 'Display name', catAdd: 'Add', catLanguages: 'Languages offered', anyLanguage: '— (the visitor’s)',
@@ -155,7 +189,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-second-factor', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-security', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -188,6 +222,10 @@ async function signedIn(user) {
   }
   $('sign-out').hidden = false;
   $('open-password').hidden = false;
+  $('open-security').hidden = false;
+  // A policy that requires a factor of someone who has none: enrol first, nothing else.
+  const factors = await api('GET', '/me/second-factors');
+  if (factors.body?.enrolmentRequired) return openSecurity(factors.body);
   catalog = (await api('GET', '/organization/catalog')).body;
   $('open-catalog').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed;
   $('open-scim').hidden = $('open-catalog').hidden;
@@ -219,9 +257,8 @@ $('sign-in-form').addEventListener('submit', async (event) => {
   if (organizationSlug) credentials.organization = organizationSlug;
   const res = await api('POST', '/session', credentials);
   if (res.status === 200) {
-    token = res.body.token;
     $('si-password').value = '';
-    await signedIn(res.body.user);
+    await afterPassword(res.body);
   } else {
     $('si-form-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
   }
@@ -234,6 +271,7 @@ $('sign-out').addEventListener('click', async () => {
   $('organization-name').hidden = true;
   $('sign-out').hidden = true;
   $('open-password').hidden = true;
+  $('open-security').hidden = true;
   show('view-sign-in');
 });
 
@@ -442,6 +480,7 @@ function openForm(mode, user = null) {
   const title = { add: 'addUser', edit: 'editUser', invite: 'inviteUsers' }[mode];
   $('user-dialog-title').textContent = t(title);
   for (const node of $('user-form').querySelectorAll('[data-only]')) node.hidden = !node.dataset.only.split(' ').includes(mode);
+  $('uf-reset-factors').hidden = mode !== 'edit' || !core.isAllowed(actor, { type: 'resetSecondFactors', target: { id: user.id, organization: user.organization, role: user.role, disabled: user.disabled } }).allowed;
   $('uf-save').textContent = mode === 'invite' ? t('send') : t('save');
   $('invite-results').hidden = true;
   $('uf-form-error').textContent = '';
@@ -865,9 +904,8 @@ function showReset() {
       $('rs-form-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
       return;
     }
-    token = res.body.token;
     history.replaceState(null, '', '/');
-    await signedIn(res.body.user);
+    await afterPassword(res.body);
   };
   validate();
 }
@@ -948,6 +986,205 @@ async function showAccept() {
   };
   validate();
 }
+
+// ---- second factors
+
+// A right password answers a session, or the second step's challenge (someone with a factor).
+let secondStep = null;
+async function afterPassword(answer) {
+  if (answer.token) {
+    token = answer.token;
+    return signedIn(answer.user);
+  }
+  secondStep = answer;
+  $('sf-error').textContent = '';
+  $('sf-code').value = '';
+  $('sf-with-totp').hidden = !answer.methods.includes('totp');
+  document.querySelector(`input[name=sf-method][value=${answer.methods.includes('totp') ? 'totp' : 'recovery'}]`).checked = true;
+  $('sf-passkey').hidden = !answer.methods.includes('passkey');
+  show('view-second-factor');
+  $('sf-code').focus();
+}
+
+async function signedInWith(res, errorId) {
+  if (res.status === 200) {
+    token = res.body.token;
+    secondStep = null;
+    return signedIn(res.body.user);
+  }
+  $(errorId).textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+  if (res.body?.code === 'challenge_expired') setTimeout(() => show('view-sign-in'), 1500);
+}
+
+$('second-factor-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const method = document.querySelector('input[name=sf-method]:checked').value;
+  const res = await api('POST', '/session/second-factor', { challenge: secondStep.challenge, method, code: $('sf-code').value });
+  await signedInWith(res, 'sf-error');
+});
+
+// navigator.credentials with the JSON forms of WebAuthn Level 3 (the Worker reads `toJSON()`).
+async function passkeyAssertion(request) {
+  const options = PublicKeyCredential.parseRequestOptionsFromJSON(request.publicKey);
+  const credential = await navigator.credentials.get({ publicKey: options });
+  return api('POST', '/session/second-factor', { challenge: request.challenge, method: 'passkey', credential: credential.toJSON() });
+}
+
+$('sf-passkey').addEventListener('click', async () => {
+  $('sf-error').textContent = '';
+  try {
+    const request = await api('POST', '/session/passkey', { challenge: secondStep.challenge });
+    if (request.status !== 200) return signedInWith(request, 'sf-error');
+    await signedInWith(await passkeyAssertion(request.body), 'sf-error');
+  } catch {
+    $('sf-error').textContent = t('passkeyFailed');
+  }
+});
+
+$('passkey-sign-in').addEventListener('click', async () => {
+  $('si-form-error').textContent = '';
+  try {
+    const request = await api('POST', '/session/passkey', organizationSlug ? { organization: organizationSlug } : {});
+    if (request.status !== 200) return signedInWith(request, 'si-form-error');
+    await signedInWith(await passkeyAssertion(request.body), 'si-form-error');
+  } catch {
+    $('si-form-error').textContent = t('passkeyFailed');
+  }
+});
+
+$('sf-back').addEventListener('click', () => { secondStep = null; show('view-sign-in'); });
+
+// One's own factors, and (admins) the organization's policy.
+let factors = null;
+async function openSecurity(view = null) {
+  factors = view ?? (await api('GET', '/me/second-factors')).body;
+  $('enrol-required').hidden = !factors.enrolmentRequired;
+  $('security-back').hidden = factors.enrolmentRequired;
+  $('totp-form').hidden = true;
+  $('recovery-new').hidden = true;
+  $('policy-card').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed || factors.enrolmentRequired;
+  $('policy').value = factors.policy;
+  $('policy-saved').textContent = '';
+  renderFactors();
+  show('view-security');
+}
+
+function renderFactors() {
+  $('totp-status').textContent = factors.totp ? t('totpOn') : t('totpOff');
+  $('totp-start').hidden = factors.totp;
+  $('totp-remove').hidden = !factors.totp;
+  $('recovery-status').textContent = factors.totp || factors.passkeys.length ? t('recoveryLeft', { n: factors.recoveryCodesLeft }) : t('recoveryNone');
+  $('recovery-renew').hidden = !(factors.totp || factors.passkeys.length);
+  $('passkey-list').replaceChildren(...factors.passkeys.map((key) => {
+    const rename = el('button', { type: 'button', textContent: t('rename') });
+    rename.setAttribute('aria-label', `${t('rename')} ${key.name}`);
+    rename.onclick = async () => {
+      const name = prompt(t('passkeyName'), key.name);
+      if (name && (await api('PATCH', `/me/second-factors/passkeys/${key.id}`, { name })).status === 204) await openSecurity();
+    };
+    const remove = el('button', { type: 'button', className: 'danger', textContent: t('remove') });
+    remove.setAttribute('aria-label', `${t('remove')} ${key.name}`);
+    remove.onclick = async () => {
+      const res = await api('DELETE', `/me/second-factors/passkeys/${key.id}`);
+      if (res.status === 204) await openSecurity();
+      else $('passkey-error').textContent = res.body?.title ?? String(res.status);
+    };
+    const used = key.lastUsedAt ? t('passkeyUsed', { date: date(key.lastUsedAt) }) : t('passkeyNever');
+    return el('li', { dataset: { id: key.id } }, el('span', { textContent: `${key.name} — ${used} ` }), rename, remove);
+  }));
+}
+
+// A factor just added: the recovery codes when it was the first, and out of enrolment.
+async function factorAdded(body) {
+  const wasEnrolling = factors.enrolmentRequired;
+  factors = body.factors;
+  renderFactors();
+  if (body.recoveryCodes) showRecoveryCodes(body.recoveryCodes);
+  $('enrol-required').hidden = true;
+  $('security-back').hidden = false;
+  if (wasEnrolling) catalog = (await api('GET', '/organization/catalog')).body;
+}
+
+function showRecoveryCodes(codes) {
+  $('recovery-codes').replaceChildren(...codes.map((code) => el('li', { textContent: code })));
+  $('recovery-new').hidden = false;
+}
+
+$('open-security').addEventListener('click', () => openSecurity());
+$('security-back').addEventListener('click', () => signedIn(me));
+
+$('totp-start').addEventListener('click', async () => {
+  const res = await api('POST', '/me/second-factors/totp');
+  if (res.status !== 200) return;
+  $('totp-qr').src = `data:image/svg+xml;base64,${btoa(res.body.qrSvg)}`;
+  $('totp-qr').alt = res.body.uri;
+  $('totp-secret').textContent = res.body.secret;
+  $('totp-code').value = '';
+  $('totp-error').textContent = '';
+  $('totp-form').hidden = false;
+  $('totp-code').focus();
+});
+
+$('totp-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const res = await api('PUT', '/me/second-factors/totp', { code: $('totp-code').value });
+  if (res.status !== 200) {
+    $('totp-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+    return;
+  }
+  $('totp-form').hidden = true;
+  await factorAdded(res.body);
+});
+
+$('totp-remove').addEventListener('click', async () => {
+  const res = await api('DELETE', '/me/second-factors/totp');
+  if (res.status === 204) await openSecurity();
+  else $('totp-status').textContent = res.body?.title ?? String(res.status);
+});
+
+$('passkey-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('passkey-error').textContent = '';
+  try {
+    const options = await api('POST', '/me/second-factors/passkeys/options');
+    const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options.body);
+    const credential = await navigator.credentials.create({ publicKey });
+    const res = await api('POST', '/me/second-factors/passkeys', { name: $('passkey-name').value, credential: credential.toJSON() });
+    if (res.status !== 200) {
+      $('passkey-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+      return;
+    }
+    $('passkey-name').value = '';
+    announce(t('passkeyAdded'));
+    await factorAdded(res.body);
+  } catch {
+    $('passkey-error').textContent = t('passkeyFailed');
+  }
+});
+
+$('recovery-renew').addEventListener('click', async () => {
+  const res = await api('POST', '/me/second-factors/recovery-codes');
+  if (res.status !== 200) return;
+  showRecoveryCodes(res.body.codes);
+  factors.recoveryCodesLeft = res.body.codes.length;
+  renderFactors();
+});
+
+$('policy').addEventListener('change', async () => {
+  const res = await api('PUT', '/organization/security', { secondFactor: $('policy').value });
+  $('policy-saved').textContent = res.status === 200 ? t('policySaved') : res.body?.title ?? String(res.status);
+  if (res.status === 200) factors = (await api('GET', '/me/second-factors')).body;
+  if (factors.enrolmentRequired) await openSecurity(factors);
+});
+
+$('uf-reset-factors').addEventListener('click', () => {
+  const user = form.user;
+  confirmThen(t('confirmResetFactors', { email: user.email }), async () => {
+    const res = await api('DELETE', `/users/${user.id}/second-factors`);
+    if (res.status === 204) announce(t('factorsReset', { email: user.email }));
+    else $('uf-form-error').textContent = res.body?.title ?? String(res.status);
+  });
+});
 
 // ---- start
 

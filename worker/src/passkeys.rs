@@ -235,7 +235,12 @@ pub async fn register(ctx: &mut Ctx) -> Result<Response, ApiError> {
             ctx.store.insert_passkey(
                 &org,
                 &session.user.id,
-                (&base64url(&id), &name, &serde_json::to_string(&stored)?),
+                (
+                    &base64url(&id),
+                    &name,
+                    &serde_json::to_string(&stored)?,
+                    i64::from(data.sign_count),
+                ),
                 ctx.now,
             )?,
         ])
@@ -246,17 +251,6 @@ pub async fn register(ctx: &mut Ctx) -> Result<Response, ApiError> {
         // The same credential twice.
         Err(e) if crate::store::is_unique_violation(&e) => return Err(refused("credential")),
         Err(e) => return Err(e.into()),
-    }
-    if data.sign_count > 0 {
-        ctx.store
-            .batch(vec![ctx.store.use_passkey(
-                &org,
-                &base64url(&id),
-                (&serde_json::to_string(&stored)?, 0),
-                i64::from(data.sign_count),
-                ctx.now,
-            )?])
-            .await?;
     }
     factor_added(ctx, &session, before).await
 }

@@ -273,12 +273,12 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-        (id, name, credential): (&str, &str, &str),
+        (id, name, credential, sign_count): (&str, &str, &str, i64),
         now: i64,
     ) -> Result<D1PreparedStatement, ApiError> {
         self.stmt(
-            "INSERT INTO passkeys (id, user_id, organization_id, name, credential, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO passkeys (id, user_id, organization_id, name, credential, created_at, \
+             sign_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             &[
                 js(id),
                 js(user),
@@ -286,6 +286,7 @@ impl Store {
                 js(name),
                 js(credential),
                 num(now),
+                num(sign_count),
             ],
         )
     }

@@ -1,0 +1,162 @@
+// Second factors on the page, in real Chromium: an authenticator app enrolled and used with codes
+// computed here from the secret shown, a recovery code that works once, passkeys registered and
+// used (as the second step and instead of the password) with the DevTools protocol's virtual
+// authenticator, a cloned passkey refused by its counter, and the organization's policy forcing
+// enrolment. WebAuthn needs a domain as its RP ID: these pages are opened on localhost.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, api, adminToken, createUser, sql, totp, PASSWORD } from './client.mjs';
+import { close, done, launch, page, shot } from './browser.mjs';
+
+const LOCAL = BASE.replace('127.0.0.1', 'localhost');
+
+before(launch);
+after(close);
+
+async function passwordStep(p, email, { slug = '' } = {}) {
+  await p.goto(`${LOCAL}/${slug}`);
+  await p.fill('#si-email', email);
+  await p.fill('#si-password', PASSWORD);
+  await p.click('#sign-in-form button[type=submit]');
+}
+
+const signedIn = (p) => p.waitForSelector('#view-users:not([hidden]) tbody tr, #view-self:not([hidden])');
+
+async function signOut(p) {
+  await p.click('#sign-out');
+  await p.waitForSelector('#view-sign-in:not([hidden])');
+}
+
+/** Enrols an authenticator app from the security screen; the secret shown and the codes. */
+async function enrolApp(p) {
+  await p.click('#totp-start');
+  await p.waitForSelector('#totp-form:not([hidden])');
+  const secret = await p.textContent('#totp-secret');
+  assert.match(await p.getAttribute('#totp-qr', 'src'), /^data:image\/svg\+xml;base64,/);
+  await p.fill('#totp-code', totp(secret));
+  await p.click('#totp-form button[type=submit]');
+  await p.waitForSelector('#recovery-new:not([hidden])');
+  const codes = await p.$$eval('#recovery-codes li', (items) => items.map((i) => i.textContent));
+  assert.equal(codes.length, 10);
+  return { secret, codes };
+}
+
+test('an authenticator app: enrolled from the security screen, then asked for after the password; a recovery code works once', async () => {
+  const agent = await createUser(await adminToken());
+  const p = await page();
+  await passwordStep(p, agent.email);
+  await signedIn(p);
+  await p.click('#open-security');
+  await p.waitForSelector('#view-security:not([hidden])');
+  const { secret, codes } = await enrolApp(p);
+  assert.equal(await p.textContent('#totp-status'), 'Configurée.');
+  await shot(p, '17-security-app-and-recovery-codes');
+  await signOut(p);
+
+  await passwordStep(p, agent.email);
+  await p.waitForSelector('#view-second-factor:not([hidden])');
+  await shot(p, '18-second-step');
+  // The code that confirmed the app is spent: refused, then a later one opens.
+  await p.fill('#sf-code', totp(secret));
+  await p.click('#second-factor-form button[type=submit]');
+  await p.waitForFunction(() => document.querySelector('#sf-error').textContent !== '');
+  assert.equal(await p.textContent('#sf-error'), "Ce code ou cette clé n'a pas été accepté");
+  await p.fill('#sf-code', totp(secret, Date.now() + 30_000));
+  await p.click('#second-factor-form button[type=submit]');
+  await signedIn(p);
+  await signOut(p);
+
+  // A recovery code, once.
+  for (const expected of ['in', 'refused']) {
+    await passwordStep(p, agent.email);
+    await p.waitForSelector('#view-second-factor:not([hidden])');
+    await p.check('input[name=sf-method][value=recovery]');
+    await p.fill('#sf-code', codes[0]);
+    await p.click('#second-factor-form button[type=submit]');
+    if (expected === 'in') {
+      await signedIn(p);
+      await signOut(p);
+    } else {
+      await p.waitForFunction(() => document.querySelector('#sf-error').textContent !== '');
+    }
+  }
+  await done(p);
+});
+
+test('passkeys in Chromium\'s virtual authenticator: registered, used as the second step and instead of the password; a clone is refused', async () => {
+  const agent = await createUser(await adminToken());
+  const p = await page();
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await passwordStep(p, agent.email);
+  await signedIn(p);
+  await p.click('#open-security');
+  await p.fill('#passkey-name', 'Ordinateur du test');
+  await p.click('#passkey-form button[type=submit]');
+  await p.waitForSelector('#passkey-list li');
+  assert.match(await p.textContent('#passkey-list li'), /Ordinateur du test — jamais utilisée/);
+  assert.equal((await p.$$('#recovery-codes li')).length, 10, 'the first factor brings recovery codes');
+  await shot(p, '19-passkey-registered');
+  await signOut(p);
+
+  // As the second step.
+  await passwordStep(p, agent.email);
+  await p.waitForSelector('#sf-passkey:not([hidden])');
+  await p.click('#sf-passkey');
+  await signedIn(p);
+  await signOut(p);
+
+  // Instead of the password: the passkey names the person.
+  await p.goto(`${LOCAL}/`);
+  await p.click('#passkey-sign-in');
+  await signedIn(p);
+  assert.equal(await p.textContent('#whoami'), agent.email);
+  await signOut(p);
+
+  // A clone of the authenticator, with the counter it had before the last use: refused.
+  const [credential] = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+  assert.ok(credential.signCount >= 2, `counter ${credential.signCount}`);
+  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+  const clone = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await cdp.send('WebAuthn.addCredential', {
+    authenticatorId: clone.authenticatorId,
+    credential: { ...credential, signCount: credential.signCount - 2 },
+  });
+  await p.goto(`${LOCAL}/`);
+  await p.click('#passkey-sign-in');
+  await p.waitForFunction(() => document.querySelector('#si-form-error').textContent !== '');
+  assert.equal(await p.isVisible('#view-sign-in'), true, 'still signed out');
+  await done(p);
+});
+
+test('the organization\'s policy: set on the security screen, it sends whoever it covers to enrol before anything else', async () => {
+  // An organization of its own, so that its policy touches no other test.
+  const root = await adminToken();
+  const id = `org-page-2fa-${Date.now().toString(36)}`;
+  await sql(`INSERT INTO organizations (id, slug, name, status, created_at) VALUES ('${id}', '${id}', 'Umbrella', 'active', 0)`);
+  const seed = await createUser(root, { role: 'admin' });
+  await sql(`INSERT INTO users (id, organization_id, email, email_key, password_hash, role, access, profile, created_at, updated_at)
+             SELECT '${seed.id}-u', '${id}', email, email_key, password_hash, role, access, profile, 0, 0 FROM users WHERE id = '${seed.id}'`);
+  const p = await page();
+  await passwordStep(p, seed.email, { slug: `${id}/` });
+  await signedIn(p);
+  await p.click('#open-security');
+  await p.waitForSelector('#policy-card:not([hidden])');
+  await p.selectOption('#policy', 'everyone');
+  // The admin is covered too: the screen turns into enrolment, with no way elsewhere.
+  await p.waitForSelector('#enrol-required:not([hidden])');
+  assert.equal(await p.isHidden('#security-back'), true);
+  await shot(p, '20-enrolment-required');
+  const organization = (await api('POST', '/session', { body: { organization: id, email: seed.email, password: PASSWORD } })).body;
+  assert.equal((await api('GET', '/users', { token: organization.token })).body.code, 'second_factor_required');
+  await enrolApp(p);
+  assert.equal(await p.isHidden('#enrol-required'), true);
+  await p.click('#security-back');
+  await signedIn(p);
+  await done(p);
+});
