@@ -111,9 +111,15 @@ test('passkeys in Chromium\'s virtual authenticator: registered, used as the sec
 
   // Instead of the password: the passkey names the person.
   await p.goto(`${LOCAL}/`);
+  const answered = p.waitForRequest((r) => r.url().endsWith('/api/v1/session/second-factor'));
   await p.click('#passkey-sign-in');
   await signedIn(p);
   assert.equal(await p.textContent('#whoami'), agent.email);
+  // The same assertion again (a replay): its challenge is spent.
+  const replay = await fetch(`${LOCAL}/api/v1/session/second-factor`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: (await answered).postData(),
+  });
+  assert.deepEqual([replay.status, (await replay.json()).code], [401, 'challenge_expired']);
   await signOut(p);
 
   // A clone of the authenticator, with the counter it had before the last use: refused.

@@ -148,16 +148,12 @@ pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
         let Proof::Passkey(credential) = &attempt.proof else {
             return Err(Code::ChallengeExpired.into());
         };
-        let keys = [
-            (
-                format!("passkey:{}", org.as_str()),
-                LoginThrottle::PER_CLIENT,
-            ),
-            (
-                format!("client:{}", ctx.client()?),
-                LoginThrottle::PER_CLIENT,
-            ),
-        ];
+        // Per client only: the person is unknown until the passkey is verified, and a key per
+        // organization would let anyone lock everyone out of it.
+        let keys = [(
+            format!("client:{}", ctx.client()?),
+            LoginThrottle::PER_CLIENT,
+        )];
         let records = brake(ctx, &keys).await?;
         return crate::passkeys::finish_sign_in(ctx, &challenge, credential, &keys, &records).await;
     }
