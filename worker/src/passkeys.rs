@@ -512,3 +512,100 @@ pub async fn finish_sign_in(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coset::iana::{Algorithm, EllipticCurve};
+    use coset::{AsCborValue, CoseKeyBuilder};
+
+    /// The generator of P-256: a point on the curve, so a valid public key.
+    const GX: &str = "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296";
+    const GY: &str = "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn rp() -> RelyingParty {
+        RelyingParty {
+            id: "localhost".into(),
+            origin: "http://localhost:8787".into(),
+        }
+    }
+
+    fn es256_key() -> coset::CoseKey {
+        CoseKeyBuilder::new_ec2_pub_key(EllipticCurve::P_256, bytes(GX), bytes(GY))
+            .algorithm(Algorithm::ES256)
+            .build()
+    }
+
+    /// Authenticator data for `rp_id`: flags, counter, and attested credential data.
+    fn auth_data(rp_id: &str, flags: u8, count: u32, key: coset::CoseKey) -> Vec<u8> {
+        let mut data = Sha256::digest(rp_id.as_bytes()).to_vec();
+        data.push(flags);
+        data.extend_from_slice(&count.to_be_bytes());
+        data.extend_from_slice(&[0; 16]);
+        data.extend_from_slice(&[0, 2, 7, 9]);
+        let mut cbor = Vec::new();
+        ciborium::ser::into_writer(&key.to_cbor_value().unwrap(), &mut cbor).unwrap();
+        data.extend_from_slice(&cbor);
+        data
+    }
+
+    #[test]
+    fn authenticator_data_is_read_for_this_relying_party_only() {
+        let data =
+            authenticator_data(&auth_data("localhost", 0x45, 5, es256_key()), &rp()).unwrap();
+        assert!(data.user_present && data.user_verified);
+        assert_eq!(data.sign_count, 5);
+        let (id, key) = data.credential.unwrap();
+        assert_eq!(id, [7, 9]);
+        assert_eq!(
+            es256_point(&key).unwrap()[1..],
+            [bytes(GX), bytes(GY)].concat()
+        );
+        // Another site's RP ID hash, or truncated data: nothing.
+        assert!(authenticator_data(&auth_data("evil.test", 0x45, 5, es256_key()), &rp()).is_none());
+        assert!(authenticator_data(&[0; 20], &rp()).is_none());
+    }
+
+    #[test]
+    fn only_es256_keys_on_the_curve_are_kept() {
+        let other_curve =
+            CoseKeyBuilder::new_ec2_pub_key(EllipticCurve::P_384, bytes(GX), bytes(GY))
+                .algorithm(Algorithm::ES256)
+                .build();
+        assert!(es256_point(&other_curve).is_none());
+        let rs256 = CoseKeyBuilder::new_ec2_pub_key(EllipticCurve::P_256, bytes(GX), bytes(GY))
+            .algorithm(Algorithm::RS256)
+            .build();
+        assert!(es256_point(&rs256).is_none());
+        let off_curve = CoseKeyBuilder::new_ec2_pub_key(EllipticCurve::P_256, bytes(GX), bytes(GX))
+            .algorithm(Algorithm::ES256)
+            .build();
+        assert!(es256_point(&off_curve).is_none());
+    }
+
+    #[test]
+    fn client_data_must_be_of_this_origin_type_and_not_cross_origin() {
+        let response =
+            |data: Value| json!({"clientDataJSON": base64url(data.to_string().as_bytes())});
+        let good =
+            json!({"type": "webauthn.get", "challenge": "abc", "origin": "http://localhost:8787"});
+        assert_eq!(
+            client_data(&response(good.clone()), "webauthn.get", &rp()).map(|c| c.1),
+            Some("abc".into())
+        );
+        assert!(client_data(&response(good.clone()), "webauthn.create", &rp()).is_none());
+        let mut elsewhere = good.clone();
+        elsewhere["origin"] = json!("https://evil.test");
+        assert!(client_data(&response(elsewhere), "webauthn.get", &rp()).is_none());
+        let mut framed = good;
+        framed["crossOrigin"] = json!(true);
+        assert!(client_data(&response(framed), "webauthn.get", &rp()).is_none());
+    }
+}
