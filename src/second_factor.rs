@@ -204,6 +204,7 @@ pub struct SecondFactorInput {
     /// The passkey's assertion, as the browser gives it (`PublicKeyCredential.toJSON()`).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown> | null"))]
     pub credential: Option<Value>,
 }
 
