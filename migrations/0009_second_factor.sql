@@ -9,7 +9,7 @@ ALTER TABLE organizations ADD COLUMN second_factor_policy TEXT NOT NULL DEFAULT 
 CREATE TABLE totp_factors (
   user_id         TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
   organization_id TEXT NOT NULL REFERENCES organizations (id),
-  secret          TEXT NOT NULL,                 -- base32, as the app was given it
+  secret          TEXT NOT NULL,                 -- sealed with AES-256-GCM under the FACTOR_KEY secret
   confirmed_at    INTEGER,
   last_step       INTEGER,                       -- the last time step a code was accepted for
   created_at      INTEGER NOT NULL

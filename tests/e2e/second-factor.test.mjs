@@ -31,6 +31,10 @@ test('an authenticator app: enrolled with its first code; sign-in needs a later 
   const admin = await adminToken();
   const lea = await createUser(admin);
   const { secret } = await enrolApp(lea.token);
+  // At rest the secret is sealed (AES-256-GCM under FACTOR_KEY), not stored as the app got it.
+  const [stored] = await sql(`SELECT secret FROM totp_factors WHERE user_id = '${lea.id}'`);
+  assert.match(stored.secret, /^v1\./);
+  assert.ok(!stored.secret.includes(secret));
 
   // The password alone is no longer a session: a challenge, and the methods the person has.
   const first = await password(lea.email);

@@ -34,6 +34,9 @@ pub struct Config {
     pub bootstrap: Option<(String, String)>,
     /// Lets benchmarks ask for unbatched writes (`x-bench-writes: rows`); off unless set.
     pub bench_modes: bool,
+    /// The key authenticator-app secrets are sealed with at rest (secret `FACTOR_KEY`, 32 bytes
+    /// base64url), so that a copy of D1 alone does not give away anyone's second factor.
+    pub factor_key: Option<[u8; 32]>,
 }
 
 pub fn var(env: &Env, name: &str) -> Option<String> {
@@ -65,6 +68,7 @@ impl Config {
             operator_token: var(env, "OPERATOR_TOKEN"),
             bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
             bench_modes: var(env, "BENCH_MODES").as_deref() == Some("1"),
+            factor_key: var(env, "FACTOR_KEY").and_then(|k| crate::secrets::key_of(&k)),
         }
     }
 }

@@ -231,7 +231,9 @@ async fn use_totp_code(
     let Some(row) = ctx.store.totp(org, &user.id).await? else {
         return Ok(false);
     };
-    let matched = totp(&row.secret, None, &user.email)?
+    let secret = crate::secrets::open(factor_key(ctx)?, &row.secret)
+        .ok_or_else(|| ApiError::Internal("an authenticator secret does not open".into()))?;
+    let matched = totp(&secret, None, &user.email)?
         .check(code, u64::try_from(ctx.now / 1000).unwrap_or(0))
         .and_then(|step| i64::try_from(step).ok());
     let Ok(step) = accept_totp_step(matched, row.last_step) else {
@@ -245,6 +247,15 @@ async fn use_totp_code(
             .use_totp_step(org, &user.id, step, ctx.now)?])
         .await?;
     Ok(used.first().map(changes) == Some(1))
+}
+
+/// The key authenticator-app secrets are sealed with (`FACTOR_KEY`); without it, apps cannot be
+/// used at all rather than stored in the clear.
+fn factor_key(ctx: &Ctx) -> Result<&[u8; 32], ApiError> {
+    ctx.config
+        .factor_key
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal("FACTOR_KEY is not set (32 bytes, base64url)".into()))
 }
 
 /// The TOTP generator of a secret (RFC 6238 with the core's parameters: SHA-1, 6 digits, 30 s,
@@ -320,7 +331,7 @@ pub async fn start_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .batch(vec![ctx.store.put_pending_totp(
             org,
             &session.user.id,
-            &secret,
+            &crate::secrets::seal(factor_key(ctx)?, &secret),
             ctx.now,
         )?])
         .await?;

@@ -39,6 +39,45 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A 256-bit key from its base64url text (padding allowed), or `None`.
+pub fn key_of(text: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim().trim_end_matches('='))
+        .ok()?
+        .try_into()
+        .ok()
+}
+
+/// Seals a secret with AES-256-GCM under `key`: `v1.` and base64url of a random 96-bit nonce and
+/// the ciphertext with its tag.
+pub fn seal(key: &[u8; 32], plain: &str) -> String {
+    seal_with(key, &random_bytes::<12>(), plain)
+}
+
+fn seal_with(key: &[u8; 32], nonce: &[u8; 12], plain: &str) -> String {
+    use aes_gcm::aead::{Aead, KeyInit};
+    let sealed = aes_gcm::Aes256Gcm::new(key.into())
+        .encrypt(nonce.into(), plain.as_bytes())
+        .unwrap_or_default();
+    format!("v1.{}", base64url(&[nonce.as_slice(), &sealed].concat()))
+}
+
+/// Opens what [`seal`] sealed under the same key; `None` for anything else (another key, a
+/// changed byte).
+pub fn open(key: &[u8; 32], sealed: &str) -> Option<String> {
+    use aes_gcm::aead::{Aead, KeyInit};
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed.strip_prefix("v1.")?)
+        .ok()?;
+    let (nonce, ciphertext) = bytes.split_at_checked(12)?;
+    let plain = aes_gcm::Aes256Gcm::new(key.into())
+        .decrypt(nonce.into(), ciphertext)
+        .ok()?;
+    String::from_utf8(plain).ok()
+}
+
 /// Unpadded base64url.
 pub fn base64url(bytes: &[u8]) -> String {
     use base64::Engine;
@@ -177,6 +216,27 @@ impl HashCost {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_sealed_secret_opens_with_its_key_only() {
+        let key = [7u8; 32];
+        let sealed = seal_with(&key, &[1; 12], "JBSWY3DPEHPK3PXP");
+        assert!(sealed.starts_with("v1.") && !sealed.contains("JBSWY3DP"));
+        assert_eq!(open(&key, &sealed).as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        assert_eq!(open(&[8u8; 32], &sealed), None, "another key");
+        let mut tampered = sealed.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            open(&key, &String::from_utf8(tampered).unwrap()),
+            None,
+            "a changed byte"
+        );
+        assert_eq!(open(&key, "JBSWY3DPEHPK3PXP"), None, "not sealed");
+        assert_eq!(key_of(&base64url(&[9u8; 32])), Some([9u8; 32]));
+        assert_eq!(key_of("short"), None);
+    }
+
     use super::*;
 
     #[test]
