@@ -99,6 +99,10 @@ test('passkeys in Chromium\'s virtual authenticator: registered, used as the sec
   await p.waitForSelector('#passkey-list li');
   assert.match(await p.textContent('#passkey-list li'), /Ordinateur du test — jamais utilisée/);
   assert.equal((await p.$$('#recovery-codes li')).length, 10, 'the first factor brings recovery codes');
+  // Named again from the list.
+  p.once('dialog', (dialog) => dialog.accept('Portable de test'));
+  await p.click('#passkey-list li button:has-text("Renommer")');
+  await p.waitForFunction(() => document.querySelector('#passkey-list li')?.textContent.startsWith('Portable de test'));
   await shot(p, '19-passkey-registered');
   await signOut(p);
 
