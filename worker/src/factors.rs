@@ -98,19 +98,8 @@ pub async fn after_right_password(
         return start(ctx, user, status).await;
     }
     let token = new_token();
-    let expires_at = ctx.now + CHALLENGE_TTL_MS;
-    ctx.store
-        .batch(vec![
-            ctx.store.purge_challenges(ctx.now)?,
-            ctx.store.insert_challenge(
-                &token_digest(&token),
-                &org,
-                Some(&user.id),
-                ("second_factor", None),
-                expires_at,
-            )?,
-        ])
-        .await?;
+    let expires_at =
+        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", None)).await?;
     let mut methods = Vec::new();
     if factors.totp {
         methods.push(SecondFactorMethod::Totp);
@@ -127,6 +116,31 @@ pub async fn after_right_password(
             methods,
         },
     )
+}
+
+/// Opens a challenge for `token` (its digest stored) for five minutes, the dead ones forgotten on
+/// the way; when it expires.
+pub async fn open_challenge(
+    ctx: &Ctx,
+    token: &str,
+    org: &OrganizationId,
+    user: Option<&str>,
+    (purpose, state): (&str, Option<&str>),
+) -> Result<i64, ApiError> {
+    let expires_at = ctx.now + CHALLENGE_TTL_MS;
+    ctx.store
+        .batch(vec![
+            ctx.store.purge_challenges(ctx.now)?,
+            ctx.store.insert_challenge(
+                &token_digest(token),
+                org,
+                user,
+                (purpose, state),
+                expires_at,
+            )?,
+        ])
+        .await?;
+    Ok(expires_at)
 }
 
 /// `POST /session/second-factor` {challenge, method, code | credential}: the second step. Throttled
@@ -538,25 +552,14 @@ pub async fn security(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ChangeSettings)?;
     let policy = validate_security(&ctx.body().await?).map_err(ApiError::form)?;
-    let org = &session.actor.organization;
-    ctx.store
-        .batch(vec![
-            ctx.store.set_second_factor_policy(org, policy)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "second_factor_policy",
-                (None, Some(policy.as_str())),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
-    let row = ctx
+    let write = ctx
         .store
-        .organization(org.as_str())
-        .await?
-        .ok_or(Code::NotFound)?;
-    http::json(200, &row)
+        .set_second_factor_policy(&session.actor.organization, policy)?;
+    crate::session::change_organization(
+        ctx,
+        &session,
+        write,
+        ("second_factor_policy", Some(policy.as_str())),
+    )
+    .await
 }

@@ -8,7 +8,7 @@
 //! may go) stay the core's.
 
 use crate::ctx::Ctx;
-use crate::factors::{factor_added, signed_in_by_challenge, CHALLENGE_TTL_MS};
+use crate::factors::{factor_added, open_challenge, signed_in_by_challenge, CHALLENGE_TTL_MS};
 use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_token, random_bytes, token_digest};
 use crate::store::{changes, ChallengeRow, UserRow};
@@ -146,18 +146,14 @@ pub async fn creation_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let org = session.actor.organization.clone();
     let rp = relying_party(ctx)?;
     let challenge = base64url(&random_bytes::<32>());
-    ctx.store
-        .batch(vec![
-            ctx.store.purge_challenges(ctx.now)?,
-            ctx.store.insert_challenge(
-                &token_digest(&challenge),
-                &org,
-                Some(&session.user.id),
-                ("passkey_register", None),
-                ctx.now + CHALLENGE_TTL_MS,
-            )?,
-        ])
-        .await?;
+    open_challenge(
+        ctx,
+        &challenge,
+        &org,
+        Some(&session.user.id),
+        ("passkey_register", None),
+    )
+    .await?;
     let organization = ctx
         .store
         .organization(org.as_str())
@@ -355,18 +351,14 @@ pub async fn request_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
                 .ok_or(Code::InvalidCredentials)?
                 .id();
             let token = new_token();
-            ctx.store
-                .batch(vec![
-                    ctx.store.purge_challenges(ctx.now)?,
-                    ctx.store.insert_challenge(
-                        &token_digest(&token),
-                        &org,
-                        None,
-                        ("passkey_sign_in", Some(&webauthn)),
-                        ctx.now + CHALLENGE_TTL_MS,
-                    )?,
-                ])
-                .await?;
+            open_challenge(
+                ctx,
+                &token,
+                &org,
+                None,
+                ("passkey_sign_in", Some(&webauthn)),
+            )
+            .await?;
             (token, Vec::new(), "required")
         }
     };

@@ -204,6 +204,37 @@ pub async fn organization(ctx: &mut Ctx) -> Result<Response, ApiError> {
     http::json(200, &row)
 }
 
+/// An organization setting written by one of its admins (`write`), audited as `action` with
+/// `what`; answers the organization as it is then.
+pub async fn change_organization(
+    ctx: &Ctx,
+    session: &crate::ctx::Session,
+    write: worker::D1PreparedStatement,
+    (action, what): (&str, Option<&str>),
+) -> Result<Response, ApiError> {
+    let org = &session.actor.organization;
+    ctx.store
+        .batch(vec![
+            write,
+            ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
+                Some(&session.user.id),
+                action,
+                (None, what),
+                None,
+                None,
+            )?,
+        ])
+        .await?;
+    let row = ctx
+        .store
+        .organization(org.as_str())
+        .await?
+        .ok_or(Code::NotFound)?;
+    http::json(200, &row)
+}
+
 /// `PUT /me/presence` {status}: coming online may pick up waiting conversations.
 #[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/presence", operation_id = "setPresence", tag = "session", summary = "Set presence; coming online picks up waiting conversations", request_body = livechat_access::PresenceInput, responses((status = 200, description = "OK", body = crate::store::UserView), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn presence(ctx: &mut Ctx) -> Result<Response, ApiError> {

@@ -115,29 +115,13 @@ pub async fn settings(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ChangeSettings)?;
     let on = livechat_access::validate_scim_settings(&ctx.body().await?).map_err(ApiError::form)?;
-    let org = &session.actor.organization;
-    ctx.store
-        .batch(vec![
-            ctx.store.set_scim_activation_emails(org, on)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                if on {
-                    "scim_activation_emails_on"
-                } else {
-                    "scim_activation_emails_off"
-                },
-                (None, None),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
-    let row = ctx
+    let write = ctx
         .store
-        .organization(org.as_str())
-        .await?
-        .ok_or(Code::NotFound)?;
-    http::json(200, &row)
+        .set_scim_activation_emails(&session.actor.organization, on)?;
+    let action = if on {
+        "scim_activation_emails_on"
+    } else {
+        "scim_activation_emails_off"
+    };
+    crate::session::change_organization(ctx, &session, write, (action, None)).await
 }
