@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, api, adminToken, createUser, sql, totp, PASSWORD } from './client.mjs';
-import { close, done, launch, page, shot } from './browser.mjs';
+import { close, done, launch, page, shot, signIn as signInAsAdmin } from './browser.mjs';
 
 const LOCAL = BASE.replace('127.0.0.1', 'localhost');
 
@@ -98,7 +98,8 @@ test('passkeys in Chromium\'s virtual authenticator: registered, used as the sec
   await p.click('#passkey-form button[type=submit]');
   await p.waitForSelector('#passkey-list li');
   assert.match(await p.textContent('#passkey-list li'), /Ordinateur du test — jamais utilisée/);
-  assert.equal((await p.$$('#recovery-codes li')).length, 10, 'the first factor brings recovery codes');
+  const recovery = await p.$$eval('#recovery-codes li', (items) => items.map((i) => i.textContent));
+  assert.equal(recovery.length, 10, 'the first factor brings recovery codes');
   // Named again from the list.
   p.once('dialog', (dialog) => dialog.accept('Portable de test'));
   await p.click('#passkey-list li button:has-text("Renommer")');
@@ -141,6 +142,18 @@ test('passkeys in Chromium\'s virtual authenticator: registered, used as the sec
   await p.click('#passkey-sign-in');
   await p.waitForFunction(() => document.querySelector('#si-form-error').textContent !== '');
   assert.equal(await p.isVisible('#view-sign-in'), true, 'still signed out');
+
+  // In with a recovery code, and the passkey removed from the list.
+  await passwordStep(p, agent.email);
+  await p.waitForSelector('#view-second-factor:not([hidden])');
+  await p.check('input[name=sf-method][value=recovery]');
+  await p.fill('#sf-code', recovery[0]);
+  await p.click('#second-factor-form button[type=submit]');
+  await signedIn(p);
+  await p.click('#open-security');
+  await p.click('#passkey-list li button:has-text("Supprimer")');
+  await p.waitForFunction(() => document.querySelectorAll('#passkey-list li').length === 0);
+  assert.equal(await p.textContent('#recovery-status'), 'Ils arrivent avec votre premier facteur.', 'they went with the last factor');
   await done(p);
 });
 
@@ -168,5 +181,25 @@ test('the organization\'s policy: set on the security screen, it sends whoever i
   assert.equal(await p.isHidden('#enrol-required'), true);
   await p.click('#security-back');
   await signedIn(p);
+  await done(p);
+});
+
+test('an admin resets a person\'s lost factor from the edit dialog: their sessions end, their app is gone', async () => {
+  const admin = await adminToken();
+  const agent = await createUser(admin);
+  const started = await api('POST', '/me/second-factors/totp', { token: agent.token });
+  assert.equal((await api('PUT', '/me/second-factors/totp', { token: agent.token, body: { code: totp(started.body.secret) } })).status, 200);
+  const p = await page();
+  await signInAsAdmin(p);
+  await p.fill('#search', agent.email.split('@')[0]);
+  const row = p.locator(`tr[data-email="${agent.email}"]`);
+  await row.locator('button', { hasText: 'Modifier' }).click();
+  await p.waitForSelector('#uf-reset-factors:not([hidden])');
+  await p.click('#uf-reset-factors');
+  const reset = p.waitForResponse((r) => r.url().endsWith(`/users/${agent.id}/second-factors`));
+  await p.click('#confirm-dialog button[value=ok]');
+  assert.equal((await reset).status(), 204);
+  assert.equal((await api('GET', '/me', { token: agent.token })).status, 401, 'their sessions ended');
+  assert.deepEqual(await sql(`SELECT user_id FROM totp_factors WHERE user_id = '${agent.id}'`), []);
   await done(p);
 });
