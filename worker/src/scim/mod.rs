@@ -1,8 +1,9 @@
 //! SCIM 2.0 for each organization's identity provider: the bearer tokens its admins manage (in
 //! `/api/v1`, `tokens.rs`), and the SCIM base `/scim/v2/{organization}` they open: dispatch,
-//! paging, errors, discovery and the provisioner's rights here; Users (`users.rs`) and Groups,
-//! which are teams (`groups.rs`). Every write goes through the core's forms and the page's own
-//! edits. `/ServiceProviderConfig` says exactly what is supported.
+//! paging, errors, discovery (the core's attribute tables) and the provisioner's rights here;
+//! Users (`users.rs`), Groups, which are teams (`groups.rs`), and PATCH over a resource as shown
+//! (`patch.rs`). Every write goes through the core's forms and the page's own edits.
+//! `/ServiceProviderConfig` says exactly what is supported.
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
