@@ -299,13 +299,85 @@ fn totp_code(typed: &str, errors: &mut Vec<Violation>) -> Option<String> {
     }
 }
 
+/// Where a passkey sign-in starts (`POST /session/passkey`): the password step's challenge (the
+/// passkey as the second step), or an organization's slug (instead of the password; the
+/// default organization when neither is given).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyRequestInput {
+    /// The password step's challenge.
+    #[serde(default)]
+    pub challenge: Option<String>,
+    /// The organization's slug.
+    #[serde(default)]
+    pub organization: Option<String>,
+}
+
+/// A passkey sign-in's start, read: the challenge, else the organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasskeyRequest {
+    /// As the second step of this challenge.
+    SecondStep(String),
+    /// Instead of the password, in the organization of this slug (`None`: the default one).
+    Passwordless(Option<String>),
+}
+
+/// Validates a passkey sign-in's start: an object with a challenge or an organization (text).
+pub fn validate_passkey_request(input: &Value) -> Result<PasskeyRequest, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let read = object(input, "", keys_of::<PasskeyRequestInput>(), &mut errors).map(|obj| {
+        let challenge = obj.string("challenge", &mut errors).map(str::to_owned);
+        let organization = obj.string("organization", &mut errors).map(str::to_owned);
+        match challenge {
+            Some(challenge) => PasskeyRequest::SecondStep(challenge),
+            None => PasskeyRequest::Passwordless(organization),
+        }
+    });
+    match read {
+        Some(read) if errors.is_empty() => Ok(read),
+        _ => Err(errors),
+    }
+}
+
+/// A new passkey (`POST /me/second-factors/passkeys`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyInput {
+    /// What its owner calls it.
+    pub name: String,
+    /// The browser's new credential (`PublicKeyCredential.toJSON()`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
+    pub credential: Value,
+}
+
+/// A passkey's new name (`PATCH /me/second-factors/passkeys/{id}`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyNameInput {
+    /// What its owner calls it.
+    pub name: String,
+}
+
 /// Longest name of a passkey, in characters.
 pub const MAX_PASSKEY_NAME: usize = 60;
 
-/// Reads a passkey's name (`{name}`): 1 to 60 characters of one line.
+/// Reads a passkey's new name (`{name}`): 1 to 60 characters of one line.
 pub fn validate_passkey_name(input: &Value) -> Result<String, Vec<Violation>> {
+    passkey_name(input, keys_of::<PasskeyNameInput>())
+}
+
+/// Reads a new passkey's name (`{name, credential}`; the credential is the Worker's to verify).
+pub fn validate_new_passkey(input: &Value) -> Result<String, Vec<Violation>> {
+    passkey_name(input, keys_of::<PasskeyInput>())
+}
+
+fn passkey_name(input: &Value, keys: &[&str]) -> Result<String, Vec<Violation>> {
     let mut errors = Vec::new();
-    let name = object(input, "", &["name", "credential"], &mut errors)
+    let name = object(input, "", keys, &mut errors)
         .and_then(|obj| obj.required_text("name", MAX_PASSKEY_NAME, &mut errors));
     match name {
         Some(name) if errors.is_empty() => Ok(name),
@@ -445,6 +517,25 @@ mod tests {
     }
 
     #[test]
+    fn a_passkey_sign_in_starts_from_a_challenge_or_an_organization() {
+        assert_eq!(
+            validate_passkey_request(&json!({"challenge": "c"})),
+            Ok(PasskeyRequest::SecondStep("c".into()))
+        );
+        assert_eq!(
+            validate_passkey_request(&json!({"organization": "acme"})),
+            Ok(PasskeyRequest::Passwordless(Some("acme".into())))
+        );
+        assert_eq!(
+            validate_passkey_request(&json!({})),
+            Ok(PasskeyRequest::Passwordless(None))
+        );
+        assert!(validate_passkey_request(&json!([null, null])).is_err());
+        assert!(validate_passkey_request(&json!({"challenge": 3})).is_err());
+        assert!(validate_passkey_request(&json!({"x": 1})).is_err());
+    }
+
+    #[test]
     fn the_security_form() {
         assert_eq!(
             validate_security(&json!({"secondFactor": "managers"})),
@@ -456,5 +547,10 @@ mod tests {
             Ok("Clé USB".into())
         );
         assert!(validate_passkey_name(&json!({"name": ""})).is_err());
+        assert!(validate_passkey_name(&json!({"name": "a", "credential": {}})).is_err());
+        assert_eq!(
+            validate_new_passkey(&json!({"name": "a", "credential": {}})),
+            Ok("a".into())
+        );
     }
 }

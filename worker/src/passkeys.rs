@@ -182,11 +182,11 @@ pub async fn creation_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `POST /me/second-factors/passkeys` {name, credential}: the browser's new credential
 /// (`toJSON()`), checked (§7.1) and kept; the first factor brings recovery codes.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/passkeys", operation_id = "registerPasskey", tag = "second factor", summary = "Register a passkey (ES256)", request_body = Object, responses((status = 200, description = "Registered", body = crate::factors::FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/passkeys", operation_id = "registerPasskey", tag = "second factor", summary = "Register a passkey (ES256)", request_body = livechat_access::PasskeyInput, responses((status = 200, description = "Registered", body = crate::factors::FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn register(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session_to_enrol().await?;
     let body = ctx.body().await?;
-    let name = validate_passkey_name(&body).map_err(ApiError::form)?;
+    let name = livechat_access::validate_new_passkey(&body).map_err(ApiError::form)?;
     let org = session.actor.organization.clone();
     let rp = relying_party(ctx)?;
     let credential = body
@@ -252,7 +252,7 @@ pub async fn register(ctx: &mut Ctx) -> Result<Response, ApiError> {
 }
 
 /// `PATCH /me/second-factors/passkeys/{id}` {name}.
-#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/me/second-factors/passkeys/{id}", operation_id = "renamePasskey", tag = "second factor", summary = "Rename one's passkey", params(("id" = String, Path, description = "The credential id")), request_body = Object, responses((status = 204, description = "Renamed"), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/me/second-factors/passkeys/{id}", operation_id = "renamePasskey", tag = "second factor", summary = "Rename one's passkey", params(("id" = String, Path, description = "The credential id")), request_body = livechat_access::PasskeyNameInput, responses((status = 204, description = "Renamed"), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn rename(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let name = validate_passkey_name(&ctx.body().await?).map_err(ApiError::form)?;
@@ -316,14 +316,15 @@ pub struct PasskeyRequest {
 /// `POST /session/passkey` {challenge} or {organization}: the options of `navigator.credentials.get`.
 /// With the password step's challenge, the person's passkeys as the second step; with an
 /// organization alone, any passkey of it, instead of the password (user verification required).
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/passkey", operation_id = "passkeyRequestOptions", tag = "session", summary = "Passkey options: as the second step (with the password step's challenge) or instead of the password (with the organization)", request_body = Object, responses((status = 200, description = "The options and the challenge to answer", body = PasskeyRequest), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/passkey", operation_id = "passkeyRequestOptions", tag = "session", summary = "Passkey options: as the second step (with the password step's challenge) or instead of the password (with the organization)", request_body = livechat_access::PasskeyRequestInput, responses((status = 200, description = "The options and the challenge to answer", body = PasskeyRequest), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn request_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let body = ctx.body().await?;
+    let request =
+        livechat_access::validate_passkey_request(&ctx.body().await?).map_err(ApiError::form)?;
     let rp = relying_party(ctx)?;
     let webauthn = base64url(&random_bytes::<32>());
-    let (token, allow, verification) = match body.get("challenge").and_then(Value::as_str) {
-        Some(token) => {
-            let digest = token_digest(token);
+    let (token, allow, verification) = match request {
+        livechat_access::PasskeyRequest::SecondStep(token) => {
+            let digest = token_digest(&token);
             let row = ctx
                 .store
                 .challenge(&digest, ctx.now)
@@ -336,13 +337,10 @@ pub async fn request_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
             ctx.store
                 .batch(vec![ctx.store.set_challenge_state(&digest, &webauthn)?])
                 .await?;
-            (token.to_owned(), allow, "preferred")
+            (token, allow, "preferred")
         }
-        None => {
-            let slug = body
-                .get("organization")
-                .and_then(Value::as_str)
-                .unwrap_or("default");
+        livechat_access::PasskeyRequest::Passwordless(slug) => {
+            let slug = slug.as_deref().unwrap_or("default");
             let org = ctx
                 .store
                 .organization_by_slug(slug)
