@@ -33,12 +33,13 @@ async function enrolApp(p) {
   await p.waitForSelector('#totp-form:not([hidden])');
   const secret = await p.textContent('#totp-secret');
   assert.match(await p.getAttribute('#totp-qr', 'src'), /^data:image\/svg\+xml;base64,/);
-  await p.fill('#totp-code', totp(secret));
+  const confirmedWith = totp(secret);
+  await p.fill('#totp-code', confirmedWith);
   await p.click('#totp-form button[type=submit]');
   await p.waitForSelector('#recovery-new:not([hidden])');
   const codes = await p.$$eval('#recovery-codes li', (items) => items.map((i) => i.textContent));
   assert.equal(codes.length, 10);
-  return { secret, codes };
+  return { secret, codes, confirmedWith };
 }
 
 test('an authenticator app: enrolled from the security screen, then asked for after the password; a recovery code works once', async () => {
@@ -48,7 +49,7 @@ test('an authenticator app: enrolled from the security screen, then asked for af
   await signedIn(p);
   await p.click('#open-security');
   await p.waitForSelector('#view-security:not([hidden])');
-  const { secret, codes } = await enrolApp(p);
+  const { secret, codes, confirmedWith } = await enrolApp(p);
   assert.equal(await p.textContent('#totp-status'), 'Configurée.');
   await shot(p, '17-security-app-and-recovery-codes');
   await signOut(p);
@@ -57,7 +58,7 @@ test('an authenticator app: enrolled from the security screen, then asked for af
   await p.waitForSelector('#view-second-factor:not([hidden])');
   await shot(p, '18-second-step');
   // The code that confirmed the app is spent: refused, then a later one opens.
-  await p.fill('#sf-code', totp(secret));
+  await p.fill('#sf-code', confirmedWith);
   await p.click('#second-factor-form button[type=submit]');
   await p.waitForFunction(() => document.querySelector('#sf-error').textContent !== '');
   assert.equal(await p.textContent('#sf-error'), "Ce code ou cette clé n'a pas été accepté");

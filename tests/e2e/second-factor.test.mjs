@@ -17,11 +17,12 @@ async function enrolApp(token) {
   assert.match(started.body.qrSvg, /^<\?xml|^<svg/);
   const wrong = await api('PUT', '/me/second-factors/totp', { token, body: { code: totp(started.body.secret, Date.now() - 300_000) } });
   assert.deepEqual([wrong.status, wrong.body.errors?.[0]?.code], [422, 'second_factor_invalid']);
-  const confirmed = await api('PUT', '/me/second-factors/totp', { token, body: { code: totp(started.body.secret) } });
+  const code = totp(started.body.secret);
+  const confirmed = await api('PUT', '/me/second-factors/totp', { token, body: { code } });
   assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
   assert.equal(confirmed.body.factors.totp, true);
   assert.equal(confirmed.body.recoveryCodes.length, 10, 'the first factor brings ten recovery codes');
-  return { secret: started.body.secret, recovery: confirmed.body.recoveryCodes };
+  return { secret: started.body.secret, recovery: confirmed.body.recoveryCodes, confirmedWith: code };
 }
 
 const password = (email, organization) => api('POST', '/session', { body: { email, password: PASSWORD, ...(organization ? { organization } : {}) } });
@@ -30,7 +31,7 @@ const second = (challenge, method, code) => api('POST', '/session/second-factor'
 test('an authenticator app: enrolled with its first code; sign-in needs a later code, each code works once', async () => {
   const admin = await adminToken();
   const lea = await createUser(admin);
-  const { secret } = await enrolApp(lea.token);
+  const { secret, confirmedWith } = await enrolApp(lea.token);
   // At rest the secret is sealed (AES-256-GCM under FACTOR_KEY), not stored as the app got it.
   const [stored] = await sql(`SELECT secret FROM totp_factors WHERE user_id = '${lea.id}'`);
   assert.match(stored.secret, /^v1\./);
@@ -42,7 +43,7 @@ test('an authenticator app: enrolled with its first code; sign-in needs a later 
   assert.equal(first.body.token, undefined, 'never a session before the second step');
   assert.deepEqual(first.body.methods, ['totp', 'recovery']);
   // The code that confirmed the app is spent, and so is every earlier one.
-  const replayed = await second(first.body.challenge, 'totp', totp(secret));
+  const replayed = await second(first.body.challenge, 'totp', confirmedWith);
   assert.deepEqual([replayed.status, replayed.body.code], [401, 'second_factor_invalid']);
   const next = totp(secret, Date.now() + 30_000);
   const ok = await second(first.body.challenge, 'totp', next);

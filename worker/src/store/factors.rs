@@ -18,7 +18,11 @@ pub struct TotpRow {
 
 /// A passkey as its owner sees it in the list.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Passkey))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = Passkey, rename_all = "camelCase")
+)]
 #[serde(rename_all(serialize = "camelCase"))]
 pub struct PasskeyView {
     /// The credential id (base64url).
