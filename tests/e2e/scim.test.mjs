@@ -330,6 +330,12 @@ test('a userName that is not an address: the sign-in address from emails, value 
   // Found by its userName in any case; nobody else may take it, even as an address.
   const found = await scim(`default/Users?filter=${encodeURIComponent(`userName eq "${upn.toUpperCase()}"`)}`, token);
   assert.deepEqual(found.body.Resources.map((u) => u.id), [made.body.id]);
+  // Filters SQL narrows first (userName sw/ew/co, active), then tested whole: the same answers.
+  const ids = async (filter) => (await scim(`default/Users?filter=${encodeURIComponent(filter)}`, token)).body.Resources?.map((u) => u.id) ?? [];
+  assert.deepEqual(await ids(`userName sw "lea.martin.${stamp}" and active eq true`), [made.body.id]);
+  assert.deepEqual(await ids(`userName co "MARTIN.${stamp.toUpperCase()}" and displayName pr`), []);
+  assert.deepEqual(await ids(`active eq false and userName ew "${stamp}"`), []);
+  assert.deepEqual(await ids(`userName ew "%${stamp}"`), [], 'LIKE wildcards are text');
   const twin = await post('default/Users', token, { schemas: [USER], userName: upn.toLowerCase(), emails: [{ value: `other.${stamp}@e2e.test` }] });
   assert.deepEqual([twin.status, twin.body.scimType], [409, 'uniqueness']);
   assert.match(twin.body.detail, /^user_name_taken/);

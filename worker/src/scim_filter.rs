@@ -289,6 +289,45 @@ pub fn user_name_eq(filter: &Filter) -> Option<&str> {
     }
 }
 
+/// What SQL may narrow a scan of Users by before the whole filter is tested here: a condition
+/// every matching User meets (never fewer rows than the filter matches).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Narrowing {
+    /// `userName` `eq`/`sw`/`ew`/`co` an ASCII value (lower-cased): a `LIKE` on its key.
+    UserName(CompareOp, String),
+    /// `active eq true|false`.
+    Active(bool),
+}
+
+/// The conditions of a filter's top-level `and` that SQL can apply: `userName` compared to an
+/// ASCII value, `active`. Anything under `or` or `not` narrows nothing.
+pub fn narrowing(filter: &Filter) -> Vec<Narrowing> {
+    match filter {
+        Filter::And(a, b) => [narrowing(a), narrowing(b)].concat(),
+        Filter::Attr(AttrExp::Comparison(path, op, value))
+            if path.sub_attr.is_none()
+                && path
+                    .uri
+                    .as_deref()
+                    .is_none_or(|u| u.eq_ignore_ascii_case(livechat_access::USER_SCHEMA)) =>
+        {
+            match (path.name.to_ascii_lowercase().as_str(), op, value) {
+                (
+                    "username",
+                    CompareOp::Eq | CompareOp::Sw | CompareOp::Ew | CompareOp::Co,
+                    CompValue::Str(s),
+                ) if s.is_ascii() => {
+                    vec![Narrowing::UserName(op.clone(), s.to_ascii_lowercase())]
+                }
+                ("active", CompareOp::Eq, CompValue::True) => vec![Narrowing::Active(true)],
+                ("active", CompareOp::Eq, CompValue::False) => vec![Narrowing::Active(false)],
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,6 +403,35 @@ mod tests {
         let without = project(user(), &[], &names(Some("emails,name.familyName,id")));
         assert!(without.get("emails").is_none() && without.get("id").is_some());
         assert_eq!(without["name"], json!({"givenName": "Léa"}));
+    }
+
+    #[test]
+    fn sql_narrows_by_what_every_match_meets_only() {
+        let n = |text: &str| narrowing(&parse(text).unwrap());
+        assert_eq!(
+            n(r#"name.givenName eq "Agent" and userName ew "05000@BENCH.test""#),
+            [Narrowing::UserName(
+                CompareOp::Ew,
+                "05000@bench.test".into()
+            )]
+        );
+        assert_eq!(
+            n(r#"active eq false and (userName sw "a" and userName co "b")"#),
+            [
+                Narrowing::Active(false),
+                Narrowing::UserName(CompareOp::Sw, "a".into()),
+                Narrowing::UserName(CompareOp::Co, "b".into())
+            ]
+        );
+        assert_eq!(n(r#"userName sw "a" or active eq true"#), []);
+        assert_eq!(n(r#"not (userName eq "a")"#), []);
+        assert_eq!(n(r#"userName ne "a""#), []);
+        assert_eq!(
+            n(r#"userName co "é""#),
+            [],
+            "non-ASCII values are left to the full test"
+        );
+        assert_eq!(n(r#"emails.value co "a""#), []);
     }
 
     #[test]

@@ -17,7 +17,14 @@ pub(super) async fn matched_users(
             .await?
             .into_iter()
             .collect(),
-        None => ctx.store.all_users(org).await?,
+        // Indexable or not, what SQL can narrow it narrows (a LIKE on the key, `disabled`);
+        // the whole filter is then tested here.
+        None => {
+            let narrowings = filter
+                .map(crate::scim_filter::narrowing)
+                .unwrap_or_default();
+            ctx.store.users_narrowed(org, &narrowings).await?
+        }
     };
     let mut matched = Vec::new();
     for row in &rows {

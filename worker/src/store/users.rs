@@ -356,16 +356,53 @@ impl Store {
         .await
     }
 
-    /// Every account of the organization, oldest first (SCIM lists with filters it cannot put in
-    /// SQL; identity providers' usual `userName eq` look-up goes through the address index).
-    pub async fn all_users(&self, org: &OrganizationId) -> Result<Vec<UserRow>, ApiError> {
-        self.all(
-            &format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 ORDER BY created_at, id"
-            ),
-            &[js(org.as_str())],
-        )
-        .await
+    /// The organization's accounts that meet every narrowing, oldest first. A key holding any
+    /// character outside printable ASCII is always kept: its case folding is left to the full
+    /// filter, so the narrowing never drops a match.
+    pub async fn users_narrowed(
+        &self,
+        org: &OrganizationId,
+        narrowings: &[crate::scim_filter::Narrowing],
+    ) -> Result<Vec<UserRow>, ApiError> {
+        use crate::scim_filter::Narrowing;
+        use scim_v2::filter::CompareOp;
+        let mut clauses = Vec::new();
+        let mut params = vec![js(org.as_str())];
+        for narrowing in narrowings {
+            params.push(match narrowing {
+                Narrowing::UserName(op, value) => {
+                    let escaped = value
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_");
+                    clauses.push(format!(
+                        "(COALESCE(user_name_key, email_key) LIKE ?{} ESCAPE '\\' \
+                         OR COALESCE(user_name_key, email_key) GLOB '*[^ -~]*')",
+                        params.len() + 1
+                    ));
+                    js(match op {
+                        CompareOp::Sw => format!("{escaped}%"),
+                        CompareOp::Ew => format!("%{escaped}"),
+                        CompareOp::Co => format!("%{escaped}%"),
+                        _ => escaped,
+                    })
+                }
+                Narrowing::Active(active) => {
+                    clauses.push(format!("disabled = ?{}", params.len() + 1));
+                    num(i64::from(!*active))
+                }
+            });
+        }
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 AND {} \
+             ORDER BY created_at, id",
+            if clauses.is_empty() {
+                "1".to_owned()
+            } else {
+                clauses.join(" AND ")
+            }
+        );
+        self.all(&sql, &params).await
     }
 
     pub async fn user_by_email(
