@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 
 // Every response of every e2e test is checked against api/openapi.json: its status must be
@@ -174,7 +174,14 @@ export async function deliveryOf(token, email, { timeout = 20000 } = {}) {
  */
 export async function reconfigure(change, settled) {
   const path = process.env.E2E_CONFIG;
-  writeFileSync(path, change(readFileSync(path, 'utf8')));
+  // Rewritten in place, never truncated: wrangler's watcher once read the file between the
+  // truncation and the write, found no entry point and stopped serving (replacing the file by a
+  // rename instead made it stop watching). A shorter text is padded with spaces, TOML whitespace.
+  const before = readFileSync(path, 'utf8');
+  const after = Buffer.from(change(before));
+  const bytes = Buffer.concat([after, Buffer.alloc(Math.max(0, Buffer.byteLength(before) - after.length), ' ')]);
+  const fd = openSync(path, 'r+');
+  try { writeSync(fd, bytes, 0, bytes.length, 0); } finally { closeSync(fd); }
   const deadline = Date.now() + 90000;
   for (;;) {
     if (await settled().catch(() => false)) return;
