@@ -226,10 +226,7 @@ async fn compose(
         Outgoing::Activation { reset, link } => match store.reset_mail(reset, now).await? {
             None => None,
             Some(owed) => {
-                let locale = livechat_access::Locale::for_person(
-                    owed.locale.as_deref(),
-                    CatalogAt::parse(&owed.catalog, 0)?.catalog.locale(),
-                );
+                let locale = owed.locale()?;
                 let mail = invitation_mail(
                     &InvitationMail {
                         organization: &owed.organization,
@@ -246,10 +243,7 @@ async fn compose(
         Outgoing::PasswordReset { reset, link } => match store.reset_mail(reset, now).await? {
             None => None,
             Some(owed) => {
-                let locale = livechat_access::Locale::for_person(
-                    owed.locale.as_deref(),
-                    CatalogAt::parse(&owed.catalog, 0)?.catalog.locale(),
-                );
+                let locale = owed.locale()?;
                 let mail = reset_mail(
                     &ResetMail {
                         organization: &owed.organization,

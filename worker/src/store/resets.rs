@@ -27,6 +27,17 @@ pub struct ResetMailRow {
     pub locale: Option<String>,
 }
 
+impl ResetMailRow {
+    /// The language to write to the person in: theirs when their identity provider gave one in
+    /// French or English, else their organization's.
+    pub fn locale(&self) -> Result<livechat_access::Locale, ApiError> {
+        Ok(livechat_access::Locale::for_person(
+            self.locale.as_deref(),
+            super::CatalogAt::parse(&self.catalog, 0)?.catalog.locale(),
+        ))
+    }
+}
+
 impl Store {
     pub fn insert_reset(
         &self,
