@@ -97,7 +97,7 @@ pub use scim_schema::{
     AttributeType, Mutability,
 };
 pub use second_factor::{
-    accept_totp_step, after_password, may_remove_factor, normalize_recovery_code,
+    accept_totp_step, after_password, may_remove_factor, must_enrol, normalize_recovery_code,
     validate_new_passkey, validate_passkey_name, validate_passkey_request, validate_second_factor,
     validate_security, validate_totp_code, AfterPassword, Factors, PasskeyInput, PasskeyNameInput,
     PasskeyRequest, PasskeyRequestInput, Proof, SecondFactorAttempt, SecondFactorInput,

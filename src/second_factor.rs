@@ -96,11 +96,17 @@ pub enum AfterPassword {
 pub fn after_password(policy: SecondFactorPolicy, role: Role, factors: Factors) -> AfterPassword {
     if factors.any() {
         AfterPassword::SecondFactor
-    } else if policy.requires(role) {
+    } else if must_enrol(policy, role, false) {
         AfterPassword::Enrolment
     } else {
         AfterPassword::Session
     }
+}
+
+/// Whether a session may only enrol a factor: the policy requires one of its person, who has
+/// none. Read on every request, so that a new policy applies from the next one.
+pub fn must_enrol(policy: SecondFactorPolicy, role: Role, has_factor: bool) -> bool {
+    policy.requires(role) && !has_factor
 }
 
 /// Whether someone may be left with `after` once a factor is removed: not with none under a
@@ -442,6 +448,15 @@ mod tests {
             after_password(Managers, Manager, passkey),
             AfterPassword::SecondFactor
         );
+    }
+
+    #[test]
+    fn whoever_the_policy_covers_without_a_factor_may_only_enrol() {
+        assert!(must_enrol(Admins, Admin, false));
+        assert!(!must_enrol(Admins, Admin, true));
+        assert!(!must_enrol(Admins, Manager, false));
+        assert!(must_enrol(Managers, Manager, false));
+        assert!(!must_enrol(Optional, Admin, false));
     }
 
     #[test]

@@ -144,7 +144,8 @@ impl Ctx {
             .and_then(livechat_access::SecondFactorPolicy::parse)
             .unwrap_or_default();
         let actor = user.actor()?;
-        let enrolling = policy.requires(actor.role) && user.has_factor.unwrap_or(0) == 0;
+        let enrolling =
+            livechat_access::must_enrol(policy, actor.role, user.has_factor.unwrap_or(0) != 0);
         Ok(Session {
             actor,
             catalog,

@@ -298,7 +298,7 @@ pub async fn view(ctx: &Ctx, session: &Session) -> Result<SecondFactorsView, Api
     Ok(SecondFactorsView {
         policy,
         required,
-        enrolment_required: required && !factors.any(),
+        enrolment_required: livechat_access::must_enrol(policy, session.actor.role, factors.any()),
         totp: factors.totp,
         passkeys: ctx.store.passkeys(org, &session.user.id).await?,
         recovery_codes_left,
