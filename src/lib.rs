@@ -98,11 +98,12 @@ pub use scim_schema::{
 };
 pub use second_factor::{
     accept_totp_step, after_password, may_remove_factor, must_enrol, normalize_recovery_code,
-    validate_new_passkey, validate_passkey_name, validate_passkey_request, validate_second_factor,
-    validate_security, validate_totp_code, AfterPassword, Factors, PasskeyInput, PasskeyNameInput,
-    PasskeyRequest, PasskeyRequestInput, Proof, SecondFactorAttempt, SecondFactorInput,
-    SecondFactorMethod, SecondFactorPolicy, SecurityInput, TotpCodeInput, MAX_PASSKEY_NAME,
-    RECOVERY_CODES, TOTP_DIGITS, TOTP_DRIFT, TOTP_STEP_S,
+    passkey_counter_moved_on, validate_new_passkey, validate_passkey_name,
+    validate_passkey_request, validate_second_factor, validate_security, validate_totp_code,
+    AfterPassword, Factors, PasskeyInput, PasskeyNameInput, PasskeyRequest, PasskeyRequestInput,
+    Proof, SecondFactorAttempt, SecondFactorInput, SecondFactorMethod, SecondFactorPolicy,
+    SecurityInput, TotpCodeInput, MAX_PASSKEY_NAME, RECOVERY_CODES, TOTP_DIGITS, TOTP_DRIFT,
+    TOTP_STEP_S,
 };
 pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,

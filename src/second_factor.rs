@@ -140,6 +140,13 @@ pub fn accept_totp_step(matched: Option<i64>, last_used: Option<i64>) -> Result<
     }
 }
 
+/// Whether a passkey's signature counter moved on from the one stored: a clone of the
+/// authenticator, or a replayed assertion, shows one that did not. Both zero is an authenticator
+/// that keeps no counter (WebAuthn §6.1.1), accepted.
+pub fn passkey_counter_moved_on(stored: i64, received: i64) -> bool {
+    (stored == 0 && received == 0) || received > stored
+}
+
 /// Recovery codes given at once.
 pub const RECOVERY_CODES: usize = 10;
 
@@ -489,6 +496,15 @@ mod tests {
             "older"
         );
         assert_eq!(accept_totp_step(None, None), Err(Code::SecondFactorInvalid));
+    }
+
+    #[test]
+    fn a_passkey_counter_must_move_on() {
+        assert!(passkey_counter_moved_on(4, 5));
+        assert!(!passkey_counter_moved_on(5, 5), "replayed");
+        assert!(!passkey_counter_moved_on(5, 3), "a clone behind");
+        assert!(passkey_counter_moved_on(0, 0), "no counter kept");
+        assert!(!passkey_counter_moved_on(3, 0), "a counter that stopped");
     }
 
     #[test]

@@ -443,11 +443,9 @@ async fn verify_assertion(
         None | Some(Value::Null) => !verification_required,
         handle => decode(handle).as_deref() == Some(key.user.as_bytes()),
     };
-    // A counter that did not move on (both zero: an authenticator without one) is a clone's or
-    // a replay's.
     let stored = row.sign_count;
     let count = i64::from(data.sign_count);
-    let counter_ok = (stored == 0 && count == 0) || count > stored;
+    let counter_ok = livechat_access::passkey_counter_moved_on(stored, count);
     let mut message = auth_bytes.clone();
     message.extend_from_slice(&Sha256::digest(&client_bytes));
     let signed = key.alg == ES256
