@@ -170,6 +170,16 @@ codes! {
     CatalogEntryInUse => "catalog_entry_in_use", "`{value}` est encore attribué à {min} personne(s) : retirez-le-leur d'abord", "`{value}` is still held by {min} person(s): take it away from them first";
     CatalogChanged => "catalog_changed", "Le catalogue vient de changer : rechargez et recommencez", "The catalog has just changed: reload and try again";
     DefaultOrganization => "default_organization", "L'organisation par défaut ne peut être ni suspendue ni supprimée", "The default organization can be neither suspended nor deleted";
+    // The deployment's settings (GET /health, scripts/run): never their values.
+    ConfigurationInvalid => "configuration_invalid", "La configuration du déploiement est incomplète : voir /api/v1/health", "The deployment's configuration is incomplete: see /api/v1/health";
+    BootstrapAdminRefused => "bootstrap_admin_refused", "Le premier administrateur (BOOTSTRAP_ADMIN_*) est refusé par la règle `{value}`", "The bootstrap admin (BOOTSTRAP_ADMIN_*) is refused by the rule `{value}`";
+    SettingMissing => "setting_missing", "Ce réglage est obligatoire", "This setting is required";
+    SettingOutOfRange => "setting_out_of_range", "Un nombre entier entre {min} et {max}", "A whole number between {min} and {max}";
+    HashCostTooLow => "hash_cost_too_low", "Coût argon2 sous le minimum de l'OWASP (mémoire en Kio × passes ≥ {min})", "argon2 cost under OWASP's floor (memory in KiB × passes ≥ {min})";
+    SecretTooWeak => "secret_too_weak", "Secret trop faible : au moins {min} caractères aléatoires", "Secret too weak: at least {min} random characters";
+    FactorKeyInvalid => "factor_key_invalid", "Clé non valide : 32 octets aléatoires en base64url", "Invalid key: 32 random bytes in base64url";
+    TestClockOn => "test_clock_on", "Horloge de test active (tests de bout en bout seulement, jamais en production)", "Test clock on (end-to-end tests only, never in production)";
+    BenchModesOn => "bench_modes_on", "Modes de mesure actifs (bancs d'essai seulement, jamais en production)", "Benchmark modes on (benchmarks only, never in production)";
     // Authorization.
     Unauthenticated => "unauthenticated", "Connectez-vous pour continuer", "Sign in to continue";
     InvalidCredentials => "invalid_credentials", "E-mail ou mot de passe incorrect", "Wrong email or password";

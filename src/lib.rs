@@ -39,6 +39,7 @@ mod scim_schema;
 mod second_factor;
 mod session;
 mod set;
+mod settings;
 mod team;
 mod time;
 mod user;
@@ -109,6 +110,10 @@ pub use session::{
     decide_sign_in, validate_login, Failures, Gate, Login, LoginInput, LoginThrottle, SignIn,
 };
 pub use set::SortedSet;
+pub use settings::{
+    read_settings, HashCostSetting, SettingError, SettingProblem, Settings, SettingsReport,
+    MIN_HASH_WORK_KIB, MIN_SECRET_CHARS, SETTING_NAMES,
+};
 pub use team::{validate_team, NewTeam, TeamInput, MAX_TEAM_MEMBERS, MAX_TEAM_NAME};
 pub use time::format_iso8601;
 pub use user::{

@@ -458,6 +458,33 @@ pub fn time_zones_js() -> JsValue {
     to_js(&crate::TimeZone::all().collect::<Vec<_>>())
 }
 
+/// `checkSettings`'s answer: refused settings (the deployment answers `/health` with 503 while
+/// there are any) and those that must never reach production.
+#[derive(Serialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+pub struct SettingsCheck {
+    problems: Vec<crate::SettingError>,
+    warnings: Vec<crate::SettingError>,
+}
+
+/// Checks a deployment's settings (`[vars]` and secrets, by name) as the Worker does at start:
+/// for deploy pipelines and `scripts/run`. Values that are not strings count as unset.
+#[wasm_bindgen(js_name = checkSettings, unchecked_return_type = "SettingsCheck")]
+pub fn check_settings_js(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] vars: JsValue,
+    locale_tag: Option<String>,
+) -> JsValue {
+    let vars = json(vars).unwrap_or(Value::Null);
+    let report = crate::read_settings(&|name| vars.get(name)?.as_str().map(str::to_owned));
+    let locale = locale(locale_tag);
+    let localize =
+        |list: &[crate::SettingProblem]| list.iter().map(|p| p.localize(locale)).collect();
+    to_js(&SettingsCheck {
+        problems: localize(&report.problems),
+        warnings: localize(&report.warnings),
+    })
+}
+
 /// Every stable error code, for clients that map codes to their own words.
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "Code[]")]
 pub fn error_codes_js() -> JsValue {

@@ -9,7 +9,7 @@ const api = require('../../pkg/node/livechat_access.js');
 test('the package exports the documented API', () => {
   for (const name of ['validateUser', 'validateUserPatch', 'validateInvitation', 'validateAcceptance',
     'roleDefaults', 'isAllowed', 'routeConversation', 'canTransfer', 'errorCodes', 'describeCode',
-    'languageCodes', 'timeZones', 'validateCatalog']) {
+    'languageCodes', 'timeZones', 'validateCatalog', 'checkSettings']) {
     assert.equal(typeof api[name], 'function', name);
   }
 });
@@ -75,4 +75,24 @@ test('codes, languages and time zones for the form', () => {
   assert.equal(api.describeCode('no_such_code', 'en'), undefined);
   assert.ok(api.languageCodes().includes('fr') && api.languageCodes().length === 184);
   assert.ok(api.timeZones().includes('Europe/Paris'));
+});
+
+test('checkSettings names refused settings by code and rule, never their values', () => {
+  const good = {
+    MAIL_FROM: 'no-reply@example.com', FACTOR_KEY: 'q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0VnE',
+    OPERATOR_TOKEN: '0123456789abcdefghijklmnopqrstuvwxyz', BOOTSTRAP_ADMIN_EMAIL: 'root@example.com',
+    BOOTSTRAP_ADMIN_PASSWORD: 'correct horse battery staple',
+  };
+  assert.deepEqual(api.checkSettings(good, 'en'), { problems: [], warnings: [] });
+  const bad = api.checkSettings({ ...good, BOOTSTRAP_ADMIN_PASSWORD: 'root is my password', ARGON2_T: 'two', TEST_CLOCK: '1' }, 'en');
+  assert.deepEqual(bad.problems.map((p) => [p.setting, p.code, p.rule]), [
+    ['ARGON2_T', 'setting_out_of_range', null],
+    ['BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap_admin_refused', 'password_contains_email'],
+  ]);
+  assert.deepEqual(bad.warnings.map((w) => w.code), ['test_clock_on']);
+  assert.ok(!JSON.stringify(bad).includes('root is my password'));
+  // Whatever arrives, an answer: nothing set is every required setting missing.
+  for (const nothing of [undefined, null, 42, 'x', [], { MAIL_FROM: 7 }]) {
+    assert.deepEqual(api.checkSettings(nothing, 'en').problems.map((p) => p.setting), ['MAIL_FROM', 'FACTOR_KEY']);
+  }
 });

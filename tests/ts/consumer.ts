@@ -3,7 +3,7 @@
 // wrong or loose one fails here. Never run; `@ts-expect-error` lines must stay errors.
 import init, * as web from '../../pkg/web/livechat_access.js';
 import * as node from '../../pkg/node/livechat_access.js';
-import type { Action, Actor, AgentSnapshot, Code, NewUser, Outcome, UserInput } from '../../pkg/web/livechat_access.js';
+import type { Action, Actor, AgentSnapshot, Code, NewUser, Outcome, SettingError, SettingsCheck, UserInput } from '../../pkg/web/livechat_access.js';
 
 export async function browser(): Promise<string[]> {
   await init();
@@ -78,4 +78,13 @@ export function defaults(): boolean {
   const admin = web.roleDefaults('admin');
   const codes: Code[] = web.errorCodes();
   return admin !== null && admin.modulesLocked && codes.includes('privilege_escalation');
+}
+
+export function settings(): string[] {
+  const check: SettingsCheck = web.checkSettings({ MAIL_FROM: 'no-reply@example.com' }, 'en');
+  const first: SettingError | undefined = check.problems[0];
+  const rule: Code | null | undefined = first?.rule;
+  // @ts-expect-error settings are text, by name
+  web.checkSettings({ ARGON2_T: 2 });
+  return [...check.problems, ...check.warnings].map((p) => `${p.setting} ${p.code} ${rule ?? ''}`);
 }

@@ -1,0 +1,502 @@
+//! The deployment's own settings (`[vars]` and secrets), read by one set of rules wherever they
+//! are read: by the Worker once per isolate, by `scripts/run` before it starts anything.
+//!
+//! A refused setting never takes the deployment down: it is reported by a stable code (never
+//! with its value) and replaced by its safe default, or the feature that needs it is switched
+//! off, so that everything else keeps working.
+
+use crate::catalog::Catalog;
+use crate::credentials::Email;
+use crate::error::{Code, Locale, Params};
+use crate::user::validate_user;
+use serde::Serialize;
+
+/// argon2id's cost: memory in KiB, passes, lanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCostSetting {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+/// The settings as the deployment runs with them: refused ones replaced by their default or off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// argon2id's cost for new hashes (OWASP's 19 MiB, 2 passes, 1 lane by default).
+    pub hash_cost: HashCostSetting,
+    /// How long an invitation link works.
+    pub invitation_ttl_hours: u32,
+    /// How long a session lasts.
+    pub session_ttl_hours: u32,
+    /// How many times an email is tried.
+    pub mail_attempts: u32,
+    /// The first retry's delay (doubled each time).
+    pub mail_retry_seconds: u32,
+    /// The sender's address, when it is one.
+    pub mail_from: Option<Email>,
+    /// The platform operator's token; off when missing or too weak.
+    pub operator_token: Option<String>,
+    /// The chat box's token; off when too weak.
+    pub service_token: Option<String>,
+    /// The key sealing authenticator-app secrets (base64url of 32 bytes), when it is one.
+    pub factor_key: Option<String>,
+    /// The first admin of the default organization, when the add-user rules accept it.
+    pub bootstrap: Option<(String, String)>,
+    /// Benchmarks' request modes (`BENCH_MODES=1`).
+    pub bench_modes: bool,
+    /// Requests from loopback may set the clock (`TEST_CLOCK=1`): end-to-end tests only.
+    pub test_clock: bool,
+}
+
+/// What is wrong with one setting. Never carries the setting's value: secrets live there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingProblem {
+    /// The variable's name (`BOOTSTRAP_ADMIN_PASSWORD`).
+    pub setting: &'static str,
+    /// What is wrong.
+    pub code: Code,
+    /// The form rule behind it, when a form refused it (`password_contains_email`).
+    pub rule: Option<Code>,
+    /// What the message mentions (bounds).
+    pub params: Params,
+}
+
+impl SettingProblem {
+    fn new(setting: &'static str, code: Code) -> Self {
+        SettingProblem {
+            setting,
+            code,
+            rule: None,
+            params: Params::default(),
+        }
+    }
+
+    fn between(mut self, min: usize, max: usize) -> Self {
+        self.params.min = Some(min);
+        self.params.max = Some(max);
+        self
+    }
+
+    /// The wire form, with its message in `locale`.
+    pub fn localize(&self, locale: Locale) -> SettingError {
+        let mut params = self.params.clone();
+        if let Some(rule) = self.rule {
+            params.value = Some(rule.as_str().to_owned());
+        }
+        SettingError {
+            setting: self.setting.to_owned(),
+            code: self.code,
+            rule: self.rule,
+            message: self.code.message(locale, &params),
+        }
+    }
+}
+
+/// A setting's problem as the operator sees it (`GET /health`, `scripts/run`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SettingError {
+    /// The variable's name.
+    pub setting: String,
+    /// What is wrong (stable).
+    pub code: Code,
+    /// The form rule behind it, when a form refused it.
+    pub rule: Option<Code>,
+    /// Why, in the requested language; never the value.
+    pub message: String,
+}
+
+/// The settings read, with what is wrong and what only deserves a look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsReport {
+    /// What the deployment runs with.
+    pub settings: Settings,
+    /// Refused settings: the deployment is not healthy until they are fixed.
+    pub problems: Vec<SettingProblem>,
+    /// Settings that work but must never reach production as they are.
+    pub warnings: Vec<SettingProblem>,
+}
+
+impl SettingsReport {
+    /// Whether the bootstrap admin was given and refused.
+    pub fn bootstrap_refused(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.code == Code::BootstrapAdminRefused)
+    }
+}
+
+/// The shortest secret token accepted (a base64url of 24 random bytes is 32 characters).
+pub const MIN_SECRET_CHARS: usize = 32;
+/// A secret must not be a repetition of a few characters.
+const MIN_DISTINCT_SECRET_CHARS: usize = 10;
+/// OWASP's floor for argon2id: memory × passes (7 MiB × 5 is the cheapest of its profiles).
+pub const MIN_HASH_WORK_KIB: u64 = 7168 * 5;
+
+const DEFAULT_HASH_COST: HashCostSetting = HashCostSetting {
+    m_kib: 19_456,
+    t: 2,
+    p: 1,
+};
+
+/// Every setting this module reads, for tools that list them.
+pub const SETTING_NAMES: &[&str] = &[
+    "ARGON2_M_KIB",
+    "ARGON2_T",
+    "ARGON2_P",
+    "INVITATION_TTL_HOURS",
+    "SESSION_TTL_HOURS",
+    "MAIL_ATTEMPTS",
+    "MAIL_RETRY_SECONDS",
+    "MAIL_FROM",
+    "OPERATOR_TOKEN",
+    "SERVICE_TOKEN",
+    "FACTOR_KEY",
+    "BOOTSTRAP_ADMIN_EMAIL",
+    "BOOTSTRAP_ADMIN_PASSWORD",
+    "BENCH_MODES",
+    "TEST_CLOCK",
+];
+
+/// Reads the deployment's settings through `get` (a variable's text, `None` when unset or blank).
+pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
+    let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut number = |name: &'static str, default: u32, min: u32, max: u32| -> u32 {
+        let Some(text) = get(name) else {
+            return default;
+        };
+        match text.trim().parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                problems.push(
+                    SettingProblem::new(name, Code::SettingOutOfRange)
+                        .between(min as usize, max as usize),
+                );
+                default
+            }
+        }
+    };
+    // Workers get 128 MB an isolate: 64 MiB of argon2 memory is the most one may spend.
+    let mut hash_cost = HashCostSetting {
+        m_kib: number("ARGON2_M_KIB", DEFAULT_HASH_COST.m_kib, 7168, 65_536),
+        t: number("ARGON2_T", DEFAULT_HASH_COST.t, 1, 10),
+        p: number("ARGON2_P", DEFAULT_HASH_COST.p, 1, 4),
+    };
+    let invitation_ttl_hours = number("INVITATION_TTL_HOURS", 7 * 24, 1, 30 * 24);
+    let session_ttl_hours = number("SESSION_TTL_HOURS", 12, 1, 30 * 24);
+    let mail_attempts = number("MAIL_ATTEMPTS", 4, 1, 20);
+    let mail_retry_seconds = number("MAIL_RETRY_SECONDS", 30, 1, 3600);
+    if u64::from(hash_cost.m_kib) * u64::from(hash_cost.t) < MIN_HASH_WORK_KIB {
+        let mut problem = SettingProblem::new("ARGON2_T", Code::HashCostTooLow);
+        problem.params.min = Some(MIN_HASH_WORK_KIB as usize);
+        problems.push(problem);
+        hash_cost = DEFAULT_HASH_COST;
+    }
+
+    let mail_from = match get("MAIL_FROM") {
+        None => {
+            problems.push(SettingProblem::new("MAIL_FROM", Code::SettingMissing));
+            None
+        }
+        Some(text) => {
+            let email = Email::parse(&text);
+            if email.is_none() {
+                problems.push(SettingProblem::new("MAIL_FROM", Code::EmailInvalid));
+            }
+            email
+        }
+    };
+
+    let mut secret = |name: &'static str| -> Option<String> {
+        let text = get(name)?;
+        if strong_secret(&text) {
+            Some(text)
+        } else {
+            let mut problem = SettingProblem::new(name, Code::SecretTooWeak);
+            problem.params.min = Some(MIN_SECRET_CHARS);
+            problems.push(problem);
+            None
+        }
+    };
+    let operator_token = secret("OPERATOR_TOKEN");
+    let service_token = secret("SERVICE_TOKEN");
+
+    let factor_key = match get("FACTOR_KEY") {
+        None => {
+            problems.push(SettingProblem::new("FACTOR_KEY", Code::SettingMissing));
+            None
+        }
+        Some(key) if is_key_of_32_bytes(key.trim()) => Some(key.trim().to_owned()),
+        Some(_) => {
+            problems.push(SettingProblem::new("FACTOR_KEY", Code::FactorKeyInvalid));
+            None
+        }
+    };
+
+    let bootstrap = match (
+        get("BOOTSTRAP_ADMIN_EMAIL"),
+        get("BOOTSTRAP_ADMIN_PASSWORD"),
+    ) {
+        (None, None) => None,
+        (Some(_), None) => {
+            problems.push(SettingProblem::new(
+                "BOOTSTRAP_ADMIN_PASSWORD",
+                Code::SettingMissing,
+            ));
+            None
+        }
+        (None, Some(_)) => {
+            problems.push(SettingProblem::new(
+                "BOOTSTRAP_ADMIN_EMAIL",
+                Code::SettingMissing,
+            ));
+            None
+        }
+        (Some(email), Some(password)) => {
+            // The same form an admin fills in, against a new organization's catalog.
+            let form = serde_json::json!({"email": email, "password": password, "role": "admin"});
+            match validate_user(&form, &Catalog::default()) {
+                Ok(_) => Some((email, password)),
+                Err(violations) => {
+                    problems.extend(violations.iter().map(|v| SettingProblem {
+                        setting: if v.field == "email" {
+                            "BOOTSTRAP_ADMIN_EMAIL"
+                        } else {
+                            "BOOTSTRAP_ADMIN_PASSWORD"
+                        },
+                        code: Code::BootstrapAdminRefused,
+                        rule: Some(v.code),
+                        params: Params::default(),
+                    }));
+                    None
+                }
+            }
+        }
+    };
+
+    let flag = |name: &str| get(name).is_some_and(|v| v.trim() == "1");
+    let bench_modes = flag("BENCH_MODES");
+    if bench_modes {
+        warnings.push(SettingProblem::new("BENCH_MODES", Code::BenchModesOn));
+    }
+    let test_clock = flag("TEST_CLOCK");
+    if test_clock {
+        warnings.push(SettingProblem::new("TEST_CLOCK", Code::TestClockOn));
+    }
+
+    SettingsReport {
+        settings: Settings {
+            hash_cost,
+            invitation_ttl_hours,
+            session_ttl_hours,
+            mail_attempts,
+            mail_retry_seconds,
+            mail_from,
+            operator_token,
+            service_token,
+            factor_key,
+            bootstrap,
+            bench_modes,
+            test_clock,
+        },
+        problems,
+        warnings,
+    }
+}
+
+/// Long enough and not a repetition of a few characters.
+fn strong_secret(text: &str) -> bool {
+    let distinct: crate::SortedSet<char> = text.chars().collect();
+    text.chars().count() >= MIN_SECRET_CHARS && distinct.len() >= MIN_DISTINCT_SECRET_CHARS
+}
+
+/// Whether `text` is base64url (padded or not) of exactly 32 bytes: 43 characters, the last
+/// one carrying 4 bits and two zero bits, as a strict decoder requires.
+fn is_key_of_32_bytes(text: &str) -> bool {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let text = text.trim_end_matches('=');
+    let Some(last) = text.chars().last() else {
+        return false;
+    };
+    text.chars().count() == 43
+        && text.chars().all(|c| ALPHABET.contains(c))
+        && ALPHABET.find(last).is_some_and(|i| i % 4 == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const KEY: &str = "q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0VnE";
+    const TOKEN: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+    fn read(pairs: &[(&str, &str)]) -> SettingsReport {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        read_settings(&|name| map.get(name).cloned())
+    }
+
+    fn good() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("MAIL_FROM", "no-reply@example.com"),
+            ("FACTOR_KEY", KEY),
+            ("OPERATOR_TOKEN", TOKEN),
+            ("BOOTSTRAP_ADMIN_EMAIL", "root@example.com"),
+            ("BOOTSTRAP_ADMIN_PASSWORD", "correct horse battery staple"),
+        ]
+    }
+
+    fn codes(report: &SettingsReport) -> Vec<(&str, &str, Option<&str>)> {
+        report
+            .problems
+            .iter()
+            .map(|p| (p.setting, p.code.as_str(), p.rule.map(Code::as_str)))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_deployment_has_no_problem_and_keeps_what_it_was_given() {
+        let report = read(&good());
+        assert_eq!(codes(&report), []);
+        assert!(report.warnings.is_empty());
+        let s = report.settings;
+        assert_eq!(s.hash_cost, DEFAULT_HASH_COST);
+        assert_eq!((s.invitation_ttl_hours, s.session_ttl_hours), (168, 12));
+        assert_eq!(s.operator_token.as_deref(), Some(TOKEN));
+        assert_eq!(s.factor_key.as_deref(), Some(KEY));
+        assert_eq!(
+            s.bootstrap,
+            Some((
+                "root@example.com".into(),
+                "correct horse battery staple".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_bootstrap_password_the_form_refuses_is_named_with_its_rule_and_never_used() {
+        let mut pairs = good();
+        pairs.retain(|(k, _)| *k != "BOOTSTRAP_ADMIN_PASSWORD");
+        pairs.push(("BOOTSTRAP_ADMIN_PASSWORD", "root-root-root-root"));
+        let report = read(&pairs);
+        assert_eq!(
+            codes(&report),
+            [(
+                "BOOTSTRAP_ADMIN_PASSWORD",
+                "bootstrap_admin_refused",
+                Some("password_contains_email")
+            )]
+        );
+        assert!(report.bootstrap_refused());
+        assert_eq!(report.settings.bootstrap, None);
+        let wire = report.problems[0].localize(Locale::En);
+        assert!(wire.message.contains("password_contains_email"));
+        assert!(!wire.message.contains("root-root"), "never the value");
+    }
+
+    #[test]
+    fn numbers_out_of_range_fall_back_to_their_default() {
+        let mut pairs = good();
+        pairs.extend([
+            ("ARGON2_M_KIB", "lots"),
+            ("SESSION_TTL_HOURS", "0"),
+            ("INVITATION_TTL_HOURS", "24"),
+        ]);
+        let report = read(&pairs);
+        assert_eq!(
+            codes(&report),
+            [
+                ("ARGON2_M_KIB", "setting_out_of_range", None),
+                ("SESSION_TTL_HOURS", "setting_out_of_range", None)
+            ]
+        );
+        assert_eq!(report.settings.hash_cost.m_kib, 19_456);
+        assert_eq!(report.settings.session_ttl_hours, 12);
+        assert_eq!(report.settings.invitation_ttl_hours, 24);
+        assert_eq!(
+            report.problems[0].localize(Locale::Fr).message,
+            "Un nombre entier entre 7168 et 65536"
+        );
+    }
+
+    #[test]
+    fn a_hash_cost_under_owasp_floor_is_refused_whole() {
+        let mut pairs = good();
+        pairs.extend([("ARGON2_M_KIB", "7168"), ("ARGON2_T", "1")]);
+        let report = read(&pairs);
+        assert_eq!(codes(&report), [("ARGON2_T", "hash_cost_too_low", None)]);
+        assert_eq!(report.settings.hash_cost, DEFAULT_HASH_COST);
+        let mut pairs = good();
+        pairs.extend([("ARGON2_M_KIB", "12288"), ("ARGON2_T", "3")]);
+        assert_eq!(codes(&read(&pairs)), []);
+    }
+
+    #[test]
+    fn weak_or_malformed_secrets_are_switched_off() {
+        let mut pairs = good();
+        pairs.retain(|(k, _)| !["OPERATOR_TOKEN", "FACTOR_KEY"].contains(k));
+        pairs.extend([
+            ("OPERATOR_TOKEN", "short"),
+            ("SERVICE_TOKEN", "abababababababababababababababababab"),
+            ("FACTOR_KEY", "not-a-key"),
+        ]);
+        let report = read(&pairs);
+        assert_eq!(
+            codes(&report),
+            [
+                ("OPERATOR_TOKEN", "secret_too_weak", None),
+                ("SERVICE_TOKEN", "secret_too_weak", None),
+                ("FACTOR_KEY", "factor_key_invalid", None)
+            ]
+        );
+        let s = report.settings;
+        assert_eq!(
+            (s.operator_token, s.service_token, s.factor_key),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn factor_keys_are_exactly_32_bytes_of_base64url() {
+        assert!(is_key_of_32_bytes(KEY));
+        assert!(is_key_of_32_bytes(&format!("{KEY}=")));
+        // 43 characters whose last one has bits a strict decoder refuses.
+        assert!(!is_key_of_32_bytes(&format!("{}F", &KEY[..42])));
+        assert!(!is_key_of_32_bytes(&KEY[..42]));
+        assert!(!is_key_of_32_bytes(&format!("{}+", &KEY[..42])));
+        assert!(!is_key_of_32_bytes(""));
+    }
+
+    #[test]
+    fn missing_halves_and_the_required_settings_are_named() {
+        let report = read(&[("BOOTSTRAP_ADMIN_EMAIL", "root@example.com")]);
+        assert_eq!(
+            codes(&report),
+            [
+                ("MAIL_FROM", "setting_missing", None),
+                ("FACTOR_KEY", "setting_missing", None),
+                ("BOOTSTRAP_ADMIN_PASSWORD", "setting_missing", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn test_only_switches_are_warnings() {
+        let mut pairs = good();
+        pairs.extend([("TEST_CLOCK", "1"), ("BENCH_MODES", "1")]);
+        let report = read(&pairs);
+        assert_eq!(codes(&report), []);
+        let warned: Vec<_> = report.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(warned, ["bench_modes_on", "test_clock_on"]);
+        assert!(report.settings.test_clock && report.settings.bench_modes);
+    }
+}
