@@ -260,9 +260,17 @@ $('sign-in-form').addEventListener('submit', async (event) => {
     $('si-password').value = '';
     await afterPassword(res.body);
   } else {
-    $('si-form-error').textContent = res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status);
+    $('si-form-error').textContent = res.body?.errors?.[0]?.message ?? settingsProblem(res.body) ?? res.body?.title ?? String(res.status);
   }
 });
+
+// A deployment whose settings are refused (503 configuration_invalid): each setting named, with
+// the rule behind it in words, so that whoever runs it knows what to fix.
+function settingsProblem(body) {
+  if (!body?.settings?.length) return null;
+  const each = body.settings.map((s) => `${s.setting} : ${s.rule ? core.describeCode(s.rule, lang) : s.message}`);
+  return `${body.title} — ${each.join(' ; ')}`;
+}
 
 $('sign-out').addEventListener('click', async () => {
   await api('DELETE', '/session');

@@ -190,12 +190,13 @@ pub fn routes_of<'a>(segments: &[&'a str]) -> Vec<(&'static Route, Option<&'a st
 
 /// The request's context.
 fn context(req: Request, env: Env, event: worker::Context) -> worker::Result<Ctx> {
+    let config = Config::from_env(&env);
     Ok(Ctx {
         locale: http::locale_of(&req),
         store: Store::open(&env)?,
+        now: crate::ctx::now_of(&req, &config),
         req,
-        now: js_sys::Date::now() as i64,
-        config: Config::from_env(&env),
+        config,
         env,
         event: Some(event),
     })
@@ -253,7 +254,7 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let id = id.unwrap_or("").to_owned();
     use Endpoint::*;
     match route.endpoint {
-        Health => health(),
+        Health => health(ctx),
         OpenApi => openapi(),
         SignIn => session::sign_in(ctx).await,
         SignOut => session::sign_out(ctx).await,
@@ -309,13 +310,22 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
     }
 }
 
-/// `GET /health`.
-#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/health", operation_id = "health", tag = "meta", summary = "Liveness", responses((status = 200, description = "Up", body = http::Health)), security(())))]
-fn health() -> Result<Response, ApiError> {
+/// `GET /health`: 503 naming every refused setting (never its value), else 200 with warnings.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/health", operation_id = "health", tag = "meta", summary = "Liveness and the deployment's settings", responses((status = 200, description = "Up, every setting accepted", body = http::Health), (status = 503, response = http::ProblemBody)), security(())))]
+fn health(ctx: &Ctx) -> Result<Response, ApiError> {
+    let report = &ctx.config.report;
+    if !report.problems.is_empty() {
+        return Err(ApiError::settings(report.problems.clone()));
+    }
     http::json(
         200,
         &http::Health {
             status: "ok".into(),
+            warnings: report
+                .warnings
+                .iter()
+                .map(|w| w.localize(ctx.locale))
+                .collect(),
         },
     )
 }

@@ -3,7 +3,9 @@
 use crate::http::{self, cookie, is_state_changing, ApiError, SESSION_COOKIE};
 use crate::secrets::{token_digest, HashCost};
 use crate::store::{CatalogAt, Store, UserRow};
-use livechat_access::{Actor, Code, Locale, Violation};
+use livechat_access::{read_settings, Actor, Code, Locale, SettingsReport, Violation};
+use std::cell::OnceCell;
+use std::rc::Rc;
 use worker::{Env, Request};
 
 /// The largest integer JavaScript clients can hold exactly; ids and times stay below it.
@@ -23,7 +25,8 @@ pub struct Ctx {
     pub event: Option<worker::Context>,
 }
 
-/// Deployment settings from `[vars]` and secrets.
+/// Deployment settings from `[vars]` and secrets, as the core read them (`read_settings`): a
+/// refused setting is replaced by its default or switched off, and named in `report`.
 pub struct Config {
     pub hash_cost: HashCost,
     pub invitation_ttl_s: i64,
@@ -37,6 +40,8 @@ pub struct Config {
     /// The key authenticator-app secrets are sealed with at rest (secret `FACTOR_KEY`, 32 bytes
     /// base64url), so that a copy of D1 alone does not give away anyone's second factor.
     pub factor_key: Option<[u8; 32]>,
+    /// What is wrong with the settings, and what only deserves a look (`GET /health`).
+    pub report: Rc<SettingsReport>,
 }
 
 pub fn var(env: &Env, name: &str) -> Option<String> {
@@ -47,29 +52,87 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
-fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
-    var(env, name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
+thread_local! {
+    // Settings do not change during an isolate's life: read and checked once.
+    static REPORT: OnceCell<Rc<SettingsReport>> = const { OnceCell::new() };
+}
+
+/// The deployment's settings as the core read them, once per isolate.
+pub fn settings(env: &Env) -> Rc<SettingsReport> {
+    REPORT.with(|cell| {
+        cell.get_or_init(|| {
+            let report = read_settings(&|name| var(env, name));
+            for problem in &report.problems {
+                let wire = problem.localize(Locale::En);
+                worker::console_error!(
+                    "setting {}: {} ({})",
+                    wire.setting,
+                    wire.code,
+                    wire.message
+                );
+            }
+            Rc::new(report)
+        })
+        .clone()
+    })
 }
 
 impl Config {
     pub fn from_env(env: &Env) -> Config {
-        let default = HashCost::default();
+        let report = settings(env);
+        let s = &report.settings;
         Config {
             hash_cost: HashCost {
-                m_kib: number(env, "ARGON2_M_KIB", default.m_kib),
-                t: number(env, "ARGON2_T", default.t),
-                p: number(env, "ARGON2_P", default.p),
+                m_kib: s.hash_cost.m_kib,
+                t: s.hash_cost.t,
+                p: s.hash_cost.p,
             },
-            invitation_ttl_s: number(env, "INVITATION_TTL_HOURS", 7 * 24) * 3600,
-            session_ttl_s: number(env, "SESSION_TTL_HOURS", 12) * 3600,
-            service_token: var(env, "SERVICE_TOKEN"),
-            operator_token: var(env, "OPERATOR_TOKEN"),
-            bootstrap: var(env, "BOOTSTRAP_ADMIN_EMAIL").zip(var(env, "BOOTSTRAP_ADMIN_PASSWORD")),
-            bench_modes: var(env, "BENCH_MODES").as_deref() == Some("1"),
-            factor_key: var(env, "FACTOR_KEY").and_then(|k| crate::secrets::key_of(&k)),
+            invitation_ttl_s: i64::from(s.invitation_ttl_hours) * 3600,
+            session_ttl_s: i64::from(s.session_ttl_hours) * 3600,
+            service_token: s.service_token.clone(),
+            operator_token: s.operator_token.clone(),
+            bootstrap: s.bootstrap.clone(),
+            bench_modes: s.bench_modes,
+            factor_key: s.factor_key.as_deref().and_then(crate::secrets::key_of),
+            report,
         }
+    }
+
+    /// A 503 naming what is wrong with `setting`, when the core refused it.
+    pub fn refused(&self, setting: &str) -> Option<ApiError> {
+        let problems: Vec<_> = self
+            .report
+            .problems
+            .iter()
+            .filter(|p| p.setting == setting)
+            .cloned()
+            .collect();
+        (!problems.is_empty()).then(|| ApiError::settings(problems))
+    }
+}
+
+/// The request's instant: the clock, or, when the deployment runs with `TEST_CLOCK=1` and the
+/// request came over loopback, the `x-test-clock` header (milliseconds since the epoch). The
+/// end-to-end tests set it to write dates in every month; no public address can reach it.
+pub fn now_of(req: &Request, config: &Config) -> i64 {
+    let clock = js_sys::Date::now() as i64;
+    if !config.report.settings.test_clock {
+        return clock;
+    }
+    let loopback = req
+        .url()
+        .ok()
+        .is_some_and(|url| matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
+    let asked = req
+        .headers()
+        .get("x-test-clock")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|ms| (0..=MAX_SAFE_INTEGER).contains(ms));
+    match asked {
+        Some(ms) if loopback => ms,
+        _ => clock,
     }
 }
 
@@ -168,8 +231,12 @@ impl Ctx {
         }
     }
 
-    /// The platform operator, or 401: an organization's session never counts.
+    /// The platform operator, or 401: an organization's session never counts. A token the
+    /// core refused as too weak opens nothing: 503 naming it.
     pub fn operator(&self) -> Result<(), ApiError> {
+        if let Some(refused) = self.config.refused("OPERATOR_TOKEN") {
+            return Err(refused);
+        }
         if self.bears(self.config.operator_token.as_deref()) {
             Ok(())
         } else {

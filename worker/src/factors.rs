@@ -146,7 +146,7 @@ pub async fn open_challenge(
 /// `POST /session/second-factor` {challenge, method, code | credential}: the second step. Throttled
 /// like the password (per person and per client); a challenge survives five wrong tries; every
 /// refusal says only "not accepted".
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
 pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let attempt = validate_second_factor(&ctx.body().await?).map_err(ApiError::form)?;
     let digest = token_digest(&attempt.challenge);
@@ -264,12 +264,13 @@ async fn use_totp_code(
 }
 
 /// The key authenticator-app secrets are sealed with (`FACTOR_KEY`); without it, apps cannot be
-/// used at all rather than stored in the clear.
+/// used at all rather than stored in the clear: 503 naming the setting.
 fn factor_key(ctx: &Ctx) -> Result<&[u8; 32], ApiError> {
-    ctx.config
-        .factor_key
-        .as_ref()
-        .ok_or_else(|| ApiError::Internal("FACTOR_KEY is not set (32 bytes, base64url)".into()))
+    ctx.config.factor_key.as_ref().ok_or_else(|| {
+        ctx.config
+            .refused("FACTOR_KEY")
+            .unwrap_or_else(|| ApiError::Internal("FACTOR_KEY does not open".into()))
+    })
 }
 
 /// The TOTP generator of a secret (RFC 6238 with the core's parameters: SHA-1, 6 digits, 30 s,
@@ -314,7 +315,7 @@ pub async fn overview(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `POST /me/second-factors/totp`: a new secret for an authenticator app, pending until its
 /// first code (a confirmed app is removed first: 409 `totp_exists`).
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/totp", operation_id = "startTotp", tag = "second factor", summary = "Start setting up an authenticator app: its secret and QR code", responses((status = 200, description = "The secret, pending until its first code", body = TotpEnrolment), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/totp", operation_id = "startTotp", tag = "second factor", summary = "Start setting up an authenticator app: its secret and QR code", responses((status = 200, description = "The secret, pending until its first code", body = TotpEnrolment), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn start_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session_to_enrol().await?;
     let org = &session.actor.organization;
@@ -361,7 +362,7 @@ pub async fn start_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `PUT /me/second-factors/totp` {code}: the app's first code confirms it; with the first factor
 /// come ten recovery codes, shown once.
-#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/second-factors/totp", operation_id = "confirmTotp", tag = "second factor", summary = "Confirm an authenticator app with its first code", request_body = livechat_access::TotpCodeInput, responses((status = 200, description = "Confirmed", body = FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/second-factors/totp", operation_id = "confirmTotp", tag = "second factor", summary = "Confirm an authenticator app with its first code", request_body = livechat_access::TotpCodeInput, responses((status = 200, description = "Confirmed", body = FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn confirm_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session_to_enrol().await?;
     let code = livechat_access::validate_totp_code(&ctx.body().await?).map_err(ApiError::form)?;

@@ -1,8 +1,8 @@
 //! The HTTP envelope: decoding requests, RFC 9457 problem responses, cookies and headers.
 
 use livechat_access::{
-    localize_all, parse_json, Code, EmailVerdict, FieldError, HeldEntry, Locale, Violation,
-    MAX_BODY_BYTES,
+    localize_all, parse_json, Code, EmailVerdict, FieldError, HeldEntry, Locale, SettingError,
+    SettingProblem, Violation, MAX_BODY_BYTES,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -34,6 +34,8 @@ pub struct Problem {
     pub retry_after: Option<u32>,
     /// The methods a path takes, for 405.
     pub allow: Option<String>,
+    /// The deployment's refused settings, for 503.
+    pub settings: Vec<SettingProblem>,
 }
 
 impl ApiError {
@@ -46,7 +48,17 @@ impl ApiError {
             holders: None,
             retry_after: None,
             allow: None,
+            settings: Vec::new(),
         }))
+    }
+
+    /// 503: the deployment runs without what these refused settings would give.
+    pub fn settings(problems: Vec<SettingProblem>) -> Self {
+        let mut error = ApiError::code(Code::ConfigurationInvalid);
+        if let ApiError::Problem(p) = &mut error {
+            p.settings = problems;
+        }
+        error
     }
 
     /// A refusal with only a code.
@@ -128,6 +140,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         UnsupportedMediaType => 415,
         RateLimited => 429,
         Internal => 500,
+        ConfigurationInvalid => 503,
         // Everything else is a field rule, or routing's reason a transfer cannot go ahead.
         AgentDisabled
         | AgentNotOnline
@@ -172,6 +185,9 @@ pub struct ProblemBody {
     /// A refused catalog change: who still holds each entry it would remove.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holders: Option<Vec<HeldEntry>>,
+    /// `configuration_invalid`: each refused setting of the deployment (never its value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<SettingError>,
 }
 
 /// Renders an error as `application/problem+json`.
@@ -188,6 +204,7 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
                 holders: None,
                 retry_after: None,
                 allow: None,
+                settings: Vec::new(),
             }
         }
     };
@@ -206,6 +223,11 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
         emails: problem.emails,
         reasons: problem.reasons,
         holders: problem.holders,
+        settings: problem
+            .settings
+            .iter()
+            .map(|p| p.localize(locale))
+            .collect(),
     };
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/problem+json");
@@ -220,12 +242,14 @@ pub fn problem_response(error: ApiError, locale: Locale) -> worker::Result<Respo
         .with_headers(headers))
 }
 
-/// `GET /health`.
+/// `GET /health`: up, with every setting accepted.
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
-    /// Always `ok`.
+    /// Always `ok` (refused settings answer 503 `configuration_invalid` instead).
     pub status: String,
+    /// Settings that work but must never reach production (test clock, benchmark modes).
+    pub warnings: Vec<SettingError>,
 }
 
 /// A JSON response.

@@ -43,8 +43,10 @@ pub struct Sender {
 
 impl Sender {
     pub fn from_env(env: &Env) -> Sender {
+        let from = crate::ctx::settings(env).settings.mail_from.clone();
         Sender {
-            address: var(env, "MAIL_FROM").unwrap_or_else(|| "no-reply@localhost".into()),
+            // A missing or refused MAIL_FROM is named by `GET /health`.
+            address: from.map_or_else(|| "no-reply@localhost".into(), |e| e.as_str().to_owned()),
             name: var(env, "MAIL_FROM_NAME").unwrap_or_else(|| "Livechat".into()),
         }
     }
@@ -95,13 +97,10 @@ pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<
     let store = Store::open(&env)?;
     let sender = Sender::from_env(&env);
     let mailer = env.send_email("MAILER")?;
+    let settings = &crate::ctx::settings(&env).settings;
     let retries = Retries {
-        attempts: var(&env, "MAIL_ATTEMPTS")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(4),
-        first_delay_s: var(&env, "MAIL_RETRY_SECONDS")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(30),
+        attempts: i64::from(settings.mail_attempts),
+        first_delay_s: settings.mail_retry_seconds,
     };
     for message in batch.messages()? {
         let now = js_sys::Date::now() as i64;

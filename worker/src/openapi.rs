@@ -81,6 +81,7 @@ use utoipa::{Modify, OpenApi};
     components(
         schemas(
             livechat_access::FieldError,
+            livechat_access::SettingError,
             livechat_access::EmailVerdict,
             livechat_access::EmailStatus,
             livechat_access::HeldEntry,

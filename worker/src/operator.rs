@@ -58,7 +58,7 @@ fn slug_taken() -> ApiError {
 }
 
 /// `GET /operator/organizations`.
-#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/operator/organizations", operation_id = "listOrganizations", tag = "operator", summary = "Every organization (the operator's token)", responses((status = 200, description = "OK", body = OrganizationList), (status = 401, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/operator/organizations", operation_id = "listOrganizations", tag = "operator", summary = "Every organization (the operator's token)", responses((status = 200, description = "OK", body = OrganizationList), (status = 401, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     ctx.operator()?;
     let items = ctx.store.organizations().await?;
@@ -67,7 +67,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `POST /operator/organizations` {slug, name, adminEmail}: the organization and its first
 /// admin's invitation, written together.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/operator/organizations", operation_id = "createOrganization", tag = "operator", summary = "Create an organization and invite its first admin", request_body = livechat_access::OrganizationInput, responses((status = 201, description = "Created", body = OrganizationCreated), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/operator/organizations", operation_id = "createOrganization", tag = "operator", summary = "Create an organization and invite its first admin", request_body = livechat_access::OrganizationInput, responses((status = 201, description = "Created", body = OrganizationCreated), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     ctx.operator()?;
     let new = validate_organization(&ctx.body().await?).map_err(ApiError::form)?;
@@ -148,7 +148,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
 }
 
 /// `PATCH /operator/organizations/{id}` {status}: suspending signs its people out at once.
-#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/operator/organizations/{id}", operation_id = "changeOrganization", tag = "operator", summary = "Suspend (its people are signed out at once) or resume an organization", params(("id" = String, Path, description = "The id")), request_body = livechat_access::OrganizationPatchInput, responses((status = 200, description = "OK", body = OrganizationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/operator/organizations/{id}", operation_id = "changeOrganization", tag = "operator", summary = "Suspend (its people are signed out at once) or resume an organization", params(("id" = String, Path, description = "The id")), request_body = livechat_access::OrganizationPatchInput, responses((status = 200, description = "OK", body = OrganizationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn change(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     ctx.operator()?;
     let row = changeable(ctx, id).await?;
@@ -163,7 +163,7 @@ pub async fn change(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 
 /// `DELETE /operator/organizations/{id}`: every record of the organization goes, in one D1
 /// transaction (users, sessions, invitations, conversations, audit entries, sign-in counters).
-#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/operator/organizations/{id}", operation_id = "deleteOrganization", tag = "operator", summary = "Delete an organization and all its data, in one transaction", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted, with every record of it"), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/operator/organizations/{id}", operation_id = "deleteOrganization", tag = "operator", summary = "Delete an organization and all its data, in one transaction", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted, with every record of it"), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
 pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     ctx.operator()?;
     let row = changeable(ctx, id).await?;

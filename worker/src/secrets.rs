@@ -217,6 +217,35 @@ impl HashCost {
 #[cfg(test)]
 mod tests {
 
+    /// The core's FACTOR_KEY rule (what `/health` and `scripts/run` accept) and the key this
+    /// Worker opens it with never disagree: every byte pattern of the last character, and keys
+    /// one character short, long, padded, or outside the alphabet.
+    #[test]
+    fn the_core_accepts_exactly_the_factor_keys_the_worker_opens() {
+        let core_accepts = |key: &str| {
+            livechat_access::read_settings(&|name| (name == "FACTOR_KEY").then(|| key.to_owned()))
+                .settings
+                .factor_key
+                .is_some()
+        };
+        let base = super::base64url(&[0x5a; 32]);
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.";
+        let mut candidates = vec![
+            base.clone(),
+            format!("{base}="),
+            format!("{base}=="),
+            base[..42].to_owned(),
+            format!("{base}A"),
+            super::base64url(&[0x5a; 31]),
+            super::base64url(&[0x5a; 33]),
+        ];
+        candidates.extend(alphabet.chars().map(|c| format!("{}{c}", &base[..42])));
+        candidates.extend(alphabet.chars().map(|c| format!("{c}{}", &base[1..])));
+        for key in candidates {
+            assert_eq!(core_accepts(&key), super::key_of(&key).is_some(), "`{key}`");
+        }
+    }
+
     #[test]
     fn a_sealed_secret_opens_with_its_key_only() {
         let key = [7u8; 32];

@@ -40,7 +40,7 @@ pub enum SignInAnswer {
 
 /// `POST /session` {email, password} → {token, user} and the session cookie, or the second
 /// step's challenge.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in (the password step)", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in (the token is also set as the `lca_session` cookie), or, for someone with a second factor, the second step's challenge", body = SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in (the password step)", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in (the token is also set as the `lca_session` cookie), or, for someone with a second factor, the second step's challenge", body = SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
 pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let login = validate_login(&body).map_err(ApiError::form)?;
@@ -54,6 +54,13 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         },
         None => (Some(OrganizationId::default_organization()), true),
     };
+    if let Some(org) = &organization {
+        if crate::users::bootstrap_blocked(ctx, org).await? {
+            let problems = ctx.config.report.problems.iter();
+            let bootstrap = problems.filter(|p| p.setting.starts_with("BOOTSTRAP_ADMIN_"));
+            return Err(ApiError::settings(bootstrap.cloned().collect()));
+        }
+    }
     let throttled_as = organization
         .as_ref()
         .map_or("-", OrganizationId::as_str)

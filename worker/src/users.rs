@@ -43,23 +43,39 @@ pub async fn ensure_first_admin(ctx: &Ctx) -> Result<(), ApiError> {
     if HAS_USERS.with(Cell::get) {
         return Ok(());
     }
+    // None when unset or refused by the core (`GET /health` names why): nothing to create, and
+    // nothing else waits on it.
+    let Some((email, password)) = &ctx.config.bootstrap else {
+        return Ok(());
+    };
     let bootstrap = OrganizationId::default_organization();
     if ctx.store.user_count(&bootstrap).await? == 0 {
-        let Some((email, password)) = &ctx.config.bootstrap else {
-            return Ok(());
-        };
         let form = serde_json::json!({"email": email, "password": password, "role": "admin"});
         let catalog = ctx.store.catalog(&bootstrap).await?;
-        let admin = validate_user(&form, &catalog.catalog).map_err(|errors| {
-            let codes: Vec<_> = errors.iter().map(|v| v.code.as_str()).collect();
-            ApiError::Internal(format!(
-                "BOOTSTRAP_ADMIN_* refused by the add-user rules: {codes:?}"
-            ))
-        })?;
-        insert_new_user(ctx, &bootstrap, None, &admin, true, catalog.version, None).await?;
+        match validate_user(&form, &catalog.catalog) {
+            Ok(admin) => {
+                insert_new_user(ctx, &bootstrap, None, &admin, true, catalog.version, None).await?;
+            }
+            // The settings check read it against a new organization's catalog; the default
+            // organization's may offer other languages. Logged, never a failed request.
+            Err(errors) => {
+                let codes: Vec<_> = errors.iter().map(|v| v.code.as_str()).collect();
+                worker::console_error!("BOOTSTRAP_ADMIN_* refused by the catalog: {codes:?}");
+                return Ok(());
+            }
+        }
     }
     HAS_USERS.with(|c| c.set(true));
     Ok(())
+}
+
+/// Whether the default organization waits for a bootstrap admin that its settings refuse: its
+/// sign-in then says so (503) instead of answering every address with wrong credentials.
+pub async fn bootstrap_blocked(ctx: &Ctx, organization: &OrganizationId) -> Result<bool, ApiError> {
+    let blocked = ctx.config.report.bootstrap_refused()
+        && *organization == OrganizationId::default_organization()
+        && !HAS_USERS.with(Cell::get);
+    Ok(blocked && ctx.store.user_count(organization).await? == 0)
 }
 
 /// The stored hash of an account that has no password yet: no PHC string, so nothing verifies.
