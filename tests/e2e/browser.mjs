@@ -18,8 +18,9 @@ export async function launch() {
 
 export const close = () => browser?.close();
 
-export async function page({ width = 1280, height = 900, locale = 'fr-FR' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale });
+// The time zone is the test's, not the machine's: dates on the page read the same everywhere.
+export async function page({ width = 1280, height = 900, locale = 'fr-FR', timezoneId = 'Europe/Paris' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale, timezoneId });
   const p = await context.newPage();
   p.errors = [];
   p.on('pageerror', (e) => p.errors.push(e));
