@@ -4,7 +4,14 @@ failures; `check` reads it back after the migrations and compares every row. Run
 scripts/test-migration on the local D1 file of a real `wrangler d1 migrations apply`."""
 import glob, json, sqlite3, sys
 
-# Made by the Worker's own argon2id code (worker/src/secrets.rs), low cost for the test.
+
+def check(condition, *context):
+    """A failure that no interpreter flag removes (a bare `assert` vanishes under -O)."""
+    if not condition:
+        raise SystemExit(f"migration check failed: {context!r}")
+
+# Made by the reference implementation, not the Worker's code (low cost for the test):
+# echo -n "migrated passphrase 2025" | argon2 migration-fixtur -id -t 1 -k 64 -p 1 -l 32 -e
 PHC = "$argon2id$v=19$m=64,t=1,p=1$bWlncmF0aW9uLWZpeHR1cg$3oN/vIaMnksh2X46cXxt6143+LNpaY8ajZZZHAuKU0c"
 PASSWORD = "migrated passphrase 2025"
 ACCESS = {"role": "agent", "modules": ["livechat"], "livechat": {"maxConversations": 3, "languages": ["fr"],
@@ -32,7 +39,7 @@ TABLES = ["users", "sessions", "invitations", "conversations", "audit_log", "log
 def connect(state):
     files = [f for f in glob.glob(state + "/v3/d1/miniflare-D1DatabaseObject/*.sqlite")
              if not f.endswith("metadata.sqlite")]
-    assert len(files) == 1, files
+    check(len(files) == 1, files)
     db = sqlite3.connect(files[0])
     db.row_factory = sqlite3.Row
     return db
@@ -64,8 +71,8 @@ if __name__ == "__main__":
     if command == "catalog":  # the Worker's GET /organization/catalog, on stdin
         served = json.load(sys.stdin)
         for q in served["questionnaires"]:
-            assert q.pop("language") is None, q
-        assert served == CATALOG, served
+            check(q.pop("language") is None, q)
+        check(served == CATALOG, served)
         print("the Worker serves the migrated catalog")
         sys.exit(0)
     db = connect(state)
@@ -75,25 +82,25 @@ if __name__ == "__main__":
     elif command == "check":
         before, after = json.load(open(snapshot)), dump(db)
         for table in TABLES:
-            assert len(before[table]) == len(after[table]), (table, before[table], after[table])
+            check(len(before[table]) == len(after[table]), (table, before[table], after[table]))
             for old, new in zip(before[table], after[table]):
                 # Columns later migrations add hold their defaults; every old column its value.
                 added = {k: v for k, v in new.items() if k not in old and k != "organization_id"}
                 moved = {k: v for k, v in new.items() if k in old}
-                assert moved == old, (table, old, new)
+                check(moved == old, (table, old, new))
                 if table == "invitations":
-                    assert added == {"delivery": "none", "delivery_id": None, "delivery_error": None,
-                                     "delivery_attempts": 0, "delivery_at": None}, added
+                    check(added == {"delivery": "none", "delivery_id": None, "delivery_error": None,
+                                     "delivery_attempts": 0, "delivery_at": None}, added)
                 elif table == "users":
-                    assert added == {"external_id": None, "user_name": None, "user_name_key": None,
-                                     "emails": None, "locale": None}, added
+                    check(added == {"external_id": None, "user_name": None, "user_name_key": None,
+                                     "emails": None, "locale": None}, added)
                 else:
-                    assert added == {}, (table, added)
+                    check(added == {}, (table, added))
                 if table != "login_failures":
-                    assert new["organization_id"] == "default", (table, new)
+                    check(new["organization_id"] == "default", (table, new))
         orgs = [dict(r) for r in db.execute("SELECT id, slug, status, scim_activation_emails FROM organizations")]
-        assert orgs == [{"id": "default", "slug": "default", "status": "active", "scim_activation_emails": 1}], orgs
+        check(orgs == [{"id": "default", "slug": "default", "status": "active", "scim_activation_emails": 1}], orgs)
         catalog = json.loads(db.execute("SELECT catalog FROM organizations").fetchone()[0])
-        assert catalog == CATALOG, catalog
-        assert not db.execute("PRAGMA foreign_key_check").fetchall()
+        check(catalog == CATALOG, catalog)
+        check(not db.execute("PRAGMA foreign_key_check").fetchall())
         print(f"every row of {', '.join(TABLES)} kept, in organization 'default', its catalog listing what they use")

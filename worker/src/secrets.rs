@@ -280,26 +280,39 @@ mod tests {
         assert!(livechat_access::is_token_shaped(&base64url(&[7u8; 32])));
     }
 
+    /// PHC strings written by the reference implementation (the C `argon2` command, Debian's
+    /// package `argon2` 0~20171227), not by this code:
+    /// `echo -n password | argon2 somesaltsomesalt -id -t 1 -k 64 -p 1 -l 32 -e` and
+    /// `echo -n "correct horse battery staple" | argon2 an-owasp-profile -id -t 2 -k 19456 -p 1 -l 32 -e`
+    /// (this deployment's cost).
+    const REFERENCE_LOW: &str = "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$55PWTvddWPUD1GMbKxSff4ASfF85k9ibHJt4HlHQtBM";
+    const REFERENCE_OWASP: &str = "$argon2id$v=19$m=19456,t=2,p=1$YW4tb3dhc3AtcHJvZmlsZQ$rzFFr2ilpnUXiiJfLT7ck5fdNUVqEFAEO991cV68hSo";
+
     #[test]
-    fn phc_strings_round_trip_and_match_the_reference_format() {
-        let cost = HashCost {
+    fn the_reference_implementation_s_hashes_verify_and_ours_match_them() {
+        let low = HashCost {
             m_kib: 64,
             t: 1,
             p: 1,
         };
-        // A PHC string made by the argon2 crate's own encoder for password "password", salt
-        // "somesalt" (RFC 9106 style test values), m=64 KiB, t=1, p=1.
+        assert!(low.verify("password", REFERENCE_LOW));
+        assert!(!low.verify("passwore", REFERENCE_LOW));
+        assert!(HashCost::default().verify("correct horse battery staple", REFERENCE_OWASP));
+        assert!(!HashCost::default().verify("correct horse battery stapler", REFERENCE_OWASP));
+        // Our own hash of the same password and salt is the reference's, byte for byte.
         let mut out = [0u8; 32];
-        argon2_into(cost, b"password", b"somesaltsomesalt", &mut out).unwrap();
-        let phc = format!(
-            "$argon2id$v=19$m=64,t=1,p=1${}${}",
-            b64(b"somesaltsomesalt"),
-            b64(&out)
+        argon2_into(low, b"password", b"somesaltsomesalt", &mut out).unwrap();
+        assert_eq!(
+            format!(
+                "$argon2id$v=19$m=64,t=1,p=1${}${}",
+                b64(b"somesaltsomesalt"),
+                b64(&out)
+            ),
+            REFERENCE_LOW
         );
-        assert!(cost.verify("password", &phc));
-        assert!(!cost.verify("passwore", &phc));
-        assert!(!cost.verify("password", "$argon2i$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAA"));
-        assert!(!cost.verify("password", "garbage"));
+        // What is not an argon2id PHC string verifies nothing.
+        assert!(!low.verify("password", &REFERENCE_LOW.replace("argon2id", "argon2i")));
+        assert!(!low.verify("password", "garbage"));
         assert_eq!(
             unb64(&b64(b"any bytes at all")).unwrap(),
             b"any bytes at all"
