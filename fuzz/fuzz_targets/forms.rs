@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = validate_invitation(&value, &catalog);
     let _ = validate_login(&value);
     let _ = validate_presence(&value);
-    let _ = validate_new_conversation(&value);
+    let _ = validate_new_conversation(&value, &OrganizationId::default_organization(), &catalog);
     let _ = validate_transfer(&value);
     // The JS API's typed decoders: any JSON gives a value or a field error.
     let _ = decode::actor(&value);
@@ -28,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
             let _ = patch.apply(&account, &catalog);
         }
     }
+    // Any JSON object as a deployment's settings: named problems, never a panic.
+    let _ = read_settings(&|name| value.get(name)?.as_str().map(str::to_owned));
     for e in validate_user(&value, &catalog).err().unwrap_or_default() {
         let _ = e.localize(Locale::En);
     }
