@@ -1,14 +1,19 @@
 // A small client for the e2e tests: the Worker's URL comes from scripts/test-worker.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 
 // Every response of every e2e test is checked against api/openapi.json: its status must be
 // declared for that operation, and its body must match the declared schema.
 export const OPENAPI = JSON.parse(readFileSync(new URL('../../api/openapi.json', import.meta.url), 'utf8'));
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+// Strict: a schema Ajv would have to guess about is an error, not a silent pass. The document's
+// own OpenAPI fields are declared as such, so that its schemas can be addressed inside it.
+const ajv = new Ajv2020({ strict: true, allErrors: true });
+addFormats(ajv);
+ajv.addVocabulary(['openapi', 'info', 'paths', 'components', 'servers', 'tags', 'security', 'webhooks', 'externalDocs', 'jsonSchemaDialect']);
 ajv.addSchema(OPENAPI, 'openapi');
 const templates = Object.keys(OPENAPI.paths).map((t) => [t, new RegExp('^' + t.replace(/\{[^}]+\}/g, '[^/]+') + '$')]);
 
@@ -46,9 +51,18 @@ export const SERVICE_TOKEN = process.env.E2E_SERVICE_TOKEN;
 export const OPERATOR_TOKEN = process.env.E2E_OPERATOR_TOKEN;
 if (!BASE) throw new Error('run through scripts/test-worker (E2E_URL is not set)');
 
+/**
+ * This test file's client address, as Cloudflare would pass it (`cf-connecting-ip`; only a header,
+ * from TEST-NET-3): each file has its own, so that one file's failed sign-ins never trip the
+ * per-client brake for another (node --test runs each file in its own process).
+ */
+const digest = createHash('sha256').update(process.argv[1] ?? '').digest();
+export const CLIENT_IP = `203.0.113.${1 + (digest[0] % 250)}`;
+export const CLIENT_HEADERS = { 'cf-connecting-ip': CLIENT_IP };
+
 /** One request; returns {status, headers, body} with the JSON body parsed when there is one. */
 export async function api(method, path, { token, body, headers = {}, raw } = {}) {
-  const init = { method, headers: { ...headers } };
+  const init = { method, headers: { ...CLIENT_HEADERS, ...headers } };
   if (token) init.headers.authorization = `Bearer ${token}`;
   if (raw !== undefined) init.body = raw;
   else if (body !== undefined) {

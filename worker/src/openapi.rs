@@ -198,6 +198,10 @@ fn close(schema: &mut Value, stays_open: bool) {
         }
         if !stays_open {
             schema["unevaluatedProperties"] = json!(false);
+            // Every part is an object: said at the whole too, as strict validators ask.
+            if schema.get("type").is_none() {
+                schema["type"] = json!("object");
+            }
         }
         return;
     }
