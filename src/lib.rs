@@ -69,7 +69,8 @@ pub use invitation::{
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
 pub use mail::{
-    format_utc, header_text, invitation_mail, reset_mail, InvitationMail, Mail, ResetMail,
+    format_utc, header_text, invitation_mail, reset_mail, retry_delay_s, InvitationMail, Mail,
+    ResetMail,
 };
 pub use organization::{
     is_organization_slug, may_suspend_or_delete, validate_organization,

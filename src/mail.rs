@@ -137,6 +137,13 @@ pub fn format_utc(ms: i64, locale: Locale) -> String {
     }
 }
 
+/// How long the outbox waits before trying a message again after its `attempt`-th failure (from
+/// 1): the first delay, doubled each time (1×, 2×, 4×…), at most 1024 times it.
+pub fn retry_delay_s(first_delay_s: u32, attempt: u32) -> u32 {
+    let doublings = attempt.saturating_sub(1).min(10);
+    first_delay_s.saturating_mul(1 << doublings)
+}
+
 /// A message of a greeting line, paragraphs, one button-like link and a closing note.
 fn compose(subject: String, paragraphs: &[String], action: &str, link: &str, note: &str) -> Mail {
     let mut text = paragraphs.join("\n\n");
@@ -235,6 +242,16 @@ mod tests {
         );
         assert_eq!(header_text("=?utf-8?q?x?="), "=\u{2060}?utf-8?q?x?=");
         assert_eq!(header_text("Zoé « l'équipe »"), "Zoé « l'équipe »");
+    }
+
+    #[test]
+    fn retries_wait_twice_as_long_each_time_up_to_a_ceiling() {
+        let delays: Vec<u32> = (1..=5).map(|attempt| retry_delay_s(30, attempt)).collect();
+        assert_eq!(delays, [30, 60, 120, 240, 480]);
+        assert_eq!(retry_delay_s(30, 0), 30, "a first try counts as the first");
+        assert_eq!(retry_delay_s(1, 11), 1024);
+        assert_eq!(retry_delay_s(1, 40), 1024, "the ceiling");
+        assert_eq!(retry_delay_s(u32::MAX, 3), u32::MAX, "never wraps");
     }
 
     #[test]

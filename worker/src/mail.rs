@@ -117,11 +117,13 @@ pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<
                 if last {
                     message.ack();
                 } else {
-                    // 1×, 2×, 4×… the first delay.
-                    let factor = 1u32 << (attempt - 1).clamp(0, 10);
+                    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
                     message.retry_with_options(
                         &QueueRetryOptionsBuilder::new()
-                            .with_delay_seconds(retries.first_delay_s.saturating_mul(factor))
+                            .with_delay_seconds(livechat_access::retry_delay_s(
+                                retries.first_delay_s,
+                                attempt,
+                            ))
                             .build(),
                     );
                 }
