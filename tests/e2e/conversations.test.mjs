@@ -56,6 +56,29 @@ test('a waiting conversation is assigned when an agent comes online', async () =
   assert.deepEqual(list.body.items.map((c) => c.id), [waiting.body.id]);
 });
 
+test('a freed slot goes to the oldest waiting conversation, then the next oldest', async () => {
+  const admin = await adminToken();
+  const q = await site(admin);
+  // Three conversations wait, opened a second apart by the test's clock (not the order of their
+  // ids, nor the order they happen to be listed in).
+  const start = Date.now() - 60_000;
+  const waiting = [];
+  for (const [i, at] of [[0, start + 2000], [1, start], [2, start + 1000]]) {
+    const res = await api('POST', '/conversations', { token: SERVICE_TOKEN, headers: { 'x-test-clock': String(at) }, body: { questionnaire: q, language: 'de', channel: 'chat' } });
+    assert.equal(res.body.status, 'waiting', `conversation ${i}`);
+    waiting.push({ id: res.body.id, at });
+  }
+  const byAge = [...waiting].sort((a, b) => a.at - b.at).map((c) => c.id);
+  const agent = await onlineAgent(admin, q, { languages: ['de'], maxConversations: 1 });
+  const held = async () => (await api('GET', '/conversations?status=assigned', { token: agent.token })).body.items.map((c) => c.id);
+  assert.deepEqual(await held(), [byAge[0]], 'coming online takes the oldest');
+  for (const next of [byAge[1], byAge[2]]) {
+    const [current] = await held();
+    assert.equal((await api('POST', `/conversations/${current}/close`, { token: agent.token })).status, 200);
+    assert.deepEqual(await held(), [next], 'closing one takes the next oldest');
+  }
+});
+
 test('transfers follow routing rules and move visibility', async () => {
   const admin = await adminToken();
   const q = await site(admin);

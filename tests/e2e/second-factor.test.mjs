@@ -87,6 +87,40 @@ test('recovery codes work once each; the second step is throttled like the passw
   assert.equal(closed.status, 429);
 });
 
+test('a challenge dies after five wrong tries, even with the throttle out of the way', async () => {
+  const admin = await adminToken();
+  const kim = await createUser(admin);
+  const { secret } = await enrolApp(kim.token);
+  const challenge = (await password(kim.email)).body.challenge;
+  for (let i = 0; i < 5; i++) {
+    const wrong = await second(challenge, 'recovery', `WRONG-${i}-0000-0000`);
+    assert.deepEqual([wrong.status, wrong.body.code], [401, 'second_factor_invalid']);
+    // The per-person and per-client brakes forget, so that only the challenge's count is left.
+    await sql(`DELETE FROM login_failures WHERE key LIKE 'second:%:${kim.id}' OR key LIKE 'client:%'`);
+  }
+  const late = await second(challenge, 'totp', totp(secret, Date.now() + 30_000));
+  assert.deepEqual([late.status, late.body.code], [401, 'challenge_expired']);
+  // A new password step gives a new challenge, which the same right code opens.
+  const fresh = await second((await password(kim.email)).body.challenge, 'totp', totp(secret, Date.now() + 30_000));
+  assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+});
+
+test('new recovery codes replace the old ones', async () => {
+  const admin = await adminToken();
+  const ana = await createUser(admin);
+  const { recovery } = await enrolApp(ana.token);
+  const renewed = await api('POST', '/me/second-factors/recovery-codes', { token: ana.token });
+  assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+  const fresh = renewed.body.codes;
+  assert.equal(fresh.length, 10);
+  assert.equal(new Set([...fresh, ...recovery]).size, 20, 'all new');
+  const old = await second((await password(ana.email)).body.challenge, 'recovery', recovery[0]);
+  assert.deepEqual([old.status, old.body.code], [401, 'second_factor_invalid']);
+  const ok = await second((await password(ana.email)).body.challenge, 'recovery', fresh[0]);
+  assert.equal(ok.status, 200);
+  assert.equal((await api('GET', '/me/second-factors', { token: ok.body.token })).body.recoveryCodesLeft, 9);
+});
+
 test('a factor is tried against its own organization only: another one\'s challenge refuses it', async () => {
   const admin = await adminToken();
   const here = await createUser(admin);
