@@ -38,7 +38,11 @@ test('scim2-tester passes every check for Users and Groups', { timeout: 600_000 
     maxBuffer: 16 * 1024 * 1024,
   }).catch((e) => e);
   const out = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  // The tester's own verdict first: a non-zero exit is a failure whatever its output says.
+  assert.equal(run.code ?? 0, 0, `scim2 test exited with ${run.code}:\n${out}`);
   const verdicts = [...out.matchAll(/^(SUCCESS|ERROR|CRITICAL|SKIPPED)\s+(\S+)/gm)].map((m) => [m[1], m[2]]);
+  // Nothing skipped: a check the tester could not run is not a check that passed.
+  assert.deepEqual(verdicts.filter(([v]) => v === 'SKIPPED'), [], out);
   const failed = out.split('\n').filter((line, n, lines) => /^(ERROR|CRITICAL)/.test(line) || /^(ERROR|CRITICAL)/.test(lines[n - 1] ?? ''));
   assert.deepEqual(failed, [], out);
   // What was checked: discovery, then each resource type's life cycle (not an empty run).
