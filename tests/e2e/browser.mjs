@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { BASE, ADMIN } from './client.mjs';
+import { BASE, ADMIN, CLIENT_HEADERS } from './client.mjs';
 
 export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -20,7 +20,7 @@ export const close = () => browser?.close();
 
 // The time zone is the test's, not the machine's: dates on the page read the same everywhere.
 export async function page({ width = 1280, height = 900, locale = 'fr-FR', timezoneId = 'Europe/Paris' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale, timezoneId });
+  const context = await browser.newContext({ viewport: { width, height }, locale, timezoneId, extraHTTPHeaders: CLIENT_HEADERS });
   const p = await context.newPage();
   p.errors = [];
   p.on('pageerror', (e) => p.errors.push(e));

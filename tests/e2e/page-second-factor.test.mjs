@@ -78,7 +78,9 @@ test('an authenticator app: enrolled from the security screen, then asked for af
       await signedIn(p);
       await signOut(p);
     } else {
+      // Refused by the server as a spent code (not a throttle, not a network error).
       await p.waitForFunction(() => document.querySelector('#sf-error').textContent !== '');
+      assert.equal(await p.textContent('#sf-error'), "Ce code ou cette clé n'a pas été accepté");
     }
   }
   await done(p);
@@ -140,8 +142,13 @@ test('passkeys in Chromium\'s virtual authenticator: registered, used as the sec
     credential: { ...credential, signCount: credential.signCount - 2 },
   });
   await p.goto(`${LOCAL}/`);
+  const refusedClone = p.waitForResponse((r) => r.url().endsWith('/api/v1/session/second-factor'));
   await p.click('#passkey-sign-in');
+  const cloneAnswer = await refusedClone;
+  // The server's verdict on the counter, not a throttle (429) or the browser giving up.
+  assert.deepEqual([cloneAnswer.status(), (await cloneAnswer.json()).code], [401, 'second_factor_invalid']);
   await p.waitForFunction(() => document.querySelector('#si-form-error').textContent !== '');
+  assert.equal(await p.textContent('#si-form-error'), "Ce code ou cette clé n'a pas été accepté");
   assert.equal(await p.isVisible('#view-sign-in'), true, 'still signed out');
 
   // In with a recovery code, and the passkey removed from the list.

@@ -189,6 +189,7 @@ test("an organization's own address signs its people in to it, its name in the h
   await p.fill('#si-password', PASSWORD);
   await p.click('#sign-in-form button[type=submit]');
   await p.waitForFunction(() => document.querySelector('#si-form-error').textContent !== '');
+  assert.equal(await p.textContent('#si-form-error'), 'E-mail ou mot de passe incorrect', 'wrong credentials there, not a throttle');
   await p.goto(`${BASE}/${slug}/`);
   await p.fill('#si-email', adminEmail);
   await p.fill('#si-password', PASSWORD);
