@@ -9,7 +9,7 @@ import { parse } from 'smol-toml';
 import dotenv from 'dotenv';
 
 const [devVars = '.dev.vars', config = 'wrangler.toml'] = process.argv.slice(2);
-const { checkSettings } = createRequire(import.meta.url)('../pkg/node/livechat_access.js');
+const { checkSettings, describeCode } = createRequire(import.meta.url)('../pkg/node/livechat_access.js');
 
 const vars = Object.fromEntries(
   Object.entries(parse(readFileSync(config, 'utf8')).vars ?? {}).map(([k, v]) => [k, String(v)]),
@@ -19,7 +19,8 @@ if (existsSync(devVars)) Object.assign(vars, dotenv.parse(readFileSync(devVars))
 const { problems, warnings } = checkSettings(vars, 'en');
 for (const w of warnings) console.error(`  warning  ${w.setting}: ${w.message} (${w.code})`);
 for (const p of problems) {
-  console.error(`  refused  ${p.setting}: ${p.message} (${p.code}${p.rule ? `, ${p.rule}` : ''})`);
+  const rule = p.rule ? `: ${describeCode(p.rule, 'en')}` : '';
+  console.error(`  refused  ${p.setting}: ${p.message}${rule} (${p.code})`);
 }
 if (problems.length) {
   console.error(`\n  ${devVars} or ${config} holds settings the Worker would refuse: fix them, then start again.`);
