@@ -37,6 +37,17 @@ impl Presence {
             .into_iter()
             .find(|p| p.as_str() == name)
     }
+
+    /// Presence lasts as long as a session: whoever has none left (signed out, expired, ended by
+    /// a password change or an admin) is offline, whatever they last set, so that nothing is
+    /// routed to someone who is gone.
+    pub fn while_signed_in(self, signed_in: bool) -> Presence {
+        if signed_in {
+            self
+        } else {
+            Presence::Offline
+        }
+    }
 }
 
 /// A presence change (`PUT /me/presence`).
@@ -379,6 +390,20 @@ pub fn can_transfer(conversation: &WaitingConversation, target: &AgentSnapshot) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presence_ends_with_the_last_session() {
+        for p in [Presence::Online, Presence::Away, Presence::Offline] {
+            assert_eq!(p.while_signed_in(true), p);
+            assert_eq!(p.while_signed_in(false), Presence::Offline);
+        }
+        let gone = AgentSnapshot {
+            presence: Presence::Online.while_signed_in(false),
+            ..agent("a1", 0)
+        };
+        assert_eq!(gone.refusal(&conversation()), Some(Code::AgentNotOnline));
+        assert_eq!(route(&conversation(), &[gone]).agent_id, None);
+    }
 
     fn conversation() -> WaitingConversation {
         WaitingConversation {

@@ -31,6 +31,8 @@ const TEXT = {
     passkeysTitle: 'Clés d’accès', passkeyName: 'Nom de la clé', passkeyNamePlaceholder: 'Ex. : ordinateur du bureau',
     passkeyAdd: 'Ajouter une clé d’accès', passkeyAdded: 'Clé d’accès ajoutée', rename: 'Renommer',
     passkeyUsed: 'utilisée le {date}', passkeyNever: 'jamais utilisée', passkeyFailed: 'La clé d’accès n’a pas abouti.',
+    yourDomain: 'le nom de domaine de votre espace',
+    passkeyNeedsName: 'Les clés d’accès ne fonctionnent pas sur une adresse IP ({host}) : le navigateur refuse une adresse IP comme site. Ouvrez la page par un nom, par exemple {suggestion}',
     recoveryTitle: 'Codes de secours', recoveryLeft: '{n} code(s) de secours restant(s).', recoveryNone: 'Ils arrivent avec votre premier facteur.',
     recoveryShownOnce: 'Gardez ces codes en lieu sûr : chacun sert une fois, ils ne seront plus affichés.', recoveryRenew: 'Nouveaux codes',
     policyTitle: 'Politique de l’organisation', policyLabel: 'Second facteur obligatoire pour', policySaved: 'Politique enregistrée',
@@ -98,6 +100,8 @@ const TEXT = {
     passkeysTitle: 'Passkeys', passkeyName: 'Passkey name', passkeyNamePlaceholder: 'E.g. office laptop',
     passkeyAdd: 'Add a passkey', passkeyAdded: 'Passkey added', rename: 'Rename',
     passkeyUsed: 'used {date}', passkeyNever: 'never used', passkeyFailed: 'The passkey did not go through.',
+    yourDomain: 'your space\'s domain name',
+    passkeyNeedsName: 'Passkeys do not work on an IP address ({host}): browsers refuse an IP address as the site. Open the page by a name, for instance {suggestion}',
     recoveryTitle: 'Recovery codes', recoveryLeft: '{n} recovery code(s) left.', recoveryNone: 'They come with your first factor.',
     recoveryShownOnce: 'Keep these codes somewhere safe: each works once, they will not be shown again.', recoveryRenew: 'New codes',
     policyTitle: 'Organization policy', policyLabel: 'Second factor required for', policySaved: 'Policy saved',
@@ -1040,6 +1044,7 @@ async function passkeyAssertion(request) {
 
 $('sf-passkey').addEventListener('click', async () => {
   $('sf-error').textContent = '';
+  if (onIpAddress) return void ($('sf-error').textContent = passkeyNeedsName());
   try {
     const request = await api('POST', '/session/passkey', { challenge: secondStep.challenge });
     if (request.status !== 200) return signedInWith(request, 'sf-error');
@@ -1049,8 +1054,19 @@ $('sf-passkey').addEventListener('click', async () => {
   }
 });
 
+// WebAuthn refuses an IP address as the relying party (the site a passkey belongs to): say so,
+// with the address to use instead, rather than fail with no reason.
+const onIpAddress = /^\d{1,3}(\.\d{1,3}){3}$/.test(location.hostname) || location.hostname.startsWith('[');
+function passkeyNeedsName() {
+  const host = location.hostname;
+  const local = host === '127.0.0.1' || host === '[::1]';
+  const suggestion = local ? `${location.protocol}//localhost${location.port ? `:${location.port}` : ''}${location.pathname}` : t('yourDomain');
+  return t('passkeyNeedsName', { host, suggestion });
+}
+
 $('passkey-sign-in').addEventListener('click', async () => {
   $('si-form-error').textContent = '';
+  if (onIpAddress) return void ($('si-form-error').textContent = passkeyNeedsName());
   try {
     const request = await api('POST', '/session/passkey', organizationSlug ? { organization: organizationSlug } : {});
     if (request.status !== 200) return signedInWith(request, 'si-form-error');
@@ -1074,6 +1090,8 @@ async function openSecurity(view = null) {
   $('policy').value = factors.policy;
   $('policy-saved').textContent = '';
   renderFactors();
+  // Said before anyone tries: a passkey cannot be made on this address.
+  $('passkey-error').textContent = onIpAddress ? passkeyNeedsName() : '';
   show('view-security');
 }
 
@@ -1153,6 +1171,7 @@ $('totp-remove').addEventListener('click', async () => {
 $('passkey-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('passkey-error').textContent = '';
+  if (onIpAddress) return void ($('passkey-error').textContent = passkeyNeedsName());
   try {
     const options = await api('POST', '/me/second-factors/passkeys/options');
     const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options.body);

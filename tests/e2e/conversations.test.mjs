@@ -79,6 +79,31 @@ test('a freed slot goes to the oldest waiting conversation, then the next oldest
   }
 });
 
+test('presence ends with the session: signed out or expired, an agent gets nothing more', async () => {
+  const admin = await adminToken();
+  const q = await site(admin);
+  const conversation = { questionnaire: q, language: 'de', channel: 'chat' };
+  // Signing out: the agent is offline at once, and the next conversation waits.
+  const leaving = await onlineAgent(admin, q, { languages: ['de'] });
+  assert.equal((await open(conversation)).body.assignedTo, leaving.id, 'online, it takes conversations');
+  assert.equal((await api('DELETE', '/session', { token: leaving.token })).status, 204);
+  assert.equal((await api('GET', `/users/${leaving.id}`, { token: admin })).body.presence, 'offline');
+  const afterSignOut = await open(conversation);
+  assert.equal(afterSignOut.body.status, 'waiting');
+  assert.ok(afterSignOut.body.routing.reasons.every((r) => r.code !== 'at_capacity'));
+  // A session that expires: the stored presence still says online, routing does not believe it.
+  const expiring = await onlineAgent(admin, q, { languages: ['de'] });
+  const [waitingNow] = (await api('GET', '/conversations?status=assigned', { token: expiring.token })).body.items;
+  assert.equal(waitingNow?.id, afterSignOut.body.id, 'coming online took the waiting one');
+  await sql(`UPDATE sessions SET expires_at = 1 WHERE user_id = '${expiring.id}'`);
+  const afterExpiry = await open(conversation);
+  assert.equal(afterExpiry.body.status, 'waiting');
+  assert.equal((await api('GET', `/users/${expiring.id}`, { token: admin })).body.presence, 'offline');
+  // A transfer to someone signed out is refused as such.
+  const held = await api('POST', `/conversations/${afterSignOut.body.id}/transfer`, { token: admin, body: { to: leaving.id } });
+  assert.deepEqual([held.status, held.body.code], [409, 'agent_not_online']);
+});
+
 test('transfers follow routing rules and move visibility', async () => {
   const admin = await adminToken();
   const q = await site(admin);

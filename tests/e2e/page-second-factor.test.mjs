@@ -211,3 +211,20 @@ test('an admin resets a person\'s lost factor from the edit dialog: their sessio
   assert.deepEqual(await sql(`SELECT user_id FROM totp_factors WHERE user_id = '${agent.id}'`), []);
   await done(p);
 });
+
+test('on an IP address the page says why no passkey can be made, and names the address to use', async () => {
+  assert.match(BASE, /^http:\/\/127\.0\.0\.1:/, 'this test opens the page by its IP address');
+  const p = await page();
+  await signInAsAdmin(p);
+  await p.click('#open-security');
+  await p.waitForSelector('#view-security:not([hidden])');
+  const said = await p.textContent('#passkey-error');
+  assert.match(said, /ne fonctionnent pas sur une adresse IP \(127\.0\.0\.1\)/);
+  assert.ok(said.includes(`${LOCAL}/`), said);
+  await shot(p, '24-passkey-on-ip-address');
+  await p.click('#sign-out');
+  await p.waitForSelector('#view-sign-in:not([hidden])');
+  await p.click('#passkey-sign-in');
+  assert.match(await p.textContent('#si-form-error'), /adresse IP \(127\.0\.0\.1\).*localhost/);
+  await done(p);
+});

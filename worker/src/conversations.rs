@@ -69,7 +69,7 @@ async fn assign_one(
 ) -> Result<RoutingDecision, ApiError> {
     let org = &conversation.organization;
     for _ in 0..3 {
-        let agents = snapshots(&ctx.store.online_agents(org).await?)?;
+        let agents = snapshots(&ctx.store.online_agents(org, ctx.now).await?)?;
         let decision = route(conversation, &agents);
         let Some(agent_id) = decision.agent_id.as_deref() else {
             return Ok(decision);
@@ -100,7 +100,7 @@ pub async fn assign_waiting(ctx: &Ctx, org: &OrganizationId) -> Result<(), ApiEr
     if waiting.is_empty() {
         return Ok(());
     }
-    let mut agents = snapshots(&ctx.store.online_agents(org).await?)?;
+    let mut agents = snapshots(&ctx.store.online_agents(org, ctx.now).await?)?;
     for row in waiting {
         let conversation = row.waiting()?;
         let Some(agent_id) = route(&conversation, &agents).agent_id else {
@@ -225,7 +225,7 @@ pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let to = validate_transfer(&ctx.body().await?).map_err(ApiError::form)?;
     let target = ctx
         .store
-        .user(&org, &to)
+        .person_at(&org, &to, ctx.now)
         .await?
         .ok_or(Code::NotFound)?
         .snapshot()?;

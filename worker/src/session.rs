@@ -181,9 +181,11 @@ pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .get("authorization")?
         .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
         .or_else(|| http::cookie(&ctx.req, http::SESSION_COOKIE));
-    ctx.session_to_enrol().await?;
+    let session = ctx.session_to_enrol().await?;
     if let Some(token) = token {
-        ctx.store.delete_session(&token_digest(&token)).await?;
+        ctx.store
+            .end_session(&token_digest(&token), &session.user.id, ctx.now)
+            .await?;
     }
     let mut response = Response::empty()?.with_status(204);
     response

@@ -259,7 +259,7 @@ async fn visible(
 ) -> Result<crate::store::UserRow, ApiError> {
     let row = ctx
         .store
-        .user(&actor.organization, id)
+        .person_at(&actor.organization, id, ctx.now)
         .await?
         .ok_or(Code::NotFound)?;
     authorize(

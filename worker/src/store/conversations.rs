@@ -124,16 +124,21 @@ impl Store {
         Ok(())
     }
 
-    /// Agents who could take conversations now (enabled and online), with their load. Only a
-    /// narrowing: the core decides among them.
-    pub async fn online_agents(&self, org: &OrganizationId) -> Result<Vec<UserRow>, ApiError> {
+    /// Agents who could take conversations at `now` (enabled, online, signed in), with their
+    /// load. Only a narrowing: the core decides among them.
+    pub async fn online_agents(
+        &self,
+        org: &OrganizationId,
+        now: i64,
+    ) -> Result<Vec<UserRow>, ApiError> {
         self.all(
             &format!(
-                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires \
-                 FROM users WHERE organization_id = ?1 \
-                 AND presence = 'online' AND disabled = 0"
+                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
+                 {signed_in} AS signed_in FROM users WHERE organization_id = ?1 \
+                 AND presence = 'online' AND disabled = 0 AND {signed_in}",
+                signed_in = super::users::signed_in(2)
             ),
-            &[js(org.as_str())],
+            &[js(org.as_str()), num(now)],
         )
         .await
     }

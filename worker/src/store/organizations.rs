@@ -48,6 +48,24 @@ impl OrganizationRow {
     }
 }
 
+/// Every table whose rows name an organization (`organization_id`), children before the tables
+/// they reference.
+pub const ORGANIZATION_TABLES: [&str; 13] = [
+    "team_members",
+    "teams",
+    "scim_tokens",
+    "password_resets",
+    "sessions",
+    "sign_in_challenges",
+    "recovery_codes",
+    "passkeys",
+    "totp_factors",
+    "conversations",
+    "invitations",
+    "audit_log",
+    "users",
+];
+
 impl Store {
     /// The organization a sign-in address names.
     pub async fn organization_by_slug(
@@ -122,30 +140,24 @@ impl Store {
     }
 
     /// Every row of the organization, children first, then the organization: run as one batch,
-    /// so as one transaction, all or nothing.
+    /// so as one transaction, all or nothing. `ORGANIZATION_TABLES` lists every table with an
+    /// `organization_id`; the e2e test reads the schema itself and fails on a table left out.
     pub fn delete_organization(
         &self,
         id: &OrganizationId,
     ) -> Result<Vec<D1PreparedStatement>, ApiError> {
         let mut writes = Vec::new();
-        for table in [
-            "team_members",
-            "teams",
-            "scim_tokens",
-            "password_resets",
-            "sessions",
-            "conversations",
-            "invitations",
-            "audit_log",
-            "users",
-        ] {
+        for table in ORGANIZATION_TABLES {
             writes.push(self.stmt(
                 &format!("DELETE FROM {table} WHERE organization_id = ?1"),
                 &[js(id.as_str())],
             )?);
         }
+        // Throttle counters are keyed, not linked: per address (`email:{org}:…`) and per
+        // person's second step (`second:{org}:…`). Per-client keys name no organization.
         writes.push(self.stmt(
-            "DELETE FROM login_failures WHERE key LIKE 'email:' || ?1 || ':%'",
+            "DELETE FROM login_failures WHERE key LIKE 'email:' || ?1 || ':%' \
+             OR key LIKE 'second:' || ?1 || ':%'",
             &[js(id.as_str())],
         )?);
         writes.push(self.stmt(

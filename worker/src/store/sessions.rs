@@ -47,9 +47,21 @@ impl Store {
         .await
     }
 
-    pub async fn delete_session(&self, digest: &str) -> Result<(), ApiError> {
-        self.run("DELETE FROM sessions WHERE token_hash = ?1", &[js(digest)])
-            .await?;
+    /// Ends one session; the person goes offline with their last one (presence lasts no longer
+    /// than a session: `Presence::while_signed_in`), in the same transaction.
+    pub async fn end_session(&self, digest: &str, user_id: &str, now: i64) -> Result<(), ApiError> {
+        let writes = vec![
+            self.stmt("DELETE FROM sessions WHERE token_hash = ?1", &[js(digest)])?,
+            self.stmt(
+                &format!(
+                    "UPDATE users SET presence = 'offline', updated_at = ?2 \
+                     WHERE id = ?1 AND presence <> 'offline' AND NOT {}",
+                    super::users::signed_in(2)
+                ),
+                &[js(user_id), num(now)],
+            )?,
+        ];
+        self.batch(writes).await?;
         Ok(())
     }
 

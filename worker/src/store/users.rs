@@ -42,6 +42,10 @@ pub struct UserRow {
     /// Their teams' questionnaires (a JSON array), when read for routing.
     #[serde(default)]
     pub team_questionnaires: Option<String>,
+    /// Whether the person has a live session (`SIGNED_IN`), where a query asked; unasked, taken
+    /// as signed in.
+    #[serde(default)]
+    pub signed_in: Option<i64>,
     /// The organization's catalog and its version, when read with the session.
     #[serde(default)]
     pub catalog: Option<String>,
@@ -141,7 +145,9 @@ impl UserRow {
             access: account.access,
             profile: account.profile,
             disabled: account.disabled,
-            presence: Presence::parse(&self.presence).unwrap_or(Presence::Offline),
+            presence: Presence::parse(&self.presence)
+                .unwrap_or(Presence::Offline)
+                .while_signed_in(self.signed_in.unwrap_or(1) != 0),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -154,7 +160,9 @@ impl UserRow {
             organization: self.organization(),
             role: access.role,
             disabled: self.disabled != 0,
-            presence: Presence::parse(&self.presence).unwrap_or(Presence::Offline),
+            presence: Presence::parse(&self.presence)
+                .unwrap_or(Presence::Offline)
+                .while_signed_in(self.signed_in.unwrap_or(1) != 0),
             modules: access.modules.into_iter().collect(),
             questionnaires: access
                 .livechat
@@ -187,6 +195,15 @@ impl UserRow {
 pub(super) const USER_COLUMNS: &str =
     "id, organization_id, email, password_hash, access, profile, disabled, presence, \
     last_assigned_at, session_epoch, created_at, updated_at, external_id, user_name, emails, locale";
+
+/// SQL for whether a user has a live session at the instant bound at `?{param}` (its epoch the
+/// user's, unexpired): presence lasts no longer (`Presence::while_signed_in`).
+pub(super) fn signed_in(param: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = users.id \
+         AND s.epoch = users.session_epoch AND s.expires_at > ?{param})"
+    )
+}
 
 /// SQL for a user's current load (conversations assigned now).
 /// The questionnaires of every team the user is in (a JSON array).
@@ -299,6 +316,25 @@ impl Store {
 
     /// The account `id` of the organization; another organization's is `None`, like an id that
     /// does not exist.
+    /// A person as things stand at `now`: their load, their teams' questionnaires, and whether
+    /// they are signed in (presence lasts no longer).
+    pub async fn person_at(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<UserRow>, ApiError> {
+        self.first(
+            &format!(
+                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
+                 {} AS signed_in FROM users WHERE organization_id = ?1 AND id = ?2",
+                signed_in(3)
+            ),
+            &[js(org.as_str()), js(id), num(now)],
+        )
+        .await
+    }
+
     pub async fn user(&self, org: &OrganizationId, id: &str) -> Result<Option<UserRow>, ApiError> {
         self.first(
             &format!(
