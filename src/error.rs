@@ -177,7 +177,8 @@ codes! {
     SettingOutOfRange => "setting_out_of_range", "Un nombre entier entre {min} et {max}", "A whole number between {min} and {max}";
     HashCostTooLow => "hash_cost_too_low", "Coût argon2 sous le minimum de l'OWASP (mémoire en Kio × passes ≥ {min})", "argon2 cost under OWASP's floor (memory in KiB × passes ≥ {min})";
     SecretTooWeak => "secret_too_weak", "Secret trop faible : au moins {min} caractères aléatoires", "Secret too weak: at least {min} random characters";
-    FactorKeyInvalid => "factor_key_invalid", "Clé non valide : 32 octets aléatoires en base64url", "Invalid key: 32 random bytes in base64url";
+    FactorKeyInvalid => "factor_key_invalid", "Clés non valides : `id:clé` séparées par des virgules, la plus récente d'abord, chaque clé 32 octets aléatoires en base64url", "Invalid keys: `id:key` separated by commas, the newest first, each key 32 random bytes in base64url";
+    FactorKeysRotating => "factor_keys_rotating", "Plusieurs clés dans FACTOR_KEY : retirez l'ancienne quand plus aucun secret n'est scellé par elle (GET /operator/factor-keys)", "Several keys in FACTOR_KEY: remove the old one once no secret is sealed under it (GET /operator/factor-keys)";
     TestClockOn => "test_clock_on", "Horloge de test active (tests de bout en bout seulement, jamais en production)", "Test clock on (end-to-end tests only, never in production)";
     BenchModesOn => "bench_modes_on", "Modes de mesure actifs (bancs d'essai seulement, jamais en production)", "Benchmark modes on (benchmarks only, never in production)";
     // Authorization.

@@ -33,6 +33,7 @@ mod mail;
 mod organization;
 mod outcome;
 mod password;
+mod retention;
 mod routing;
 mod scim;
 mod scim_schema;
@@ -83,6 +84,7 @@ pub use password::{
     PasswordChangeInput, PasswordForgot, PasswordForgotInput, PasswordReset, PasswordResetInput,
     RESET_TTL_MS,
 };
+pub use retention::{purge_cutoffs, PurgeCutoffs, INVITATION_RETENTION_MS, PURGE_BATCH};
 pub use routing::{
     can_transfer, route, validate_new_conversation, validate_presence, validate_transfer,
     AgentSnapshot, NewConversationInput, Presence, PresenceInput, ReasonCount, RoutingDecision,
@@ -112,8 +114,8 @@ pub use session::{
 };
 pub use set::SortedSet;
 pub use settings::{
-    read_settings, HashCostSetting, SettingError, SettingProblem, Settings, SettingsReport,
-    MIN_HASH_WORK_KIB, MIN_SECRET_CHARS, SETTING_NAMES,
+    read_settings, FactorKey, HashCostSetting, SettingError, SettingProblem, Settings,
+    SettingsReport, LEGACY_KEY_ID, MAX_TOKENS, MIN_HASH_WORK_KIB, MIN_SECRET_CHARS, SETTING_NAMES,
 };
 pub use team::{validate_team, NewTeam, TeamInput, MAX_TEAM_MEMBERS, MAX_TEAM_NAME};
 pub use time::format_iso8601;

@@ -37,12 +37,14 @@ pub struct Settings {
     pub mail_retry_seconds: u32,
     /// The sender's address, when it is one.
     pub mail_from: Option<Email>,
-    /// The platform operator's token; off when missing or too weak.
-    pub operator_token: Option<String>,
-    /// The chat box's token; off when too weak.
-    pub service_token: Option<String>,
-    /// The key sealing authenticator-app secrets (base64url of 32 bytes), when it is one.
-    pub factor_key: Option<String>,
+    /// The platform operator's tokens: one, or two during a switch (`new,old`); none when
+    /// missing or when one is too weak.
+    pub operator_tokens: Vec<String>,
+    /// The chat box's tokens, likewise.
+    pub service_tokens: Vec<String>,
+    /// The keys sealing authenticator-app secrets, newest (the one that seals) first, each with
+    /// its id; empty when missing or malformed.
+    pub factor_keys: Vec<FactorKey>,
     /// The first admin of the default organization, when the add-user rules accept it.
     pub bootstrap: Option<(String, String)>,
     /// Benchmarks' request modes (`BENCH_MODES=1`).
@@ -50,6 +52,21 @@ pub struct Settings {
     /// Requests from loopback may set the clock (`TEST_CLOCK=1`): end-to-end tests only.
     pub test_clock: bool,
 }
+
+/// One key of the `FACTOR_KEY` keyring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorKey {
+    /// Its id, written before every secret it seals (`k2.…`); a key given without one is `v1`,
+    /// the id every secret sealed before keyrings carries.
+    pub id: String,
+    /// base64url of its 32 bytes.
+    pub key: String,
+}
+
+/// The id of a key given without one.
+pub const LEGACY_KEY_ID: &str = "v1";
+/// Two values at most during a switch: the new one and the old one.
+pub const MAX_TOKENS: usize = 2;
 
 /// What is wrong with one setting. Never carries the setting's value: secrets live there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,31 +230,40 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
         }
     };
 
-    let mut secret = |name: &'static str| -> Option<String> {
-        let text = get(name)?;
-        if strong_secret(&text) {
-            Some(text)
+    // A token, or two during a switch (`new,old`): every one strong, or none is used.
+    let mut tokens = |name: &'static str| -> Vec<String> {
+        let Some(text) = get(name) else {
+            return Vec::new();
+        };
+        let values: Vec<String> = text.split(',').map(|v| v.trim().to_owned()).collect();
+        if values.len() <= MAX_TOKENS && values.iter().all(|v| strong_secret(v)) {
+            values
         } else {
             let mut problem = SettingProblem::new(name, Code::SecretTooWeak);
             problem.params.min = Some(MIN_SECRET_CHARS);
             problems.push(problem);
-            None
+            Vec::new()
         }
     };
-    let operator_token = secret("OPERATOR_TOKEN");
-    let service_token = secret("SERVICE_TOKEN");
+    let operator_tokens = tokens("OPERATOR_TOKEN");
+    let service_tokens = tokens("SERVICE_TOKEN");
 
-    let factor_key = match get("FACTOR_KEY") {
+    let factor_keys = match get("FACTOR_KEY") {
         None => {
             problems.push(SettingProblem::new("FACTOR_KEY", Code::SettingMissing));
-            None
+            Vec::new()
         }
-        Some(key) if is_key_of_32_bytes(key.trim()) => Some(key.trim().to_owned()),
-        Some(_) => {
-            problems.push(SettingProblem::new("FACTOR_KEY", Code::FactorKeyInvalid));
-            None
-        }
+        Some(text) => match keyring(&text) {
+            Some(keys) => keys,
+            None => {
+                problems.push(SettingProblem::new("FACTOR_KEY", Code::FactorKeyInvalid));
+                Vec::new()
+            }
+        },
     };
+    if factor_keys.len() > 1 {
+        warnings.push(SettingProblem::new("FACTOR_KEY", Code::FactorKeysRotating));
+    }
 
     let bootstrap = match (
         get("BOOTSTRAP_ADMIN_EMAIL"),
@@ -298,9 +324,9 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             mail_attempts,
             mail_retry_seconds,
             mail_from,
-            operator_token,
-            service_token,
-            factor_key,
+            operator_tokens,
+            service_tokens,
+            factor_keys,
             bootstrap,
             bench_modes,
             test_clock,
@@ -308,6 +334,30 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
         problems,
         warnings,
     }
+}
+
+/// `FACTOR_KEY` read as a keyring: `id:key` entries separated by commas, the newest first; a
+/// key without an id is the legacy `v1`. Ids are 1–16 of `A-Z a-z 0-9 _ -`, each once.
+fn keyring(text: &str) -> Option<Vec<FactorKey>> {
+    let mut keys: Vec<FactorKey> = Vec::new();
+    for entry in text.split(',') {
+        let (id, key) = entry
+            .trim()
+            .split_once(':')
+            .unwrap_or((LEGACY_KEY_ID, entry.trim()));
+        let id_ok = (1..=16).contains(&id.len())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !id_ok || !is_key_of_32_bytes(key) || keys.iter().any(|k| k.id == id) {
+            return None;
+        }
+        keys.push(FactorKey {
+            id: id.to_owned(),
+            key: key.to_owned(),
+        });
+    }
+    Some(keys)
 }
 
 /// Long enough and not a repetition of a few characters.
@@ -371,8 +421,14 @@ mod tests {
         let s = report.settings;
         assert_eq!(s.hash_cost, DEFAULT_HASH_COST);
         assert_eq!((s.invitation_ttl_hours, s.session_ttl_hours), (168, 12));
-        assert_eq!(s.operator_token.as_deref(), Some(TOKEN));
-        assert_eq!(s.factor_key.as_deref(), Some(KEY));
+        assert_eq!(s.operator_tokens, [TOKEN]);
+        assert_eq!(
+            s.factor_keys,
+            [FactorKey {
+                id: "v1".into(),
+                key: KEY.into()
+            }]
+        );
         assert_eq!(
             s.bootstrap,
             Some((
@@ -459,9 +515,52 @@ mod tests {
             ]
         );
         let s = report.settings;
+        assert!(s.operator_tokens.is_empty() && s.service_tokens.is_empty());
+        assert!(s.factor_keys.is_empty());
+    }
+
+    #[test]
+    fn keyrings_and_token_pairs_for_rotation() {
+        const NEXT: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        let mut pairs = good();
+        pairs.retain(|(k, _)| !["OPERATOR_TOKEN", "FACTOR_KEY"].contains(k));
+        let ring = format!("k2:{NEXT}, {KEY}");
+        let tokens = format!("{TOKEN},abcdefghijklmnopqrstuvwxyz0123456789");
+        pairs.extend([
+            ("FACTOR_KEY", ring.as_str()),
+            ("OPERATOR_TOKEN", tokens.as_str()),
+        ]);
+        let report = read(&pairs);
+        assert_eq!(codes(&report), []);
+        let ids: Vec<_> = report
+            .settings
+            .factor_keys
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
         assert_eq!(
-            (s.operator_token, s.service_token, s.factor_key),
-            (None, None, None)
+            ids,
+            ["k2", "v1"],
+            "newest first; a bare key is the legacy v1"
+        );
+        assert_eq!(report.settings.operator_tokens.len(), 2);
+        let warned: Vec<_> = report.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(warned, ["factor_keys_rotating"]);
+        for bad in [
+            format!("k2:{NEXT},k2:{KEY}"),
+            format!("{NEXT},{KEY}"),
+            format!("bad id:{KEY}"),
+            format!("k2:{NEXT},"),
+            format!("{}:{KEY}", "x".repeat(17)),
+        ] {
+            assert_eq!(keyring(&bad), None, "{bad}");
+        }
+        let three = format!("{TOKEN},{TOKEN}x,{TOKEN}y");
+        let mut pairs = good();
+        pairs.push(("SERVICE_TOKEN", three.as_str()));
+        assert_eq!(
+            codes(&read(&pairs)),
+            [("SERVICE_TOKEN", "secret_too_weak", None)]
         );
     }
 

@@ -201,7 +201,7 @@ fn may_take(a: &AgentSnapshot, c: &WaitingConversation) -> bool {
                 .any(|q| q.as_str() == c.questionnaire.as_str()))
         && a.languages
             .iter()
-            .any(|l| l.to_ascii_lowercase() == c.language.to_ascii_lowercase())
+            .any(|l| l.eq_ignore_ascii_case(&c.language))
         && a.channels.contains(&c.channel)
         && has_room(a)
 }

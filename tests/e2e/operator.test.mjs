@@ -3,7 +3,7 @@
 // password; suspending signs its people out at once; deleting removes every record of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, codes, mailsTo, sql, totp, unique, ADMIN, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
+import { api, adminToken, codes, mailsTo, reconfigure, sql, totp, unique, ADMIN, OPERATOR_TOKEN, PASSWORD, SERVICE_TOKEN } from './client.mjs';
 
 const slug = () => `co-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const operator = (method, path, body) => api(method, `/operator/organizations${path}`, { token: OPERATOR_TOKEN, body });
@@ -164,4 +164,24 @@ test('deleting an organization removes every row that names it, whatever it hold
   assert.equal((await api('GET', '/me', { token: held.agentToken })).status, 401);
   assert.equal((await api('GET', `/invitations/lookup?token=${held.invitation}`)).status, 404);
   assert.equal((await operator('DELETE', `/${doomed.id}`)).status, 404);
+});
+
+test('the operator and chat-box tokens rotate with no refused request: new and old side by side, then the old refused', async () => {
+  const [nextOperator, nextService] = ['e2e-operator-token-next-0123456789abcdef', 'e2e-service-token-next-0123456789abcdef'];
+  const lines = (operator, service) => (c) => c
+    .replace(/^OPERATOR_TOKEN = "[^"]*"$/m, `OPERATOR_TOKEN = "${operator}"`)
+    .replace(/^SERVICE_TOKEN = "[^"]*"$/m, `SERVICE_TOKEN = "${service}"`);
+  const operatorAnswers = async (token) => (await api('GET', '/operator/organizations', { token })).status;
+  // The chat box's token: an empty body is refused by the form (422) once the token is taken.
+  const serviceAnswers = async (token) => (await api('POST', '/conversations', { token, body: {} })).status;
+  try {
+    await reconfigure(lines(`${nextOperator},${OPERATOR_TOKEN}`, `${nextService},${SERVICE_TOKEN}`), async () => (await operatorAnswers(nextOperator)) === 200);
+    assert.deepEqual([await operatorAnswers(nextOperator), await operatorAnswers(OPERATOR_TOKEN)], [200, 200]);
+    assert.deepEqual([await serviceAnswers(nextService), await serviceAnswers(SERVICE_TOKEN)], [422, 422]);
+    await reconfigure(lines(nextOperator, nextService), async () => (await operatorAnswers(OPERATOR_TOKEN)) === 401);
+    assert.deepEqual([await operatorAnswers(nextOperator), await operatorAnswers(OPERATOR_TOKEN)], [200, 401]);
+    assert.deepEqual([await serviceAnswers(nextService), await serviceAnswers(SERVICE_TOKEN)], [422, 401]);
+  } finally {
+    await reconfigure(lines(OPERATOR_TOKEN, SERVICE_TOKEN), async () => (await operatorAnswers(OPERATOR_TOKEN)) === 200);
+  }
 });

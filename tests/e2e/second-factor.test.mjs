@@ -5,7 +5,9 @@
 // Passkeys are driven in Chromium (page.test.mjs) with a virtual authenticator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, createUser, mailsTo, signIn, sql, totp, PASSWORD } from './client.mjs';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { api, adminToken, createUser, mailsTo, reconfigure, signIn, sql, totp, OPERATOR_TOKEN, PASSWORD } from './client.mjs';
 
 const suffix = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 
@@ -201,4 +203,51 @@ test('a reset link is the password step, not the second: whoever has a factor st
   const done = await second(reset.body.challenge, 'totp', totp(secret, Date.now() + 30_000));
   assert.equal(done.status, 200);
   assert.equal(await signIn(kim.email, 'an entirely new passphrase'), undefined, 'the password alone is not a session');
+});
+
+test('FACTOR_KEY rotates with no failed sign-in: old secrets open and are sealed again, then the old key goes', async () => {
+  const config = readFileSync(process.env.E2E_CONFIG, 'utf8');
+  const old = config.match(/^FACTOR_KEY = "([^"]+)"$/m)[1];
+  const next = randomBytes(32).toString('base64url');
+  const warnings = async () => (await api('GET', '/health')).body.warnings?.map((w) => w.code) ?? [];
+  const sealedOf = async (id) => (await sql(`SELECT secret FROM totp_factors WHERE user_id = '${id}'`))[0].secret;
+  // A sign-in with the app's current code (the step it last used is forgotten first, so that one
+  // person can sign in several times within a test).
+  const signInWithApp = async (person, secret) => {
+    await sql(`UPDATE totp_factors SET last_step = NULL WHERE user_id = '${person.id}'`);
+    const challenge = (await password(person.email)).body.challenge;
+    return second(challenge, 'totp', totp(secret));
+  };
+  const operatorKeys = async (method = 'GET', path = '') => (await api(method, `/operator/factor-keys${path}`, { token: OPERATOR_TOKEN })).body;
+
+  const admin = await adminToken();
+  const [early, idle] = [await createUser(admin), await createUser(admin)];
+  const [earlyApp, idleApp] = [await enrolApp(early.token), await enrolApp(idle.token)];
+  assert.match(await sealedOf(early.id), /^v1\./, 'a key given without an id is v1');
+
+  // The new key first, the old one kept: new secrets are sealed by the new one.
+  await reconfigure((c) => c.replace(`FACTOR_KEY = "${old}"`, `FACTOR_KEY = "k2:${next},v1:${old}"`),
+    async () => (await warnings()).includes('factor_keys_rotating'));
+  const late = await createUser(admin);
+  const lateApp = await enrolApp(late.token);
+  assert.match(await sealedOf(late.id), /^k2\./);
+  // An app sealed by the old key signs in, and is sealed again by the new one on the way.
+  assert.equal((await signInWithApp(early, earlyApp.secret)).status, 200);
+  assert.match(await sealedOf(early.id), /^k2\./);
+  // The operator sees what the old key still holds, and seals the rest again.
+  const before = await operatorKeys();
+  assert.equal(before.sealingKey, 'k2');
+  assert.ok(before.secrets.some((s) => s.key === 'v1' && s.count >= 1 && s.known), JSON.stringify(before));
+  const resealed = await operatorKeys('POST', '/reseal');
+  assert.ok(resealed.resealed >= 1, JSON.stringify(resealed));
+  assert.deepEqual(resealed.secrets.filter((s) => s.key !== 'k2'), [], 'nothing left under the old key');
+  assert.match(await sealedOf(idle.id), /^k2\./);
+
+  // The old key goes: everyone still signs in with their app.
+  await reconfigure((c) => c.replace(`FACTOR_KEY = "k2:${next},v1:${old}"`, `FACTOR_KEY = "k2:${next}"`),
+    async () => !(await warnings()).includes('factor_keys_rotating'));
+  for (const [person, app] of [[early, earlyApp], [idle, idleApp], [late, lateApp]]) {
+    const res = await signInWithApp(person, app.secret);
+    assert.equal(res.status, 200, `${person.email}: ${JSON.stringify(res.body)}`);
+  }
 });

@@ -31,15 +31,17 @@ pub struct Config {
     pub hash_cost: HashCost,
     pub invitation_ttl_s: i64,
     pub session_ttl_s: i64,
-    pub service_token: Option<String>,
-    /// The platform operator's token (secret `OPERATOR_TOKEN`): organizations, nothing inside them.
-    pub operator_token: Option<String>,
+    /// The chat box's token, or two during a switch.
+    pub service_tokens: Vec<String>,
+    /// The platform operator's token (secret `OPERATOR_TOKEN`): organizations, nothing inside
+    /// them; two during a switch.
+    pub operator_tokens: Vec<String>,
     pub bootstrap: Option<(String, String)>,
     /// Lets benchmarks ask for unbatched writes (`x-bench-writes: rows`); off unless set.
     pub bench_modes: bool,
-    /// The key authenticator-app secrets are sealed with at rest (secret `FACTOR_KEY`, 32 bytes
-    /// base64url), so that a copy of D1 alone does not give away anyone's second factor.
-    pub factor_key: Option<[u8; 32]>,
+    /// The keys authenticator-app secrets are sealed with at rest (secret `FACTOR_KEY`, a
+    /// keyring, newest first), so that a copy of D1 alone does not give away anyone's factor.
+    pub factor_keys: crate::secrets::Keyring,
     /// What is wrong with the settings, and what only deserves a look (`GET /health`).
     pub report: Rc<SettingsReport>,
 }
@@ -89,11 +91,11 @@ impl Config {
             },
             invitation_ttl_s: i64::from(s.invitation_ttl_hours) * 3600,
             session_ttl_s: i64::from(s.session_ttl_hours) * 3600,
-            service_token: s.service_token.clone(),
-            operator_token: s.operator_token.clone(),
+            service_tokens: s.service_tokens.clone(),
+            operator_tokens: s.operator_tokens.clone(),
             bootstrap: s.bootstrap.clone(),
             bench_modes: s.bench_modes,
-            factor_key: s.factor_key.as_deref().and_then(crate::secrets::key_of),
+            factor_keys: crate::secrets::Keyring::new(&s.factor_keys),
             report,
         }
     }
@@ -220,15 +222,17 @@ impl Ctx {
     /// Whether the request carries the chat box's service token (compared by digest, so the
     /// comparison time says nothing about the secret).
     pub fn is_service(&self) -> bool {
-        self.bears(self.config.service_token.as_deref())
+        self.bears(&self.config.service_tokens)
     }
 
-    /// Whether the request carries `secret` as its bearer token (compared by digest).
-    fn bears(&self, secret: Option<&str>) -> bool {
-        match (secret, self.bearer()) {
-            (Some(secret), Some(given)) => token_digest(secret) == token_digest(&given),
-            _ => false,
-        }
+    /// Whether the request carries one of `secrets` as its bearer token (compared by digest;
+    /// two during a switch, the new and the old).
+    fn bears(&self, secrets: &[String]) -> bool {
+        let Some(given) = self.bearer() else {
+            return false;
+        };
+        let given = token_digest(&given);
+        secrets.iter().any(|secret| token_digest(secret) == given)
     }
 
     /// The platform operator, or 401: an organization's session never counts. A token the
@@ -237,7 +241,7 @@ impl Ctx {
         if let Some(refused) = self.config.refused("OPERATOR_TOKEN") {
             return Err(refused);
         }
-        if self.bears(self.config.operator_token.as_deref()) {
+        if self.bears(&self.config.operator_tokens) {
             Ok(())
         } else {
             Err(Code::Unauthenticated.into())

@@ -245,8 +245,19 @@ async fn use_totp_code(
     let Some(row) = ctx.store.totp(org, &user.id).await? else {
         return Ok(false);
     };
-    let secret = crate::secrets::open(factor_key(ctx)?, &row.secret)
-        .ok_or_else(|| ApiError::Internal("an authenticator secret does not open".into()))?;
+    let opened = factor_keys(ctx)?.open(&row.secret).ok_or_else(|| {
+        // A key removed from FACTOR_KEY while secrets were still sealed under it.
+        ApiError::Internal("an authenticator secret does not open with FACTOR_KEY".into())
+    })?;
+    if opened.stale {
+        // Sealed by an older key: sealed again by the newest, so the old one can go.
+        if let Some(resealed) = factor_keys(ctx)?.seal(&opened.plain) {
+            ctx.store
+                .reseal_totp(org, &user.id, &row.secret, &resealed)
+                .await?;
+        }
+    }
+    let secret = opened.plain;
     let matched = totp(&secret, None, &user.email)?
         .check(code, u64::try_from(ctx.now / 1000).unwrap_or(0))
         .and_then(|step| i64::try_from(step).ok());
@@ -263,14 +274,16 @@ async fn use_totp_code(
     Ok(used.first().map(changes) == Some(1))
 }
 
-/// The key authenticator-app secrets are sealed with (`FACTOR_KEY`); without it, apps cannot be
-/// used at all rather than stored in the clear: 503 naming the setting.
-fn factor_key(ctx: &Ctx) -> Result<&[u8; 32], ApiError> {
-    ctx.config.factor_key.as_ref().ok_or_else(|| {
-        ctx.config
+/// The keys authenticator-app secrets are sealed with (`FACTOR_KEY`); without one, apps cannot
+/// be used at all rather than stored in the clear: 503 naming the setting.
+fn factor_keys(ctx: &Ctx) -> Result<&crate::secrets::Keyring, ApiError> {
+    if ctx.config.factor_keys.is_empty() {
+        return Err(ctx
+            .config
             .refused("FACTOR_KEY")
-            .unwrap_or_else(|| ApiError::Internal("FACTOR_KEY does not open".into()))
-    })
+            .unwrap_or_else(|| ApiError::Internal("FACTOR_KEY does not open".into())));
+    }
+    Ok(&ctx.config.factor_keys)
 }
 
 /// The TOTP generator of a secret (RFC 6238 with the core's parameters: SHA-1, 6 digits, 30 s,
@@ -346,7 +359,7 @@ pub async fn start_totp(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .batch(vec![ctx.store.put_pending_totp(
             org,
             &session.user.id,
-            &crate::secrets::seal(factor_key(ctx)?, &secret),
+            &factor_keys(ctx)?.seal(&secret).ok_or(Code::Internal)?,
             ctx.now,
         )?])
         .await?;

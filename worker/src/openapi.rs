@@ -76,6 +76,8 @@ use utoipa::{Modify, OpenApi};
         operator::create,
         operator::change,
         operator::remove,
+        operator::factor_keys,
+        operator::reseal_factor_keys,
     ),
     // What only a problem body refers to.
     components(

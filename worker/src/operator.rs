@@ -177,3 +177,75 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     }
     Ok(Response::empty()?.with_status(204))
 }
+
+/// `GET /operator/factor-keys`: which key seals, and how many authenticator secrets each key
+/// holds across every organization (no secret, no person): when an old key holds none, it can be
+/// taken out of `FACTOR_KEY`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FactorKeys {
+    /// The id of the key new secrets are sealed with.
+    pub sealing_key: Option<String>,
+    /// Secrets by the id of the key that sealed them (`known: false`: no longer in FACTOR_KEY).
+    pub secrets: Vec<crate::store::SealedCount>,
+    /// How many were sealed again by this call (`POST …/reseal` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resealed: Option<u32>,
+}
+
+async fn factor_keys_now(ctx: &Ctx, resealed: Option<u32>) -> Result<Response, ApiError> {
+    let ring = &ctx.config.factor_keys;
+    let mut secrets = ctx.store.sealed_counts().await?;
+    for count in &mut secrets {
+        count.known = ring.has(&count.key);
+    }
+    http::json(
+        200,
+        &FactorKeys {
+            sealing_key: ring.sealing_id().map(str::to_owned),
+            secrets,
+            resealed,
+        },
+    )
+}
+
+/// `GET /operator/factor-keys`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/operator/factor-keys", operation_id = "factorKeys", tag = "operator", summary = "Authenticator secrets by the key that sealed them (rotating FACTOR_KEY)", responses((status = 200, description = "OK", body = FactorKeys), (status = 401, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn factor_keys(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    factor_keys_now(ctx, None).await
+}
+
+/// Most secrets one reseal call handles (a Worker request's CPU time stays small).
+const RESEAL_BATCH: u32 = 200;
+
+/// `POST /operator/factor-keys/reseal`: seals again with the newest key up to 200 secrets that an
+/// older key of the ring sealed; call until none is left, then remove the old key.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/operator/factor-keys/reseal", operation_id = "resealFactorKeys", tag = "operator", summary = "Seal authenticator secrets again with the newest key (200 a call)", responses((status = 200, description = "What each key holds now, and how many were sealed again", body = FactorKeys), (status = 401, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn reseal_factor_keys(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    let ring = &ctx.config.factor_keys;
+    let Some(newest) = ring.sealing_id() else {
+        return Err(ctx
+            .config
+            .refused("FACTOR_KEY")
+            .unwrap_or(ApiError::code(Code::Internal)));
+    };
+    let mut resealed = 0;
+    for row in ctx.store.stale_secrets(newest, RESEAL_BATCH).await? {
+        // Secrets under a key no longer in the ring stay as they are (and are counted).
+        let Some(opened) = ring.open(&row.secret) else {
+            continue;
+        };
+        let Some(sealed) = ring.seal(&opened.plain) else {
+            continue;
+        };
+        let org = OrganizationId::new(&row.organization_id);
+        ctx.store
+            .reseal_totp(&org, &row.user_id, &row.secret, &sealed)
+            .await?;
+        resealed += 1;
+    }
+    factor_keys_now(ctx, Some(resealed)).await
+}

@@ -49,27 +49,73 @@ pub fn key_of(text: &str) -> Option<[u8; 32]> {
         .ok()
 }
 
-/// Seals a secret with AES-256-GCM under `key`: `v1.` and base64url of a random 96-bit nonce and
-/// the ciphertext with its tag.
-pub fn seal(key: &[u8; 32], plain: &str) -> String {
-    seal_with(key, &random_bytes::<12>(), plain)
+/// The keys authenticator-app secrets are sealed with (`FACTOR_KEY`), newest first: the newest
+/// seals, any opens what it sealed, found by the id written before the secret (`k2.…`).
+pub struct Keyring(Vec<(String, [u8; 32])>);
+
+/// A secret opened, and whether an older key than the newest had sealed it (reseal it).
+pub struct Opened {
+    pub plain: String,
+    pub stale: bool,
 }
 
-fn seal_with(key: &[u8; 32], nonce: &[u8; 12], plain: &str) -> String {
+impl Keyring {
+    /// The keys the core accepted (`read_settings` checked every one).
+    pub fn new(keys: &[livechat_access::FactorKey]) -> Keyring {
+        Keyring(
+            keys.iter()
+                .filter_map(|k| Some((k.id.clone(), key_of(&k.key)?)))
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a key of this id is in the ring.
+    pub fn has(&self, id: &str) -> bool {
+        self.0.iter().any(|(kid, _)| kid == id)
+    }
+
+    /// The id of the key that seals.
+    pub fn sealing_id(&self) -> Option<&str> {
+        self.0.first().map(|(id, _)| id.as_str())
+    }
+
+    /// Seals with AES-256-GCM under the newest key: its id, `.`, and base64url of a random 96-bit
+    /// nonce and the ciphertext with its tag.
+    pub fn seal(&self, plain: &str) -> Option<String> {
+        let (id, key) = self.0.first()?;
+        Some(seal_with(id, key, &random_bytes::<12>(), plain))
+    }
+
+    /// Opens what a key of this ring sealed; `None` for an unknown id, another key, a changed byte.
+    pub fn open(&self, sealed: &str) -> Option<Opened> {
+        let (id, _) = sealed.split_once('.')?;
+        let position = self.0.iter().position(|(kid, _)| kid == id)?;
+        let (_, key) = self.0.get(position)?;
+        Some(Opened {
+            plain: open_with(key, sealed)?,
+            stale: position > 0,
+        })
+    }
+}
+
+fn seal_with(id: &str, key: &[u8; 32], nonce: &[u8; 12], plain: &str) -> String {
     use aes_gcm::aead::{Aead, KeyInit};
     let sealed = aes_gcm::Aes256Gcm::new(key.into())
         .encrypt(nonce.into(), plain.as_bytes())
         .unwrap_or_default();
-    format!("v1.{}", base64url(&[nonce.as_slice(), &sealed].concat()))
+    format!("{id}.{}", base64url(&[nonce.as_slice(), &sealed].concat()))
 }
 
-/// Opens what [`seal`] sealed under the same key; `None` for anything else (another key, a
-/// changed byte).
-pub fn open(key: &[u8; 32], sealed: &str) -> Option<String> {
+fn open_with(key: &[u8; 32], sealed: &str) -> Option<String> {
     use aes_gcm::aead::{Aead, KeyInit};
     use base64::Engine;
+    let (_, payload) = sealed.split_once('.')?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(sealed.strip_prefix("v1.")?)
+        .decode(payload)
         .ok()?;
     let (nonce, ciphertext) = bytes.split_at_checked(12)?;
     let plain = aes_gcm::Aes256Gcm::new(key.into())
@@ -216,6 +262,7 @@ impl HashCost {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// The core's FACTOR_KEY rule (what `/health` and `scripts/run` accept) and the key this
     /// Worker opens it with never disagree: every byte pattern of the last character, and keys
@@ -223,10 +270,10 @@ mod tests {
     #[test]
     fn the_core_accepts_exactly_the_factor_keys_the_worker_opens() {
         let core_accepts = |key: &str| {
-            livechat_access::read_settings(&|name| (name == "FACTOR_KEY").then(|| key.to_owned()))
+            !livechat_access::read_settings(&|name| (name == "FACTOR_KEY").then(|| key.to_owned()))
                 .settings
-                .factor_key
-                .is_some()
+                .factor_keys
+                .is_empty()
         };
         let base = super::base64url(&[0x5a; 32]);
         let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.";
@@ -249,24 +296,45 @@ mod tests {
     #[test]
     fn a_sealed_secret_opens_with_its_key_only() {
         let key = [7u8; 32];
-        let sealed = seal_with(&key, &[1; 12], "JBSWY3DPEHPK3PXP");
+        let sealed = seal_with("v1", &key, &[1; 12], "JBSWY3DPEHPK3PXP");
         assert!(sealed.starts_with("v1.") && !sealed.contains("JBSWY3DP"));
-        assert_eq!(open(&key, &sealed).as_deref(), Some("JBSWY3DPEHPK3PXP"));
-        assert_eq!(open(&[8u8; 32], &sealed), None, "another key");
+        let ring = |keys: &[(&str, [u8; 32])]| {
+            Keyring(keys.iter().map(|(id, k)| ((*id).to_owned(), *k)).collect())
+        };
+        let opened = ring(&[("v1", key)]).open(&sealed).unwrap();
+        assert_eq!(
+            (opened.plain.as_str(), opened.stale),
+            ("JBSWY3DPEHPK3PXP", false)
+        );
+        assert!(
+            ring(&[("v1", [8u8; 32])]).open(&sealed).is_none(),
+            "another key"
+        );
+        assert!(ring(&[("k2", key)]).open(&sealed).is_none(), "another id");
+        // After a rotation: sealed by the newest, the old one still opens (and says so).
+        let rotated = ring(&[("k2", [9u8; 32]), ("v1", key)]);
+        assert!(rotated.open(&sealed).unwrap().stale);
+        // What `seal` writes (with a fixed nonce: natively there is no Web Crypto).
+        let resealed = seal_with("k2", &[9u8; 32], &[2; 12], "JBSWY3DPEHPK3PXP");
+        assert!(resealed.starts_with("k2."));
+        assert!(!rotated.open(&resealed).unwrap().stale);
+        assert!(
+            ring(&[("v1", key)]).open(&resealed).is_none(),
+            "the old ring cannot open it"
+        );
         let mut tampered = sealed.clone().into_bytes();
         let last = tampered.len() - 1;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(
-            open(&key, &String::from_utf8(tampered).unwrap()),
-            None,
-            "a changed byte"
+        assert!(ring(&[("v1", key)])
+            .open(&String::from_utf8(tampered).unwrap())
+            .is_none());
+        assert!(
+            ring(&[("v1", key)]).open("JBSWY3DPEHPK3PXP").is_none(),
+            "not sealed"
         );
-        assert_eq!(open(&key, "JBSWY3DPEHPK3PXP"), None, "not sealed");
         assert_eq!(key_of(&base64url(&[9u8; 32])), Some([9u8; 32]));
         assert_eq!(key_of("short"), None);
     }
-
-    use super::*;
 
     #[test]
     fn base64url_matches_the_rfc_vectors() {

@@ -55,6 +55,26 @@ pub struct ChallengeRow {
 /// How many wrong second steps a challenge survives.
 pub const CHALLENGE_ATTEMPTS: i64 = 5;
 
+/// How many secrets one key sealed.
+#[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SealedCount {
+    /// The key's id.
+    pub key: String,
+    pub count: u32,
+    /// Whether FACTOR_KEY still holds this key.
+    #[serde(skip_deserializing, default)]
+    pub known: bool,
+}
+
+/// A secret to seal again.
+#[derive(Deserialize)]
+pub struct StaleSecret {
+    pub organization_id: String,
+    pub user_id: String,
+    pub secret: String,
+}
+
 impl Store {
     /// The organization's second-factor policy.
     pub async fn second_factor_policy(
@@ -121,6 +141,48 @@ impl Store {
     }
 
     // ---- authenticator apps
+
+    /// How many authenticator secrets each key sealed (the id before the first `.`), over every
+    /// organization.
+    pub async fn sealed_counts(&self) -> Result<Vec<SealedCount>, ApiError> {
+        self.all(
+            "SELECT substr(secret, 1, instr(secret, '.') - 1) AS key, COUNT(*) AS count \
+             FROM totp_factors GROUP BY key ORDER BY key",
+            &[],
+        )
+        .await
+    }
+
+    /// Secrets some key other than `newest` sealed, at most `limit`.
+    pub async fn stale_secrets(
+        &self,
+        newest: &str,
+        limit: u32,
+    ) -> Result<Vec<StaleSecret>, ApiError> {
+        self.all(
+            "SELECT organization_id, user_id, secret FROM totp_factors \
+             WHERE substr(secret, 1, instr(secret, '.') - 1) <> ?1 LIMIT ?2",
+            &[js(newest), num(i64::from(limit))],
+        )
+        .await
+    }
+
+    /// Replaces a sealed secret by the same secret sealed with the newest key, if nobody changed
+    /// it meanwhile.
+    pub async fn reseal_totp(
+        &self,
+        org: &OrganizationId,
+        user: &str,
+        before: &str,
+        after: &str,
+    ) -> Result<(), ApiError> {
+        self.run(
+            "UPDATE totp_factors SET secret = ?4 WHERE organization_id = ?1 AND user_id = ?2 AND secret = ?3",
+            &[js(org.as_str()), js(user), js(before), js(after)],
+        )
+        .await?;
+        Ok(())
+    }
 
     pub async fn totp(
         &self,
