@@ -15,6 +15,7 @@ pub mod openapi;
 mod operator;
 mod passkeys;
 mod password;
+mod purge;
 mod scim;
 mod scim_filter;
 mod secrets;
@@ -23,7 +24,9 @@ mod store;
 mod teams;
 mod users;
 
-use worker::{event, Context, Env, MessageBatch, Request, Response};
+use worker::{
+    event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
@@ -43,4 +46,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 #[event(queue)]
 async fn queue(batch: MessageBatch<mail::Outgoing>, env: Env, _ctx: Context) -> worker::Result<()> {
     mail::consume(batch, env).await
+}
+
+/// The Cron Trigger: the purge of what expired (`purge.rs`).
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = purge::run(&env, js_sys::Date::now() as i64).await {
+        worker::console_error!("purge: {e:?}");
+    }
 }
