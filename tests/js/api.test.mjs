@@ -96,3 +96,11 @@ test('checkSettings names refused settings by code and rule, never their values'
     assert.deepEqual(api.checkSettings(nothing, 'en').problems.map((p) => p.setting), ['MAIL_FROM', 'FACTOR_KEY']);
   }
 });
+
+test('the two packages are named apart, and versioned together', async () => {
+  const { readFileSync } = await import('node:fs');
+  const manifest = (dir) => JSON.parse(readFileSync(new URL(`../../pkg/${dir}/package.json`, import.meta.url)));
+  const [browser, node] = [manifest('web'), manifest('node')];
+  assert.deepEqual([browser.name, node.name], ['livechat-access-browser', 'livechat-access-node']);
+  assert.equal(browser.version, node.version);
+});
