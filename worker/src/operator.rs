@@ -188,18 +188,36 @@ pub struct FactorKeys {
     /// The id of the key new secrets are sealed with.
     pub sealing_key: Option<String>,
     /// Secrets by the id of the key that sealed them (`known: false`: no longer in FACTOR_KEY).
-    pub secrets: Vec<crate::store::SealedCount>,
+    pub secrets: Vec<SealedCount>,
     /// How many were sealed again by this call (`POST …/reseal` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resealed: Option<u32>,
 }
 
+/// How many secrets one key sealed.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SealedCount {
+    /// The key's id.
+    pub key: String,
+    pub count: u32,
+    /// Whether FACTOR_KEY still holds this key.
+    pub known: bool,
+}
+
 async fn factor_keys_now(ctx: &Ctx, resealed: Option<u32>) -> Result<Response, ApiError> {
     let ring = &ctx.config.factor_keys;
-    let mut secrets = ctx.store.sealed_counts().await?;
-    for count in &mut secrets {
-        count.known = ring.has(&count.key);
-    }
+    let secrets = ctx
+        .store
+        .sealed_counts()
+        .await?
+        .into_iter()
+        .map(|row| SealedCount {
+            known: ring.has(&row.key),
+            key: row.key,
+            count: row.count,
+        })
+        .collect();
     http::json(
         200,
         &FactorKeys {

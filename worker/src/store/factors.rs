@@ -55,16 +55,11 @@ pub struct ChallengeRow {
 /// How many wrong second steps a challenge survives.
 pub const CHALLENGE_ATTEMPTS: i64 = 5;
 
-/// How many secrets one key sealed.
-#[derive(Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SealedCount {
-    /// The key's id.
+/// How many secrets one key sealed, as D1 counts them.
+#[derive(Deserialize)]
+pub struct SealedRow {
     pub key: String,
     pub count: u32,
-    /// Whether FACTOR_KEY still holds this key.
-    #[serde(skip_deserializing, default)]
-    pub known: bool,
 }
 
 /// A secret to seal again.
@@ -144,7 +139,7 @@ impl Store {
 
     /// How many authenticator secrets each key sealed (the id before the first `.`), over every
     /// organization.
-    pub async fn sealed_counts(&self) -> Result<Vec<SealedCount>, ApiError> {
+    pub async fn sealed_counts(&self) -> Result<Vec<SealedRow>, ApiError> {
         self.all(
             "SELECT substr(secret, 1, instr(secret, '.') - 1) AS key, COUNT(*) AS count \
              FROM totp_factors GROUP BY key ORDER BY key",

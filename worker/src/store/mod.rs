@@ -18,7 +18,7 @@ mod users;
 pub use audit::{AuditEntry, Record};
 pub use catalogs::CatalogAt;
 pub use conversations::{ConversationRow, ConversationStatus};
-pub use factors::{ChallengeRow, PasskeyView, SealedCount};
+pub use factors::{ChallengeRow, PasskeyView};
 pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, InvitationView, Owed};
 pub use organizations::OrganizationRow;
 pub use purge::Purge;
