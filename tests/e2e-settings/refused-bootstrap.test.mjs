@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { api, unique, ADMIN, OPERATOR_TOKEN, PASSWORD } from '../e2e/client.mjs';
+import { api, newOrganization, unique, ADMIN, OPERATOR_TOKEN, PASSWORD } from '../e2e/client.mjs';
 import { launch, close, page, done, shot } from '../e2e/browser.mjs';
 
 before(launch);
@@ -42,12 +42,7 @@ test("the default organization's sign-in says why it has no admin", async () => 
 });
 
 test('the operator creates an organization whose admin signs in and works', async () => {
-  const slug = `ok-${Date.now().toString(36)}`;
-  const adminEmail = unique('first-admin');
-  const created = await api('POST', '/operator/organizations', { token: OPERATOR_TOKEN, body: { slug, name: 'Initech', adminEmail } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const token = new URL(created.body.invitation.acceptUrl).hash.replace('#token=', '');
-  assert.equal((await api('POST', '/invitations/accept', { body: { token, password: PASSWORD } })).status, 201);
+  const { slug, adminEmail } = await newOrganization({ name: 'Initech' });
   const session = await api('POST', '/session', { body: { organization: slug, email: adminEmail, password: PASSWORD } });
   assert.equal(session.status, 200, JSON.stringify(session.body));
   const agent = await api('POST', '/users', { token: session.body.token, body: { email: unique('agent'), password: PASSWORD, role: 'agent' } });

@@ -77,6 +77,21 @@ export async function api(method, path, { token, body, headers = {}, raw } = {})
   return { status: res.status, headers: res.headers, body: json };
 }
 
+/**
+ * A new organization made by the operator, its first admin's invitation accepted: answers the
+ * organization (`id`, `slug`…), the admin's address and their session (`{token, user}`).
+ */
+export async function newOrganization({ name = 'Globex', slug, adminEmail } = {}) {
+  slug ??= `co-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+  adminEmail ??= unique('first-admin');
+  const created = await api('POST', '/operator/organizations', { token: OPERATOR_TOKEN, body: { slug, name, adminEmail } });
+  if (created.status !== 201) throw new Error(`organization ${slug}: ${created.status} ${JSON.stringify(created.body)}`);
+  const token = new URL(created.body.invitation.acceptUrl).hash.replace('#token=', '');
+  const accepted = await api('POST', '/invitations/accept', { body: { token, password: PASSWORD } });
+  if (accepted.status !== 201) throw new Error(`first admin of ${slug}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return { ...created.body.organization, adminEmail, session: accepted.body };
+}
+
 let counter = 0;
 /** A unique address for this run. */
 export const unique = (name = 'user') => `${name}.${Date.now().toString(36)}${(counter++).toString(36)}@e2e.test`;

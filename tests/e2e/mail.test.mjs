@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-import { BASE, ADMIN, CLIENT_HEADERS, OPERATOR_TOKEN, api, adminToken, createUser, deliveryOf, mailsTo, reconfigure, sql, unique, PASSWORD } from './client.mjs';
+import { BASE, ADMIN, CLIENT_HEADERS, api, newOrganization, adminToken, createUser, deliveryOf, mailsTo, reconfigure, sql, unique, PASSWORD } from './client.mjs';
 
 let browser;
 before(async () => {
@@ -172,14 +172,9 @@ test('changing one\'s own password takes the current one and ends the other sess
 
 test('the expiry reads right in every month, in French and in English (the clock set by the test)', async () => {
   // An English-speaking organization beside the default (French) one.
-  const slug = `en-${Date.now().toString(36)}`;
-  const adminEmail = unique('en-admin');
-  const created = await api('POST', '/operator/organizations', { token: OPERATOR_TOKEN, body: { slug, name: 'Acme UK', adminEmail } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const token = new URL(created.body.invitation.acceptUrl).hash.replace('#token=', '');
-  const accepted = await api('POST', '/invitations/accept', { body: { token, password: PASSWORD } });
-  const catalog = (await api('GET', '/organization/catalog', { token: accepted.body.token })).body;
-  assert.equal((await api('PUT', '/organization/catalog', { token: accepted.body.token, body: { ...catalog, locale: 'en' } })).status, 200);
+  const { slug, adminEmail, session: accepted } = await newOrganization({ name: 'Acme UK' });
+  const catalog = (await api('GET', '/organization/catalog', { token: accepted.token })).body;
+  assert.equal((await api('PUT', '/organization/catalog', { token: accepted.token, body: { ...catalog, locale: 'en' } })).status, 200);
 
   const organizations = [
     { locale: 'fr', login: { email: ADMIN.email, password: ADMIN.password }, words: 'expire le' },

@@ -3,7 +3,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BASE, OPERATOR_TOKEN, api, adminToken, createUser, sql, unique, codes, offer, offerFixture, PASSWORD, signIn } from './client.mjs';
+import { BASE, api, adminToken, newOrganization, createUser, sql, unique, codes, offer, offerFixture, PASSWORD, signIn } from './client.mjs';
 
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/forms.json', import.meta.url), 'utf8'));
 const expected = (c) => c.errors.map(([f, code]) => [f, code]).sort();
@@ -136,24 +136,20 @@ test('the last two active admins disabled at once: exactly one is, the other sta
   // be stopped by the other ending its session: only the guarded write decides. Five rounds, each
   // in a fresh organization with exactly two active admins.
   for (let round = 0; round < 5; round++) {
-    const slug = `race-${Date.now().toString(36)}${round}`;
-    const first = unique('race-a');
-    const created = await api('POST', '/operator/organizations', { token: OPERATOR_TOKEN, body: { slug, name: 'Race', adminEmail: first } });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const invitation = new URL(created.body.invitation.acceptUrl).hash.replace('#token=', '');
-    const a = await api('POST', '/invitations/accept', { body: { token: invitation, password: PASSWORD } });
-    const b = await api('POST', '/users', { token: a.body.token, body: { email: unique('race-b'), password: PASSWORD, role: 'admin' } });
+    const organization = await newOrganization({ name: 'Race' });
+    const { slug, session: a } = organization;
+    const b = await api('POST', '/users', { token: a.token, body: { email: unique('race-b'), password: PASSWORD, role: 'admin' } });
     assert.equal(b.status, 201);
-    const scimToken = (await api('POST', '/organization/scim-tokens', { token: a.body.token, body: { name: 'race' } })).body.token;
+    const scimToken = (await api('POST', '/organization/scim-tokens', { token: a.token, body: { name: 'race' } })).body.token;
     const deactivate = (id) => fetch(`${BASE}/scim/v2/${slug}/Users/${id}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
       body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }),
     }).then(async (r) => ({ status: r.status, body: await r.json() }));
-    const answers = await Promise.all([deactivate(a.body.user.id), deactivate(b.body.id)]);
+    const answers = await Promise.all([deactivate(a.user.id), deactivate(b.body.id)]);
     assert.deepEqual(answers.map((r) => r.status).sort(), [200, 403], JSON.stringify(answers));
     assert.match(answers.find((r) => r.status === 403).body.detail, /^last_admin: /);
-    const [{ active }] = await sql(`SELECT COUNT(*) AS active FROM users WHERE organization_id = '${created.body.organization.id}' AND role = 'admin' AND disabled = 0`);
+    const [{ active }] = await sql(`SELECT COUNT(*) AS active FROM users WHERE organization_id = '${organization.id}' AND role = 'admin' AND disabled = 0`);
     assert.equal(active, 1, 'exactly one active admin remains');
   }
 });
