@@ -458,8 +458,9 @@ pub fn time_zones_js() -> JsValue {
     to_js(&crate::TimeZone::all().collect::<Vec<_>>())
 }
 
-/// `checkSettings`'s answer: refused settings (the deployment answers `/health` with 503 while
+/// `checkSettings`'s answer (Node package only): refused settings (the deployment answers `/health` with 503 while
 /// there are any) and those that must never reach production.
+#[cfg(feature = "node")]
 #[derive(Serialize, tsify::Tsify)]
 #[tsify(missing_as_null)]
 pub struct SettingsCheck {
@@ -469,6 +470,7 @@ pub struct SettingsCheck {
 
 /// Checks a deployment's settings (`[vars]` and secrets, by name) as the Worker does at start:
 /// for deploy pipelines and `scripts/run`. Values that are not strings count as unset.
+#[cfg(feature = "node")]
 #[wasm_bindgen(js_name = checkSettings, unchecked_return_type = "SettingsCheck")]
 pub fn check_settings_js(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] vars: JsValue,
