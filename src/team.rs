@@ -21,12 +21,13 @@ pub const MAX_TEAM_MEMBERS: usize = 1000;
 pub struct TeamInput {
     /// Its name, unique in the organization.
     pub name: String,
-    /// Questionnaires its members take conversations for, from the catalog.
+    /// Questionnaires its members take conversations for, from the catalog; left out or
+    /// `null`, none (as every list of the forms reads).
     #[serde(default)]
-    pub questionnaires: Vec<Questionnaire>,
-    /// Its members' user ids.
+    pub questionnaires: Option<Vec<Questionnaire>>,
+    /// Its members' user ids; left out or `null`, none.
     #[serde(default)]
-    pub members: Vec<String>,
+    pub members: Option<Vec<String>>,
 }
 
 /// A checked team.
