@@ -18,7 +18,8 @@ pub struct Ctx {
     pub locale: Locale,
     /// Milliseconds since the epoch, read once per request.
     pub now: i64,
-    pub config: Config,
+    /// The deployment's settings, read and decoded once per isolate.
+    pub config: Rc<Config>,
     /// The bindings, for work that outlives the response.
     pub env: Env,
     /// The request's event: work after the response is sent (`wait_until`).
@@ -79,8 +80,17 @@ pub fn settings(env: &Env) -> Rc<SettingsReport> {
     })
 }
 
+thread_local! {
+    static CONFIG: OnceCell<Rc<Config>> = const { OnceCell::new() };
+}
+
 impl Config {
-    pub fn from_env(env: &Env) -> Config {
+    /// The settings as the Worker uses them, built once per isolate (keys decoded once too).
+    pub fn from_env(env: &Env) -> Rc<Config> {
+        CONFIG.with(|cell| cell.get_or_init(|| Rc::new(Config::read(env))).clone())
+    }
+
+    fn read(env: &Env) -> Config {
         let report = settings(env);
         let s = &report.settings;
         Config {

@@ -1,6 +1,6 @@
 //! Conversations: the queue, assignment under capacity, closing.
 
-use super::users::{UserRow, LOAD, TEAM_QUESTIONNAIRES, USER_COLUMNS};
+use super::users::UserRow;
 use super::{changes, js, num, opt, Store};
 use crate::http::ApiError;
 use livechat_access::{
@@ -133,10 +133,10 @@ impl Store {
     ) -> Result<Vec<UserRow>, ApiError> {
         self.all(
             &format!(
-                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
-                 {signed_in} AS signed_in FROM users WHERE organization_id = ?1 \
-                 AND presence = 'online' AND disabled = 0 AND {signed_in}",
-                signed_in = super::users::signed_in(2)
+                "SELECT {} FROM users WHERE organization_id = ?1 \
+                 AND presence = 'online' AND disabled = 0 AND {}",
+                super::users::routing_columns(2),
+                super::users::signed_in(2)
             ),
             &[js(org.as_str()), num(now)],
         )

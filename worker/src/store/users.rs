@@ -196,6 +196,16 @@ pub(super) const USER_COLUMNS: &str =
     "id, organization_id, email, password_hash, access, profile, disabled, presence, \
     last_assigned_at, session_epoch, created_at, updated_at, external_id, user_name, emails, locale";
 
+/// The columns of a person as routing sees them at the instant bound at `?{now_param}`: the row,
+/// their load, their teams' questionnaires, whether they are signed in.
+pub(super) fn routing_columns(now_param: usize) -> String {
+    format!(
+        "{USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
+         {} AS signed_in",
+        signed_in(now_param)
+    )
+}
+
 /// SQL for whether a user has a live session at the instant bound at `?{param}` (its epoch the
 /// user's, unexpired): presence lasts no longer (`Presence::while_signed_in`).
 pub(super) fn signed_in(param: usize) -> String {
@@ -326,9 +336,8 @@ impl Store {
     ) -> Result<Option<UserRow>, ApiError> {
         self.first(
             &format!(
-                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
-                 {} AS signed_in FROM users WHERE organization_id = ?1 AND id = ?2",
-                signed_in(3)
+                "SELECT {} FROM users WHERE organization_id = ?1 AND id = ?2",
+                routing_columns(3)
             ),
             &[js(org.as_str()), js(id), num(now)],
         )
