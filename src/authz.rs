@@ -193,6 +193,11 @@ pub enum Action {
         /// Whose.
         target: Subject,
     },
+    /// Get a signed identity token for someone, to show the vendor's other services.
+    IssueIdentityToken {
+        /// Whose.
+        target: Subject,
+    },
     /// Change platform settings.
     ChangeSettings,
     /// Read the audit log.
@@ -295,7 +300,7 @@ fn require(condition: bool, code: Code) -> Result<(), Code> {
 impl Action {
     /// The organization of what the action touches, when it touches something that has one
     /// (grants are given inside the actor's own organization).
-    fn organization(&self) -> Option<&OrganizationId> {
+    pub(crate) fn organization(&self) -> Option<&OrganizationId> {
         match self {
             Action::ViewConversation { conversation }
             | Action::ReplyConversation { conversation }
@@ -304,7 +309,8 @@ impl Action {
             Action::ViewUser { target }
             | Action::EditUser { target, .. }
             | Action::DeleteUser { target, .. }
-            | Action::ResetSecondFactors { target } => Some(&target.organization),
+            | Action::ResetSecondFactors { target }
+            | Action::IssueIdentityToken { target } => Some(&target.organization),
             Action::AccessModule { .. }
             | Action::OpenConversation
             | Action::ListUsers
@@ -401,6 +407,8 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Code> {
             require(target.id != actor.id, Code::OwnFactorsReset)?;
             require(actor.role == Role::Admin, Code::Forbidden)
         }
+        // A person gets their own token; services acting for someone use an integration key.
+        Action::IssueIdentityToken { target } => require(target.id == actor.id, Code::Forbidden),
         Action::ChangeSettings => require(
             actor.role == Role::Admin && actor.has_module(Module::SETTINGS),
             Code::Forbidden,

@@ -157,7 +157,7 @@ pub fn action(value: &Value) -> Decoded<Action> {
         "viewConversation" | "replyConversation" | "transferConversation" | "closeConversation" => {
             &["type", "conversation"]
         }
-        "viewUser" | "resetSecondFactors" => &["type", "target"],
+        "viewUser" | "resetSecondFactors" | "issueIdentityToken" => &["type", "target"],
         "createUser" | "inviteUser" => &["type", "grant"],
         "editUser" => &["type", "target", "after", "activeAdmins"],
         "deleteUser" => &["type", "target", "activeAdmins"],
@@ -202,6 +202,7 @@ pub fn action(value: &Value) -> Decoded<Action> {
         "viewAudit" => Action::ViewAudit,
         "viewUser" => Action::ViewUser { target: target()? },
         "resetSecondFactors" => Action::ResetSecondFactors { target: target()? },
+        "issueIdentityToken" => Action::IssueIdentityToken { target: target()? },
         "createUser" => Action::CreateUser {
             grant: grant(required(&obj, "grant")?, &obj.path("grant"))?,
         },

@@ -162,6 +162,8 @@ codes! {
     EmailDuplicate => "email_duplicate", "Adresse en double dans la liste", "This address appears twice in the list";
     TokenInvalid => "token_invalid", "Lien d'invitation non valide", "Invalid invitation link";
     PresenceUnknown => "presence_unknown", "Statut inconnu : `{value}`", "Unknown status: `{value}`";
+    ScopeUnknown => "scope_unknown", "Portée inconnue : `{value}`", "Unknown scope: `{value}`";
+    ScopesEmpty => "scopes_empty", "Choisissez au moins une portée", "Choose at least one scope";
     // Organizations (the platform operator's forms).
     OrganizationSlugInvalid => "organization_slug_invalid", "Identifiant non valide : `{value}` (a-z, 0-9, - et _, 2 à 40 caractères, hors noms réservés)", "Invalid identifier: `{value}` (a-z, 0-9, - and _, 2 to 40 characters, not a reserved name)";
     OrganizationTaken => "organization_taken", "Cet identifiant d'organisation est déjà pris", "This organization identifier is already taken";
@@ -179,6 +181,8 @@ codes! {
     SecretTooWeak => "secret_too_weak", "Secret trop faible : au moins {min} caractères aléatoires", "Secret too weak: at least {min} random characters";
     FactorKeyInvalid => "factor_key_invalid", "Clés non valides : `id:clé` séparées par des virgules, la plus récente d'abord, chaque clé 32 octets aléatoires en base64url", "Invalid keys: `id:key` separated by commas, the newest first, each key 32 random bytes in base64url";
     FactorKeysRotating => "factor_keys_rotating", "Plusieurs clés dans FACTOR_KEY : retirez l'ancienne quand plus aucun secret n'est scellé par elle (GET /operator/factor-keys)", "Several keys in FACTOR_KEY: remove the old one once no secret is sealed under it (GET /operator/factor-keys)";
+    IdentityKeyInvalid => "identity_key_invalid", "Clés non valides : `id:clé` séparées par des virgules, la première sans `+` signe, `+id:clé` pour une clé publiée avant de signer ; chaque clé 32 octets aléatoires en base64url", "Invalid keys: `id:key` separated by commas, the first without `+` signs, `+id:key` for a key published before it signs; each key 32 random bytes in base64url";
+    ServiceTokenDeprecated => "service_token_deprecated", "SERVICE_TOKEN est encore défini : il ouvre des conversations dans l'organisation par défaut ; remplacez-le par une clé d'intégration puis retirez le secret", "SERVICE_TOKEN is still set: it opens conversations in the default organization; replace it with an integration key, then remove the secret";
     TestClockOn => "test_clock_on", "Horloge de test active (tests de bout en bout seulement, jamais en production)", "Test clock on (end-to-end tests only, never in production)";
     BenchModesOn => "bench_modes_on", "Modes de mesure actifs (bancs d'essai seulement, jamais en production)", "Benchmark modes on (benchmarks only, never in production)";
     // Authorization.
@@ -196,6 +200,9 @@ codes! {
     OwnRoleChange => "own_role_change", "Vous ne pouvez pas changer votre propre rôle ou vos accès", "You cannot change your own role or access";
     SelfDelete => "self_delete", "Vous ne pouvez pas supprimer ou désactiver votre propre compte", "You cannot delete or disable your own account";
     AccountDisabled => "account_disabled", "Ce compte est désactivé", "This account is disabled";
+    KeyScopeMissing => "key_scope_missing", "Cette clé d'intégration n'a pas la portée nécessaire", "This integration key lacks the scope this needs";
+    KeyNotAccepted => "key_not_accepted", "Une clé d'intégration ne peut pas faire cela : une personne connectée le peut", "An integration key cannot do this: a signed-in person can";
+    ServiceTokenIsASecret => "service_token_is_a_secret", "Ce jeton est le secret SERVICE_TOKEN du déploiement : retirez le secret pour le révoquer", "This token is the deployment's SERVICE_TOKEN secret: remove the secret to revoke it";
     RateLimited => "rate_limited", "Trop de tentatives, réessayez plus tard", "Too many attempts, try again later";
     // Resources.
     NotFound => "not_found", "Introuvable", "Not found";

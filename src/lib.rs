@@ -28,6 +28,7 @@ mod credentials;
 pub mod decode;
 mod error;
 mod input;
+mod integration;
 mod invitation;
 mod mail;
 mod organization;
@@ -64,6 +65,11 @@ pub use catalog::{
 };
 pub use credentials::{fold_case, Email, PasswordPolicy};
 pub use error::{localize_all, Code, FieldError, Locale, Params, Violation};
+pub use integration::{
+    validate_identity_token_request, validate_integration_key, Caller, IdentityClaims, IdentityOf,
+    IdentityTokenInput, IntegrationKey, IntegrationKeyInput, LivechatClaims, NewIntegrationKey,
+    Scope, IDENTITY_AUDIENCE, KEY_PREFIX, MAX_KEY_NAME, SERVICE_TOKEN_KEY_ID,
+};
 pub use invitation::{
     check_emails, is_token_shaped, split_email_list, validate_acceptance, validate_invitation,
     Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
@@ -114,7 +120,7 @@ pub use session::{
 };
 pub use set::SortedSet;
 pub use settings::{
-    read_settings, FactorKey, HashCostSetting, SettingError, SettingProblem, Settings,
+    read_settings, FactorKey, HashCostSetting, IdentityKey, SettingError, SettingProblem, Settings,
     SettingsReport, LEGACY_KEY_ID, MAX_TOKENS, MIN_HASH_WORK_KIB, MIN_SECRET_CHARS, SETTING_NAMES,
 };
 pub use team::{validate_team, NewTeam, TeamInput, MAX_TEAM_MEMBERS, MAX_TEAM_NAME};

@@ -45,6 +45,11 @@ pub struct Settings {
     /// The keys sealing authenticator-app secrets, newest (the one that seals) first, each with
     /// its id; empty when missing or malformed.
     pub factor_keys: Vec<FactorKey>,
+    /// The keys signing identity tokens (`IDENTITY_KEYS`): the first marked `signs` signs, every
+    /// one is published; empty when missing or malformed.
+    pub identity_keys: Vec<IdentityKey>,
+    /// How long an identity token lives, in seconds.
+    pub identity_token_ttl_seconds: u32,
     /// The first admin of the default organization, when the add-user rules accept it.
     pub bootstrap: Option<(String, String)>,
     /// Benchmarks' request modes (`BENCH_MODES=1`).
@@ -61,6 +66,18 @@ pub struct FactorKey {
     pub id: String,
     /// base64url of its 32 bytes.
     pub key: String,
+}
+
+/// One key of the `IDENTITY_KEYS` keyring (ES256 private keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityKey {
+    /// Its id, the tokens' `kid`.
+    pub id: String,
+    /// base64url of its 32-byte P-256 scalar.
+    pub key: String,
+    /// Whether it signs; `false` for a key published ahead of use (`+id:key`) or kept for the
+    /// tokens it signed until they expire.
+    pub signs: bool,
 }
 
 /// The id of a key given without one.
@@ -173,6 +190,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "OPERATOR_TOKEN",
     "SERVICE_TOKEN",
     "FACTOR_KEY",
+    "IDENTITY_KEYS",
+    "IDENTITY_TOKEN_TTL_SECONDS",
     "BOOTSTRAP_ADMIN_EMAIL",
     "BOOTSTRAP_ADMIN_PASSWORD",
     "BENCH_MODES",
@@ -209,6 +228,7 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
     let session_ttl_hours = number("SESSION_TTL_HOURS", 12, 1, 30 * 24);
     let mail_attempts = number("MAIL_ATTEMPTS", 4, 1, 20);
     let mail_retry_seconds = number("MAIL_RETRY_SECONDS", 30, 1, 3600);
+    let identity_token_ttl_seconds = number("IDENTITY_TOKEN_TTL_SECONDS", 300, 60, 3600);
     if u64::from(hash_cost.m_kib) * u64::from(hash_cost.t) < MIN_HASH_WORK_KIB {
         let mut problem = SettingProblem::new("ARGON2_T", Code::HashCostTooLow);
         problem.params.min = Some(MIN_HASH_WORK_KIB as usize);
@@ -247,6 +267,12 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
     };
     let operator_tokens = tokens("OPERATOR_TOKEN");
     let service_tokens = tokens("SERVICE_TOKEN");
+    if !service_tokens.is_empty() {
+        warnings.push(SettingProblem::new(
+            "SERVICE_TOKEN",
+            Code::ServiceTokenDeprecated,
+        ));
+    }
 
     let factor_keys = match get("FACTOR_KEY") {
         None => {
@@ -257,6 +283,22 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             Some(keys) => keys,
             None => {
                 problems.push(SettingProblem::new("FACTOR_KEY", Code::FactorKeyInvalid));
+                Vec::new()
+            }
+        },
+    };
+    let identity_keys = match get("IDENTITY_KEYS") {
+        None => {
+            problems.push(SettingProblem::new("IDENTITY_KEYS", Code::SettingMissing));
+            Vec::new()
+        }
+        Some(text) => match identity_keyring(&text) {
+            Some(keys) => keys,
+            None => {
+                problems.push(SettingProblem::new(
+                    "IDENTITY_KEYS",
+                    Code::IdentityKeyInvalid,
+                ));
                 Vec::new()
             }
         },
@@ -327,6 +369,8 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             operator_tokens,
             service_tokens,
             factor_keys,
+            identity_keys,
+            identity_token_ttl_seconds,
             bootstrap,
             bench_modes,
             test_clock,
@@ -345,11 +389,7 @@ fn keyring(text: &str) -> Option<Vec<FactorKey>> {
             .trim()
             .split_once(':')
             .unwrap_or((LEGACY_KEY_ID, entry.trim()));
-        let id_ok = (1..=16).contains(&id.len())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !id_ok || !is_key_of_32_bytes(key) || keys.iter().any(|k| k.id == id) {
+        if !keyring_entry(id, key, keys.iter().map(|k| k.id.as_str())) {
             return None;
         }
         keys.push(FactorKey {
@@ -358,6 +398,41 @@ fn keyring(text: &str) -> Option<Vec<FactorKey>> {
         });
     }
     Some(keys)
+}
+
+/// Whether `id:key` is a keyring entry: an id of 1–16 of `A-Z a-z 0-9 _ -` not among `taken`,
+/// and 32 bytes in base64url.
+fn keyring_entry<'a>(id: &str, key: &str, mut taken: impl Iterator<Item = &'a str>) -> bool {
+    let id_ok = (1..=16).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    id_ok && is_key_of_32_bytes(key) && !taken.any(|t| t == id)
+}
+
+/// `IDENTITY_KEYS` read as a keyring: `id:key` entries separated by commas; `+id:key` is
+/// published but does not sign yet (the next key, announced before use); of the others, the
+/// first signs and the rest stay published until the tokens they signed expire. One must sign.
+fn identity_keyring(text: &str) -> Option<Vec<IdentityKey>> {
+    let mut keys: Vec<IdentityKey> = Vec::new();
+    for entry in text.split(',') {
+        let entry = entry.trim();
+        let (ahead, entry) = match entry.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, entry),
+        };
+        let (id, key) = entry.split_once(':')?;
+        if !keyring_entry(id, key, keys.iter().map(|k| k.id.as_str())) {
+            return None;
+        }
+        let signs = !ahead && !keys.iter().any(|k| k.signs);
+        keys.push(IdentityKey {
+            id: id.to_owned(),
+            key: key.to_owned(),
+            signs,
+        });
+    }
+    keys.iter().any(|k| k.signs).then_some(keys)
 }
 
 /// Long enough and not a repetition of a few characters.
@@ -399,6 +474,10 @@ mod tests {
         vec![
             ("MAIL_FROM", "no-reply@example.com"),
             ("FACTOR_KEY", KEY),
+            (
+                "IDENTITY_KEYS",
+                "id1:q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0VnE",
+            ),
             ("OPERATOR_TOKEN", TOKEN),
             ("BOOTSTRAP_ADMIN_EMAIL", "root@example.com"),
             ("BOOTSTRAP_ADMIN_PASSWORD", "correct horse battery staple"),
@@ -436,6 +515,64 @@ mod tests {
                 "correct horse battery staple".into()
             ))
         );
+    }
+
+    #[test]
+    fn identity_keys_publish_the_next_key_before_it_signs() {
+        const K2: &str = "AAAAEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0VnE";
+        let keys = |text: &str| {
+            let mut pairs = good();
+            pairs.retain(|(k, _)| *k != "IDENTITY_KEYS");
+            pairs.push(("IDENTITY_KEYS", text));
+            let report = read(&pairs);
+            let signs: Vec<(String, bool)> = report
+                .settings
+                .identity_keys
+                .iter()
+                .map(|k| (k.id.clone(), k.signs))
+                .collect();
+            let problems: Vec<String> = codes(&report)
+                .iter()
+                .map(|(s, c, _)| format!("{s} {c}"))
+                .collect();
+            (signs, problems)
+        };
+        let announced = keys(&format!("+k2:{K2},k1:{KEY}"));
+        assert_eq!(announced.0, [("k2".into(), false), ("k1".into(), true)]);
+        let switched = keys(&format!("k2:{K2},k1:{KEY}"));
+        assert_eq!(switched.0, [("k2".into(), true), ("k1".into(), false)]);
+        for bad in [
+            format!("+k1:{KEY}"),
+            KEY.to_owned(),
+            format!("k1:{KEY},k1:{K2}"),
+            format!("k1:{}", &KEY[1..]),
+        ] {
+            assert_eq!(
+                keys(&bad).1,
+                ["IDENTITY_KEYS identity_key_invalid"],
+                "{bad}"
+            );
+        }
+        let mut pairs = good();
+        pairs.retain(|(k, _)| *k != "IDENTITY_KEYS");
+        assert_eq!(
+            codes(&read(&pairs)),
+            [("IDENTITY_KEYS", "setting_missing", None)]
+        );
+    }
+
+    #[test]
+    fn a_service_token_still_set_works_and_asks_to_be_replaced() {
+        let mut pairs = good();
+        pairs.push(("SERVICE_TOKEN", TOKEN));
+        let report = read(&pairs);
+        assert_eq!(report.settings.service_tokens, [TOKEN]);
+        let warned: Vec<_> = report
+            .warnings
+            .iter()
+            .map(|w| (w.setting, w.code))
+            .collect();
+        assert_eq!(warned, [("SERVICE_TOKEN", Code::ServiceTokenDeprecated)]);
     }
 
     #[test]
@@ -583,6 +720,7 @@ mod tests {
             [
                 ("MAIL_FROM", "setting_missing", None),
                 ("FACTOR_KEY", "setting_missing", None),
+                ("IDENTITY_KEYS", "setting_missing", None),
                 ("BOOTSTRAP_ADMIN_PASSWORD", "setting_missing", None)
             ]
         );

@@ -28,7 +28,15 @@ test('a .dev.vars the Worker would refuse stops scripts/run, and says why', () =
 
 test('the .dev.vars scripts/run writes passes, quoted values included', () => {
   const run = check(`BOOTSTRAP_ADMIN_EMAIL=admin@livechat.local\nBOOTSTRAP_ADMIN_PASSWORD="${key()}"\n`
-    + `SERVICE_TOKEN=${key()}\nOPERATOR_TOKEN=${key()}\nFACTOR_KEY=${key()}\n`);
+    + `OPERATOR_TOKEN=${key()}\nFACTOR_KEY=${key()}\nIDENTITY_KEYS=local-1:${key()}\n`);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stderr, '');
+});
+
+test('an older .dev.vars: no identity key stops it, a SERVICE_TOKEN still set is a warning', () => {
+  const run = check(`BOOTSTRAP_ADMIN_EMAIL=admin@livechat.local\nBOOTSTRAP_ADMIN_PASSWORD="${key()}"\n`
+    + `SERVICE_TOKEN=${key()}\nOPERATOR_TOKEN=${key()}\nFACTOR_KEY=${key()}\n`);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /refused {2}IDENTITY_KEYS: This setting is required \(setting_missing\)/);
+  assert.match(run.stderr, /warning {2}SERVICE_TOKEN: .*replace it with an integration key.*\(service_token_deprecated\)/);
 });

@@ -6,8 +6,8 @@ use crate::ctx::{Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
 use crate::{
-    catalog, conversations, factors, invitations, operator, passkeys, password, scim, session,
-    teams, users,
+    catalog, conversations, factors, integration, invitations, operator, passkeys, password, scim,
+    session, teams, users,
 };
 use livechat_access::Code;
 use worker::{Env, Request, Response};
@@ -35,6 +35,11 @@ pub enum Endpoint {
     CreateScimToken,
     RevokeScimToken,
     ChangeScimSettings,
+    IntegrationKeys,
+    CreateIntegrationKey,
+    RevokeIntegrationKey,
+    IdentityToken,
+    Jwks,
     SecondFactor,
     MySecondFactors,
     StartTotp,
@@ -111,6 +116,19 @@ pub const ROUTES: &[Route] = {
         route("POST", "/organization/scim-tokens", CreateScimToken),
         route("DELETE", "/organization/scim-tokens/{id}", RevokeScimToken),
         route("PUT", "/organization/scim-settings", ChangeScimSettings),
+        route("GET", "/organization/integration-keys", IntegrationKeys),
+        route(
+            "POST",
+            "/organization/integration-keys",
+            CreateIntegrationKey,
+        ),
+        route(
+            "DELETE",
+            "/organization/integration-keys/{id}",
+            RevokeIntegrationKey,
+        ),
+        route("POST", "/token", IdentityToken),
+        route("GET", "/jwks.json", Jwks),
         route("PUT", "/organization/security", ChangeSecurity),
         route("POST", "/session/second-factor", SecondFactor),
         route("GET", "/me/second-factors", MySecondFactors),
@@ -278,6 +296,11 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         CreateScimToken => scim::tokens::create(ctx).await,
         RevokeScimToken => scim::tokens::revoke(ctx, &id).await,
         ChangeScimSettings => scim::tokens::settings(ctx).await,
+        IntegrationKeys => integration::keys::list(ctx).await,
+        CreateIntegrationKey => integration::keys::create(ctx).await,
+        RevokeIntegrationKey => integration::keys::revoke(ctx, &id).await,
+        IdentityToken => integration::identity::issue(ctx).await,
+        Jwks => integration::identity::jwks(&ctx.config),
         ChangeSecurity => factors::security(ctx).await,
         SecondFactor => factors::second_step(ctx).await,
         MySecondFactors => factors::overview(ctx).await,

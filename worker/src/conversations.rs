@@ -1,6 +1,7 @@
 //! Conversations: opening (routing), listing, transferring, closing. Who gets a conversation is
 //! the core's `route`; the store only writes it if nothing changed meanwhile.
 
+use crate::ctx::Authenticated;
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::new_id;
@@ -8,9 +9,8 @@ use crate::store::ConversationStatus;
 use crate::store::{ConversationRow, UserRow};
 use livechat_access::ReasonCount;
 use livechat_access::{
-    authorize, can_transfer, conversation_scope, route, validate_new_conversation,
-    validate_transfer, Action, AgentSnapshot, Code, ConversationLimit, OrganizationId,
-    RoutingDecision, WaitingConversation,
+    can_transfer, route, validate_new_conversation, validate_transfer, Action, AgentSnapshot,
+    Caller, Code, ConversationLimit, OrganizationId, RoutingDecision, WaitingConversation,
 };
 use serde::Serialize;
 use worker::Response;
@@ -131,18 +131,17 @@ pub async fn assign_waiting(ctx: &Ctx, org: &OrganizationId) -> Result<(), ApiEr
 
 /// `POST /conversations` {questionnaire, language, channel}: by the chat box (service token) or
 /// an admin; routed at once.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations", operation_id = "openConversation", tag = "conversations", summary = "Open and route a conversation (admins or the service token)", request_body = livechat_access::NewConversationInput, responses((status = 201, description = "Created", body = OpenedConversation), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations", operation_id = "openConversation", tag = "conversations", summary = "Open and route a conversation (admins or the service token)", request_body = livechat_access::NewConversationInput, responses((status = 201, description = "Created", body = OpenedConversation), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("integrationKey" = []))))]
 pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    // The chat box's service token is the deployment's, so far: its conversations go to the
-    // organization single-company data moved into. An admin's go to their own.
-    let (organization, catalog) = if ctx.is_service() {
-        let organization = OrganizationId::default_organization();
-        let catalog = ctx.store.catalog(&organization).await?;
-        (organization, catalog)
-    } else {
-        let session = ctx.session().await?;
-        authorize(&session.actor, &Action::OpenConversation)?;
-        (session.actor.organization, session.catalog)
+    // The chat box's key opens its organization's conversations; an admin, their own.
+    let caller = ctx.caller().await?;
+    caller.caller().authorize(&Action::OpenConversation)?;
+    let (organization, catalog) = match caller {
+        Authenticated::Person(session) => (session.actor.organization, session.catalog),
+        Authenticated::Key(key) => {
+            let catalog = ctx.store.catalog(&key.organization).await?;
+            (key.organization, catalog)
+        }
     };
     let conversation =
         validate_new_conversation(&ctx.body().await?, &organization, &catalog.catalog)
@@ -174,16 +173,26 @@ pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `GET /conversations?status=`: agents see theirs (transfers to them included); managers and
 /// admins see all.
-#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/conversations", operation_id = "listConversations", tag = "conversations", summary = "Conversations (agents: their own)", params(("status" = Option<crate::store::ConversationStatus>, Query, description = "Only these"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many (100)")), responses((status = 200, description = "OK", body = ConversationList), (status = 401, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/conversations", operation_id = "listConversations", tag = "conversations", summary = "Conversations (agents: their own)", params(("status" = Option<crate::store::ConversationStatus>, Query, description = "Only these"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many (100)")), responses((status = 200, description = "OK", body = ConversationList), (status = 401, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let session = ctx.session().await?;
+    let caller = ctx.caller().await?.caller();
+    if let Caller::Key(_) = caller {
+        // A key reads conversations with its scope; a person, by the scope rule below.
+        let every = livechat_access::ConversationRef {
+            organization: caller.organization().clone(),
+            assigned_to: None,
+        };
+        caller.authorize(&Action::ViewConversation {
+            conversation: every,
+        })?;
+    }
     let status = ctx.query_choice("status", &["waiting", "assigned", "closed"])?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
     let items = ctx
         .store
         .conversations(
-            &session.actor.organization,
-            &conversation_scope(&session.actor),
+            caller.organization(),
+            &caller.conversation_scope(),
             status.as_deref(),
             limit,
         )
@@ -198,16 +207,18 @@ async fn reachable(
     id: &str,
     action: fn(livechat_access::ConversationRef) -> Action,
 ) -> Result<ConversationRow, ApiError> {
-    let session = ctx.session().await?;
+    let caller = ctx.caller().await?.caller();
     let row = ctx
         .store
-        .conversation(&session.actor.organization, id)
+        .conversation(caller.organization(), id)
         .await?
         .ok_or(Code::NotFound)?;
-    authorize(&session.actor, &action(row.reference())).map_err(|code| match code {
-        Code::Forbidden => Code::NotFound,
-        other => other,
-    })?;
+    caller
+        .authorize(&action(row.reference()))
+        .map_err(|code| match code {
+            Code::Forbidden => Code::NotFound,
+            other => other,
+        })?;
     if row.status == ConversationStatus::Closed {
         return Err(Code::ConversationClosed.into());
     }
@@ -215,7 +226,7 @@ async fn reachable(
 }
 
 /// `POST /conversations/{id}/transfer` {to}: the target must be eligible and have room.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/transfer", operation_id = "transferConversation", tag = "conversations", summary = "Transfer (routing rules apply)", params(("id" = String, Path, description = "The id")), request_body = livechat_access::TransferInput, responses((status = 200, description = "OK", body = ConversationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/transfer", operation_id = "transferConversation", tag = "conversations", summary = "Transfer (routing rules apply)", params(("id" = String, Path, description = "The id")), request_body = livechat_access::TransferInput, responses((status = 200, description = "OK", body = ConversationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let row = reachable(ctx, id, |conversation| Action::TransferConversation {
         conversation,
@@ -263,7 +274,7 @@ async fn freed(ctx: &Ctx, org: &OrganizationId, id: &str) -> Result<Response, Ap
 }
 
 /// `POST /conversations/{id}/close`: frees the agent's slot for the queue.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/close", operation_id = "closeConversation", tag = "conversations", summary = "Close; the slot goes to the queue", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = ConversationRow), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/close", operation_id = "closeConversation", tag = "conversations", summary = "Close; the slot goes to the queue", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = ConversationRow), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn close(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let row = reachable(ctx, id, |conversation| Action::CloseConversation {
         conversation,

@@ -3,7 +3,10 @@
 use crate::http::{self, cookie, is_state_changing, ApiError, SESSION_COOKIE};
 use crate::secrets::{token_digest, HashCost};
 use crate::store::{CatalogAt, Store, UserRow};
-use livechat_access::{read_settings, Actor, Code, Locale, SettingsReport, Violation};
+use livechat_access::{
+    read_settings, Actor, Caller, Code, IntegrationKey, Locale, SettingsReport, Violation,
+    KEY_PREFIX,
+};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{Env, Request};
@@ -32,8 +35,13 @@ pub struct Config {
     pub hash_cost: HashCost,
     pub invitation_ttl_s: i64,
     pub session_ttl_s: i64,
-    /// The chat box's token, or two during a switch.
+    /// The deployment's former chat-box token (`SERVICE_TOKEN`), or two during a switch: read
+    /// as a key of the default organization that opens conversations only.
     pub service_tokens: Vec<String>,
+    /// The keys signing identity tokens, decoded once.
+    pub identity_keys: Rc<crate::integration::identity::SigningKeys>,
+    /// How long an identity token lives, in seconds.
+    pub identity_token_ttl_s: i64,
     /// The platform operator's token (secret `OPERATOR_TOKEN`): organizations, nothing inside
     /// them; two during a switch.
     pub operator_tokens: Vec<String>,
@@ -102,6 +110,10 @@ impl Config {
             invitation_ttl_s: i64::from(s.invitation_ttl_hours) * 3600,
             session_ttl_s: i64::from(s.session_ttl_hours) * 3600,
             service_tokens: s.service_tokens.clone(),
+            identity_keys: Rc::new(crate::integration::identity::SigningKeys::new(
+                &s.identity_keys,
+            )),
+            identity_token_ttl_s: i64::from(s.identity_token_ttl_seconds),
             operator_tokens: s.operator_tokens.clone(),
             bootstrap: s.bootstrap.clone(),
             bench_modes: s.bench_modes,
@@ -159,6 +171,22 @@ pub struct Session {
     pub enrolling: bool,
 }
 
+/// Who is calling, authenticated: a person by their session, or a service by its key.
+pub enum Authenticated {
+    Person(Box<Session>),
+    Key(IntegrationKey),
+}
+
+impl Authenticated {
+    /// The caller as the core's rules take it.
+    pub fn caller(&self) -> Caller {
+        match self {
+            Authenticated::Person(session) => Caller::Person(session.actor.clone()),
+            Authenticated::Key(key) => Caller::Key(key.clone()),
+        }
+    }
+}
+
 impl Ctx {
     /// The request's origin (`https://host`), for links and CSRF checks.
     pub fn origin(&self) -> Result<String, ApiError> {
@@ -187,6 +215,10 @@ impl Ctx {
     /// enrol, sign out and show who is signed in).
     pub async fn session_to_enrol(&self) -> Result<Session, ApiError> {
         let (token, via_cookie) = match self.bearer() {
+            // A key where only a person may act: said so, not read as a session that expired.
+            Some(token) if token.starts_with(KEY_PREFIX) || self.is_service() => {
+                return Err(Code::KeyNotAccepted.into())
+            }
             Some(token) => (token, false),
             None => (
                 cookie(&self.req, SESSION_COOKIE).ok_or(Code::Unauthenticated)?,
@@ -229,10 +261,31 @@ impl Ctx {
         })
     }
 
-    /// Whether the request carries the chat box's service token (compared by digest, so the
+    /// Whether the request carries the deployment's `SERVICE_TOKEN` (compared by digest, so the
     /// comparison time says nothing about the secret).
-    pub fn is_service(&self) -> bool {
+    fn is_service(&self) -> bool {
         self.bears(&self.config.service_tokens)
+    }
+
+    /// The caller, where both people and integration keys may act: a bearer `lca_live_…` is a
+    /// key of its organization (its use recorded in the same D1 statement that finds it); the
+    /// deployment's `SERVICE_TOKEN`, the default organization's chat-box key; anything else, a
+    /// session. A revoked or unknown key is 401, at once.
+    pub async fn caller(&self) -> Result<Authenticated, ApiError> {
+        if let Some(token) = self.bearer() {
+            if token.starts_with(KEY_PREFIX) {
+                let key = self
+                    .store
+                    .use_integration_key(&token_digest(&token), self.now)
+                    .await?
+                    .ok_or(Code::Unauthenticated)?;
+                return Ok(Authenticated::Key(key));
+            }
+            if self.is_service() {
+                return Ok(Authenticated::Key(IntegrationKey::service_token()));
+            }
+        }
+        Ok(Authenticated::Person(Box::new(self.session().await?)))
     }
 
     /// Whether the request carries one of `secrets` as its bearer token (compared by digest;

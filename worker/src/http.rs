@@ -129,12 +129,22 @@ pub fn status_of(problem: &Problem) -> u16 {
         Unauthenticated | InvalidCredentials | SecondFactorInvalid | ChallengeExpired => 401,
         Forbidden | PrivilegeEscalation | LastAdmin | OwnRoleChange | SelfDelete
         | AdminNotProvisioned | SecondFactorRequired | OwnFactorsReset | AccountDisabled
-        | CrossOrigin => 403,
+        | CrossOrigin | KeyScopeMissing | KeyNotAccepted => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
-        EmailTaken | AlreadyMember | AlreadyInvited | AlreadyAssigned | ConversationClosed
-        | OrganizationTaken | DefaultOrganization | CatalogEntryInUse | CatalogChanged
-        | TeamTaken | UserNameTaken | TotpExists => 409,
+        EmailTaken
+        | AlreadyMember
+        | AlreadyInvited
+        | AlreadyAssigned
+        | ConversationClosed
+        | OrganizationTaken
+        | DefaultOrganization
+        | CatalogEntryInUse
+        | CatalogChanged
+        | TeamTaken
+        | UserNameTaken
+        | TotpExists
+        | ServiceTokenIsASecret => 409,
         InvitationExpired | InvitationUsed | InvitationRevoked | ResetLinkInvalid => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
@@ -330,7 +340,8 @@ pub fn secure(response: Response, is_api: bool) -> Response {
     let _ = headers.set("referrer-policy", "no-referrer");
     let _ = headers.set("x-frame-options", "DENY");
     let _ = headers.set("cross-origin-opener-policy", "same-origin");
-    if is_api {
+    // The API is never cached, but for what says otherwise (the public key set).
+    if is_api && !headers.has("cache-control").unwrap_or(false) {
         let _ = headers.set("cache-control", "no-store");
     } else {
         let _ = headers.set(

@@ -8,6 +8,7 @@ mod conversations;
 mod ctx;
 mod factors;
 mod http;
+mod integration;
 mod invitations;
 mod mail;
 #[cfg(feature = "openapi")]
@@ -28,10 +29,20 @@ use worker::{
     event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,
 };
 
+/// The identity tokens' key set at its well-known address.
+const JWKS_PATH: &str = "/.well-known/jwks.json";
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let is_api = req.path().starts_with("/api/") || req.path().starts_with("/scim/");
-    let response = if req.path().starts_with("/scim/v2/") {
+    let is_api = req.path().starts_with("/api/")
+        || req.path().starts_with("/scim/")
+        || req.path() == JWKS_PATH;
+    let response = if req.path() == JWKS_PATH {
+        // Where verifiers look first (RFC 8615); the same set as `/api/v1/jwks.json`.
+        let config = ctx::Config::from_env(&env);
+        integration::identity::jwks(&config)
+            .or_else(|e| http::problem_response(e, Default::default()))?
+    } else if req.path().starts_with("/scim/v2/") {
         api::handle_scim(req, env, ctx).await?
     } else if is_api {
         api::handle(req, env, ctx).await?

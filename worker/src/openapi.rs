@@ -5,8 +5,8 @@
 //! against; a test fails when the file, the route table and this description part.
 
 use crate::{
-    api, catalog, conversations, factors, invitations, operator, passkeys, password, scim, session,
-    teams, users,
+    api, catalog, conversations, factors, integration, invitations, operator, passkeys, password,
+    scim, session, teams, users,
 };
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,6 +43,11 @@ use utoipa::{Modify, OpenApi};
         scim::tokens::create,
         scim::tokens::revoke,
         scim::tokens::settings,
+        integration::keys::list,
+        integration::keys::create,
+        integration::keys::revoke,
+        integration::identity::issue,
+        integration::identity::jwks,
         factors::security,
         factors::second_step,
         factors::overview,
@@ -104,6 +109,19 @@ impl Modify for Authentication {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "integrationKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("lca_live_…")
+                    .description(Some(
+                        "An organization's integration key: acts in that organization only, \
+                         within its scopes (`key_scope_missing` otherwise)",
+                    ))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "cookie",

@@ -6,8 +6,8 @@ use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_id};
 use crate::store::{changes, is_unique_violation, NewUserRow, UserFilter};
 use livechat_access::{
-    authorize, user_scope, validate_user, validate_user_patch, Action, Code, OrganizationId, Role,
-    UserScope, Violation,
+    authorize, user_scope, validate_user, validate_user_patch, Action, Caller, Code,
+    OrganizationId, Role, UserScope, Violation,
 };
 use serde::Serialize;
 use std::cell::Cell;
@@ -154,10 +154,10 @@ fn taken(e: &worker::Error) -> ApiError {
 }
 
 /// `GET /users?role=&q=&limit=&cursor=`: the accounts the caller may see, by address.
-#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", summary = "List accounts (admins: all; managers: agents and themself)", params(("role" = Option<livechat_access::Role>, Query, description = "Only this role"), ("q" = Option<String>, Query, description = "Search in address and names"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size (50)"), ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page")), responses((status = 200, description = "OK", body = UserPage), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", summary = "List accounts (admins: all; managers: agents and themself)", params(("role" = Option<livechat_access::Role>, Query, description = "Only this role"), ("q" = Option<String>, Query, description = "Search in address and names"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size (50)"), ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page")), responses((status = 200, description = "OK", body = UserPage), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let session = ctx.session().await?;
-    authorize(&session.actor, &Action::ListUsers)?;
+    let caller = ctx.caller().await?.caller();
+    caller.authorize(&Action::ListUsers)?;
     let role = match ctx.query("role") {
         Some(name) => Some(Role::parse(&name).ok_or_else(|| {
             ApiError::form(vec![Violation::new("role", Code::RoleUnknown).value(&name)])
@@ -171,9 +171,9 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let mut rows = ctx
         .store
         .users(
-            &session.actor.organization,
+            caller.organization(),
             &UserFilter {
-                scope: user_scope(&session.actor),
+                scope: caller.user_scope(),
                 role,
                 search: search.as_deref().map(str::trim),
                 after: after.as_deref(),
@@ -252,31 +252,29 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// The account `id` if the caller may see it; one they may not see is "not found", so that
 /// ids cannot be probed.
-async fn visible(
-    ctx: &Ctx,
-    actor: &livechat_access::Actor,
-    id: &str,
-) -> Result<crate::store::UserRow, ApiError> {
+async fn visible(ctx: &Ctx, caller: &Caller, id: &str) -> Result<crate::store::UserRow, ApiError> {
     let row = ctx
         .store
-        .person_at(&actor.organization, id, ctx.now)
+        .person_at(caller.organization(), id, ctx.now)
         .await?
         .ok_or(Code::NotFound)?;
-    authorize(
-        actor,
-        &Action::ViewUser {
+    caller
+        .authorize(&Action::ViewUser {
             target: row.subject()?,
-        },
-    )
-    .map_err(|_| Code::NotFound)?;
+        })
+        .map_err(|code| match code {
+            // A key is told what it lacks; anyone else learns nothing about the account.
+            Code::KeyScopeMissing | Code::KeyNotAccepted => code,
+            _ => Code::NotFound,
+        })?;
     Ok(row)
 }
 
 /// `GET /users/{id}`.
-#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/users/{id}", operation_id = "getUser", tag = "users", summary = "One account (one the caller may not see is 404)", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = crate::store::UserView), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/users/{id}", operation_id = "getUser", tag = "users", summary = "One account (one the caller may not see is 404)", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = crate::store::UserView), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
-    let session = ctx.session().await?;
-    let row = visible(ctx, &session.actor, id).await?;
+    let caller = ctx.caller().await?.caller();
+    let row = visible(ctx, &caller, id).await?;
     http::json(200, &row.view()?)
 }
 
@@ -284,7 +282,7 @@ pub async fn show(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 #[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/users/{id}", operation_id = "editUser", tag = "users", summary = "Edit an account (the fields sent only)", params(("id" = String, Path, description = "The id")), request_body = livechat_access::UserPatchInput, responses((status = 200, description = "OK", body = crate::store::UserView), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn edit(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
-    let row = visible(ctx, &session.actor, id).await?;
+    let row = visible(ctx, &Caller::Person(session.actor.clone()), id).await?;
     let body = ctx.body().await?;
     let row = edit_account(ctx, &session.actor, &session.catalog, row, &body, None).await?;
     http::json(200, &row.view()?)
@@ -393,7 +391,7 @@ pub async fn edit_account(
 #[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/users/{id}", operation_id = "deleteUser", tag = "users", summary = "Delete an account", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
-    let row = visible(ctx, &session.actor, id).await?;
+    let row = visible(ctx, &Caller::Person(session.actor.clone()), id).await?;
     delete_account(ctx, &session.actor, row).await?;
     Ok(Response::empty()?.with_status(204))
 }

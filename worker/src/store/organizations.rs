@@ -50,10 +50,11 @@ impl OrganizationRow {
 
 /// Every table whose rows name an organization (`organization_id`), children before the tables
 /// they reference.
-pub const ORGANIZATION_TABLES: [&str; 13] = [
+pub const ORGANIZATION_TABLES: [&str; 14] = [
     "team_members",
     "teams",
     "scim_tokens",
+    "integration_keys",
     "password_resets",
     "sessions",
     "sign_in_challenges",

@@ -181,14 +181,18 @@ impl UserRow {
             max_conversations: access.livechat.max_conversations,
             last_assigned_at: self.last_assigned_at,
         }
-        .joining_teams(
-            self.team_questionnaires
-                .as_deref()
-                .map(serde_json::from_str::<Vec<String>>)
-                .transpose()
-                .map_err(internal)?
-                .unwrap_or_default(),
-        ))
+        .joining_teams(self.team_questionnaires()?))
+    }
+
+    /// Their teams' questionnaires, where the query read them (`routing_columns`).
+    pub fn team_questionnaires(&self) -> Result<Vec<String>, ApiError> {
+        Ok(self
+            .team_questionnaires
+            .as_deref()
+            .map(serde_json::from_str::<Vec<String>>)
+            .transpose()
+            .map_err(internal)?
+            .unwrap_or_default())
     }
 }
 
