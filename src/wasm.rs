@@ -16,6 +16,11 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "node")]
+mod held;
+#[cfg(feature = "node")]
+pub use held::HeldActor;
+
 // talc instead of the standard library's dlmalloc: the same job for a few KB less in the
 // browser package (BENCHMARKS.md §3), which allocates little and briefly.
 #[cfg(target_arch = "wasm32")]

@@ -58,6 +58,14 @@ const TEXT = {
     scimActivation: 'Envoyer l’e-mail d’activation aux personnes créées sans mot de passe',
     scimActivationHint: 'Décochée, les personnes créées sans mot de passe ne reçoivent rien : elles choisiront le leur plus tard avec « Mot de passe oublié ? ».',
     scimBase: 'Adresse SCIM', scimToken: 'Jeton', scimCreated: 'Créé le', scimLastUsed: 'Dernière utilisation', never: 'jamais',
+    integrations: 'Intégrations', integrationsTitle: 'Intégrations',
+    integrationsIntro: 'La fenêtre de chat de vos sites et vos serveurs de chat agissent dans votre organisation avec une clé, limitée aux portées choisies. Chaque clé n’est affichée qu’une fois.',
+    keyName: 'Nom de la clé', keyCreate: 'Créer une clé', keyScopes: 'Portées', keyHint: 'Début de la clé',
+    keyShownOnce: 'Copiez cette clé maintenant : elle ne sera plus affichée.', keyDeploymentSecret: 'secret du déploiement (SERVICE_TOKEN) : à remplacer par une clé',
+    confirmRevokeKey: 'Révoquer la clé « {name} » ? Les services qui l’utilisent seront refusés aussitôt.',
+    'scope.conversations:open': 'Ouvrir des conversations (fenêtre de chat)', 'scope.people:read': 'Lire les personnes et leurs accès',
+    'scope.conversations:read': 'Lire les conversations', 'scope.conversations:manage': 'Transférer et clore les conversations',
+    'scope.identity:issue': 'Obtenir le jeton d’identité d’une personne',
     revoked: 'Révoqué', confirmRevokeToken: 'Révoquer le jeton « {name} » ? Le fournisseur d’identité ne pourra plus s’en servir.',
     catalogSaved: 'Catalogue enregistré', heldBy: '« {value} » est encore attribué à :', kind_user: 'compte', kind_invitation: 'invitation',
     firstName: 'Prénom (interne)', lastName: 'Nom (interne)', avatarUrl: 'Avatar (adresse https://)',
@@ -127,6 +135,14 @@ const TEXT = {
     scimActivation: 'Send the activation email to people created without a password',
     scimActivationHint: 'Unticked, people created without a password receive nothing: they choose theirs later with “Forgot your password?”.',
     scimBase: 'SCIM address', scimToken: 'Token', scimCreated: 'Created', scimLastUsed: 'Last used', never: 'never',
+    integrations: 'Integrations', integrationsTitle: 'Integrations',
+    integrationsIntro: 'Your sites’ chat box and your chat servers act in your organization with a key, limited to the scopes you choose. Each key is shown once.',
+    keyName: 'Key name', keyCreate: 'Create a key', keyScopes: 'Scopes', keyHint: 'Key starts with',
+    keyShownOnce: 'Copy this key now: it will not be shown again.', keyDeploymentSecret: 'deployment secret (SERVICE_TOKEN): replace it with a key',
+    confirmRevokeKey: 'Revoke the key “{name}”? Services using it are refused at once.',
+    'scope.conversations:open': 'Open conversations (chat box)', 'scope.people:read': 'Read people and their access',
+    'scope.conversations:read': 'Read conversations', 'scope.conversations:manage': 'Transfer and close conversations',
+    'scope.identity:issue': 'Get a person’s identity token',
     revoked: 'Revoked', confirmRevokeToken: 'Revoke the token “{name}”? The identity provider will no longer be able to use it.',
     catalogSaved: 'Catalog saved', heldBy: '“{value}” is still held by:', kind_user: 'account', kind_invitation: 'invitation',
     firstName: 'First name (internal)', lastName: 'Last name (internal)', avatarUrl: 'Avatar (https:// address)',
@@ -193,7 +209,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-second-factor', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-security', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-second-factor', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-integrations', 'view-security', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -233,6 +249,7 @@ async function signedIn(user) {
   catalog = (await api('GET', '/organization/catalog')).body;
   $('open-catalog').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed;
   $('open-scim').hidden = $('open-catalog').hidden;
+  $('open-integrations').hidden = $('open-catalog').hidden;
   $('open-teams').hidden = $('open-catalog').hidden;
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
     show('view-users');
@@ -870,6 +887,58 @@ $('scim-form').addEventListener('submit', async (event) => {
   $('scim-new-token').textContent = res.body.token;
   $('scim-new').hidden = false;
   await loadScimTokens();
+});
+
+// ---- integration keys (admins)
+
+const SCOPES = ['conversations:open', 'people:read', 'conversations:read', 'conversations:manage', 'identity:issue'];
+
+async function openIntegrations() {
+  $('key-new').hidden = true;
+  $('key-error').textContent = '';
+  $('key-scopes').replaceChildren(el('legend', { textContent: t('keyScopes') }), ...SCOPES.map((scope) => el('label', { className: 'check' },
+    el('input', { type: 'checkbox', value: scope, checked: scope === 'conversations:open' }), ` ${t(`scope.${scope}`)}`)));
+  show('view-integrations');
+  await loadIntegrationKeys();
+  $('key-name').focus();
+}
+
+async function loadIntegrationKeys() {
+  const res = await api('GET', '/organization/integration-keys');
+  const rows = (res.body?.items ?? []).map((key) => {
+    const revoke = el('button', { type: 'button', className: 'danger', textContent: t('revoke'), disabled: Boolean(key.revokedAt) || key.deploymentSecret });
+    revoke.setAttribute('aria-label', `${t('revoke')} ${key.name}`);
+    revoke.onclick = () => confirmThen(t('confirmRevokeKey', { name: key.name }), async () => {
+      await api('DELETE', `/organization/integration-keys/${key.id}`);
+      await loadIntegrationKeys();
+    });
+    const status = key.revokedAt ? t('revoked') : t('active');
+    const name = key.deploymentSecret ? `${key.name} — ${t('keyDeploymentSecret')}` : key.name;
+    return el('tr', { dataset: { id: key.id } }, el('td', { textContent: name }),
+      el('td', { textContent: key.scopes.map((s) => t(`scope.${s}`)).join(', ') }),
+      el('td', {}, el('code', { textContent: `${key.hint}…` })),
+      el('td', { textContent: key.lastUsedAt ? date(key.lastUsedAt) : t('never') }),
+      el('td', {}, el('span', { className: `badge ${key.revokedAt ? 'disabled' : ''}`, textContent: status })),
+      el('td', { className: 'row-actions' }, revoke));
+  });
+  $('integration-keys').tBodies[0].replaceChildren(...rows);
+}
+
+$('open-integrations').addEventListener('click', openIntegrations);
+$('integrations-back').addEventListener('click', () => { show('view-users'); loadUsers(true); });
+$('key-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const scopes = [...$('key-scopes').querySelectorAll('input:checked')].map((i) => i.value);
+  const res = await api('POST', '/organization/integration-keys', { name: $('key-name').value, scopes });
+  if (res.status !== 201) {
+    $('key-error').textContent = res.body?.errors?.map((e) => e.message).join(' · ') ?? res.body?.title ?? String(res.status);
+    return;
+  }
+  $('key-error').textContent = '';
+  $('key-name').value = '';
+  $('key-new-value').textContent = res.body.key;
+  $('key-new').hidden = false;
+  await loadIntegrationKeys();
 });
 
 // ---- a forgotten password, and changing one's own

@@ -97,20 +97,27 @@ let counter = 0;
 export const unique = (name = 'user') => `${name}.${Date.now().toString(36)}${(counter++).toString(36)}@e2e.test`;
 export const PASSWORD = 'a long enough passphrase';
 
-export async function signIn(email, password = PASSWORD) {
-  const res = await api('POST', '/session', { body: { email, password } });
+export async function signIn(email, password = PASSWORD, organization = undefined) {
+  const res = await api('POST', '/session', { body: { email, password, organization } });
   if (res.status !== 200) throw new Error(`sign-in ${email}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;
 }
 
 export const adminToken = () => signIn(ADMIN.email, ADMIN.password);
 
-/** Creates a user through the API and signs them in. */
-export async function createUser(token, fields = {}) {
+/** A new integration key of the admin's organization (`lca_live_…`), with these scopes. */
+export async function integrationKey(token, scopes = ['conversations:open'], name = 'Chat box') {
+  const res = await api('POST', '/organization/integration-keys', { token, body: { name, scopes } });
+  if (res.status !== 201) throw new Error(`integration key: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.key;
+}
+
+/** Creates a user through the API and signs them in (at `organization`'s address, by slug). */
+export async function createUser(token, fields = {}, { organization } = {}) {
   const email = fields.email ?? unique(fields.role ?? 'agent');
   const res = await api('POST', '/users', { token, body: { password: PASSWORD, role: 'agent', ...fields, email } });
   if (res.status !== 201) throw new Error(`create ${email}: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...res.body, token: await signIn(email) };
+  return { ...res.body, token: await signIn(email, PASSWORD, organization) };
 }
 
 /**

@@ -1,7 +1,10 @@
 // Routing and transfers over HTTP, with real capacities, languages and presence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, createUser, offer, SERVICE_TOKEN, sql } from './client.mjs';
+import { api, adminToken, createUser, offer, integrationKey, sql } from './client.mjs';
+
+// The default organization's chat box, by its integration key.
+const CHAT_BOX = await integrationKey(await adminToken());
 
 /** A new questionnaire in the default organization's catalog (the service token's). */
 async function site(admin) {
@@ -9,7 +12,7 @@ async function site(admin) {
   await offer(admin, { questionnaires: [id, 'x'], languages: ['en', 'de'] });
   return id;
 }
-const open = (body, token = SERVICE_TOKEN) => api('POST', '/conversations', { token, body });
+const open = (body, token = CHAT_BOX) => api('POST', '/conversations', { token, body });
 
 async function onlineAgent(admin, questionnaire, livechat = {}) {
   const agent = await createUser(admin, { livechat: { questionnaires: [questionnaire], ...livechat } });
@@ -64,7 +67,7 @@ test('a freed slot goes to the oldest waiting conversation, then the next oldest
   const start = Date.now() - 60_000;
   const waiting = [];
   for (const [i, at] of [[0, start + 2000], [1, start], [2, start + 1000]]) {
-    const res = await api('POST', '/conversations', { token: SERVICE_TOKEN, headers: { 'x-test-clock': String(at) }, body: { questionnaire: q, language: 'de', channel: 'chat' } });
+    const res = await api('POST', '/conversations', { token: CHAT_BOX, headers: { 'x-test-clock': String(at) }, body: { questionnaire: q, language: 'de', channel: 'chat' } });
     assert.equal(res.body.status, 'waiting', `conversation ${i}`);
     waiting.push({ id: res.body.id, at });
   }

@@ -4,7 +4,10 @@
 // here; creating one through the API is the operator's, which is still to come.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, createUser, offer, sql, unique, PASSWORD, SERVICE_TOKEN } from './client.mjs';
+import { api, adminToken, createUser, offer, sql, unique, PASSWORD, integrationKey } from './client.mjs';
+
+// The default organization's chat box, by its integration key.
+const CHAT_BOX = await integrationKey(await adminToken());
 
 const suffix = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 
@@ -64,7 +67,7 @@ test("every endpoint answers another organization's ids as unknown ones", async 
   await offer(admin, { questionnaires: [q] });
   const agent = await createUser(admin, { livechat: { questionnaires: [q] } });
   await api('PUT', '/me/presence', { token: agent.token, body: { status: 'online' } });
-  const conversation = (await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
+  const conversation = (await api('POST', '/conversations', { token: CHAT_BOX, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
   assert.equal(conversation.assignedTo, agent.id);
   const invited = (await api('POST', '/invitations', { token: admin, body: { emails: [unique('inv')], role: 'agent' } })).body.results[0];
   assert.equal(invited.status, 'invited');
@@ -109,7 +112,7 @@ test("a conversation is never routed or transferred to another organization's ag
   const theirAgent = `${seed.id}-g`;
   await sql(`INSERT INTO users (id, organization_id, email, email_key, password_hash, role, access, profile, presence, created_at, updated_at)
              SELECT '${theirAgent}', '${globex.id}', email, email_key, password_hash, role, access, profile, 'online', 0, 0 FROM users WHERE id = '${seed.id}'`);
-  const opened = await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
+  const opened = await api('POST', '/conversations', { token: CHAT_BOX, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
   assert.equal(opened.body.status, 'waiting');
   // Globex's agent is online and eligible in every other way: not counted as eligible here.
   assert.equal(opened.body.routing.eligible, 0);

@@ -329,6 +329,52 @@ test('the SCIM screen: a token made, shown once, listed, revoked; the activation
   await done(p);
 });
 
+test('the integrations screen: a key made with its scopes, shown once, works, revoked, refused', async () => {
+  const p = await page();
+  await signIn(p);
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-integrations');
+  await p.waitForSelector('#view-integrations:not([hidden])');
+  // The deployment's SERVICE_TOKEN is listed as such, and cannot be revoked here.
+  const legacy = p.locator('#integration-keys tr[data-id=service-token]');
+  assert.match(await legacy.textContent(), /SERVICE_TOKEN.*à remplacer par une clé/);
+  assert.equal(await legacy.locator('button').isDisabled(), true);
+  // No scope: refused with the rule's words, nothing made.
+  await p.fill('#key-name', 'Serveur de chat (page)');
+  await p.uncheck('#key-scopes input[value="conversations:open"]');
+  await p.click('#key-form button[type=submit]');
+  await p.waitForFunction(() => document.querySelector('#key-error').textContent !== '');
+  assert.equal(await p.textContent('#key-error'), 'Choisissez au moins une portée');
+  assert.equal(await p.isHidden('#key-new'), true);
+  await p.check('#key-scopes input[value="people:read"]');
+  await p.check('#key-scopes input[value="conversations:read"]');
+  await p.click('#key-form button[type=submit]');
+  await p.waitForSelector('#key-new:not([hidden])');
+  const key = await p.textContent('#key-new-value');
+  assert.match(key, /^lca_live_[A-Za-z0-9_-]{43}$/);
+  const row = p.locator('#integration-keys tr', { hasText: 'Serveur de chat (page)' }).first();
+  await row.waitFor();
+  assert.match(await row.textContent(), /Lire les personnes et leurs accès, Lire les conversations/);
+  assert.match(await row.textContent(), new RegExp(`${key.slice(0, 13)}…`));
+  assert.ok(!(await row.textContent()).includes(key), 'the list never shows the key');
+  await shot(p, '16-integration-keys');
+  // The key works as its scopes say, then stops at once when revoked on the page.
+  assert.equal((await api('GET', '/users', { token: key })).status, 200);
+  assert.equal((await api('POST', '/conversations', { token: key, body: { questionnaire: 'site-fr', language: 'fr', channel: 'chat' } })).body.code, 'key_scope_missing');
+  await row.locator('button').click();
+  await p.click('#confirm-dialog button[value=ok]');
+  await p.waitForFunction(() => [...document.querySelectorAll('#integration-keys tr')].some((r) => r.textContent.includes('Serveur de chat (page)') && r.textContent.includes('Révoqué')));
+  assert.equal((await api('GET', '/users', { token: key })).status, 401);
+  // Only the first time: a reload shows no key.
+  await p.reload();
+  await p.waitForSelector('#view-users:not([hidden])');
+  await p.click('#open-integrations');
+  await p.waitForSelector('#view-integrations:not([hidden])');
+  assert.equal(await p.isHidden('#key-new'), true);
+  assert.equal((await p.content()).includes(key), false);
+  await done(p);
+});
+
 test('the teams screen: a team made from the catalog and the people, listed, changed', async () => {
   const admin = await adminToken();
   const member = await createUser(admin);

@@ -2,7 +2,10 @@
 // shown once, stored as digests, last use recorded) and the SCIM base they open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, adminToken, createUser, mailsTo, offer, reconfigure, sql, PASSWORD, SERVICE_TOKEN } from './client.mjs';
+import { BASE, api, adminToken, createUser, mailsTo, offer, reconfigure, sql, PASSWORD, integrationKey } from './client.mjs';
+
+// The default organization's chat box, by its integration key.
+const CHAT_BOX = await integrationKey(await adminToken());
 
 const scim = async (path, token, init = {}) => {
   const res = await fetch(`${BASE}/scim/v2/${path}`, { ...init, headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
@@ -136,7 +139,7 @@ test('deprovisioning works at once: Entra-style PATCH of active ("False"), DELET
   await offer(admin, { questionnaires: [q] });
   const lea = await createUser(admin, { livechat: { questionnaires: [q] } });
   await api('PUT', '/me/presence', { token: lea.token, body: { status: 'online' } });
-  const conversation = (await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
+  const conversation = (await api('POST', '/conversations', { token: CHAT_BOX, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
   assert.equal(conversation.assignedTo, lea.id);
 
   // Entra sends the operation name capitalised and the boolean as a string.
@@ -257,7 +260,7 @@ test('groups are teams: created, found by displayName, members added and removed
   assert.deepEqual(add.body.members.map((m) => m.value).sort(), [a.id, b.id].sort());
   // The member is eligible for the team's questionnaire at once.
   await api('PUT', '/me/presence', { token: b.token, body: { status: 'online' } });
-  const opened = (await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
+  const opened = (await api('POST', '/conversations', { token: CHAT_BOX, body: { questionnaire: q, language: 'fr', channel: 'chat' } })).body;
   assert.equal(opened.assignedTo, b.id);
 
   const removeEntra = await patch(`default/Groups/${made.body.id}`, token, [{ op: 'Remove', path: `members[value eq "${b.id}"]` }]);

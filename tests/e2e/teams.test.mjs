@@ -2,7 +2,10 @@
 // must be the organization's people; the catalog keeps a questionnaire a team holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, codes, createUser, offer, SERVICE_TOKEN } from './client.mjs';
+import { api, adminToken, codes, createUser, offer, integrationKey } from './client.mjs';
+
+// The default organization's chat box, by its integration key.
+const CHAT_BOX = await integrationKey(await adminToken());
 
 const suffix = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 
@@ -12,7 +15,7 @@ test('a team grants its questionnaires: its member takes their conversations, an
   await offer(admin, { questionnaires: [q] });
   const agent = await createUser(admin);
   await api('PUT', '/me/presence', { token: agent.token, body: { status: 'online' } });
-  const before = await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
+  const before = await api('POST', '/conversations', { token: CHAT_BOX, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
   assert.equal(before.body.status, 'waiting', 'not their questionnaire yet');
 
   const made = await api('POST', '/teams', { token: admin, body: { name: `Équipe ${q}`, questionnaires: [q], members: [agent.id] } });
@@ -25,7 +28,7 @@ test('a team grants its questionnaires: its member takes their conversations, an
   // Out of the team, out of its questionnaires.
   const changed = await api('PUT', `/teams/${made.body.id}`, { token: admin, body: { name: `Équipe ${q}`, questionnaires: [q], members: [] } });
   assert.equal(changed.status, 200);
-  const after = await api('POST', '/conversations', { token: SERVICE_TOKEN, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
+  const after = await api('POST', '/conversations', { token: CHAT_BOX, body: { questionnaire: q, language: 'fr', channel: 'chat' } });
   assert.equal(after.body.status, 'waiting');
   // A team with members is removed too (D1 counts the memberships that go with it).
   assert.equal((await api('PUT', `/teams/${made.body.id}`, { token: admin, body: { name: `Équipe ${q}`, members: [agent.id] } })).status, 200);

@@ -9,7 +9,7 @@ const api = require('../../pkg/node/livechat_access.js');
 test('the package exports the documented API', () => {
   for (const name of ['validateUser', 'validateUserPatch', 'validateInvitation', 'validateAcceptance',
     'roleDefaults', 'isAllowed', 'routeConversation', 'canTransfer', 'errorCodes', 'describeCode',
-    'languageCodes', 'timeZones', 'validateCatalog', 'checkSettings']) {
+    'languageCodes', 'timeZones', 'validateCatalog', 'checkSettings', 'HeldActor']) {
     assert.equal(typeof api[name], 'function', name);
   }
 });
@@ -103,4 +103,68 @@ test('the two packages are named apart, and versioned together', async () => {
   const [browser, node] = [manifest('web'), manifest('node')];
   assert.deepEqual([browser.name, node.name], ['livechat-access-browser', 'livechat-access-node']);
   assert.equal(browser.version, node.version);
+});
+
+// HeldActor: the same answers as isAllowed, on every shape an action may take, good or bad.
+const actor = { id: 'u1', organization: 'acme', role: 'agent', modules: ['livechat', 'history'], questionnaires: ['site'] };
+const conversation = (fields) => ({ organization: 'acme', ...fields });
+const actions = [
+  { type: 'accessModule', module: 'livechat' }, { type: 'accessModule', module: 'history' },
+  { type: 'accessModule', module: 'settings' }, { type: 'accessModule', module: '' },
+  { type: 'accessModule', module: 7 }, { type: 'accessModule' }, { type: 'accessModule', module: 'livechat', extra: 1 },
+  ...['viewConversation', 'replyConversation', 'transferConversation', 'closeConversation'].flatMap((type) => [
+    { type, conversation: conversation({ assignedTo: 'u1' }) }, { type, conversation: conversation({ assignedTo: 'u2' }) },
+    { type, conversation: conversation({}) }, { type, conversation: conversation({ assignedTo: null }) },
+    { type, conversation: conversation({ assignedTo: undefined }) }, { type, conversation: conversation({ assignedTo: 3 }) },
+    { type, conversation: { organization: 'globex', assignedTo: 'u1' } }, { type, conversation: { assignedTo: 'u1' } },
+    { type, conversation: conversation({ assignedTo: 'u1', extra: true }) }, { type, conversation: 'c1' }, { type },
+  ]),
+  { type: 'openConversation' }, { type: 'listUsers' }, { type: 'changeSettings' }, { type: 'viewAudit' },
+  { type: 'viewAudit', extra: 1 }, { type: 'listUsers', organization: 'acme' },
+  { type: 'viewUser', target: { id: 'u1', organization: 'acme', role: 'agent' } },
+  { type: 'issueIdentityToken', target: { id: 'u1', organization: 'acme', role: 'agent' } },
+  { type: 'deleteUser', target: { id: 'u2', organization: 'acme', role: 'agent' }, activeAdmins: 1 },
+  { type: 'nothing' }, { type: 3 }, {}, null, undefined, 'accessModule', [], new Map([['type', 'listUsers']]),
+];
+
+test('a held actor answers exactly as isAllowed, whatever the action', () => {
+  for (const who of [actor, { ...actor, role: 'manager', modules: ['livechat', 'users'] }, { ...actor, role: 'admin', modules: ['livechat', 'settings'] }, { ...actor, disabled: true }]) {
+    const held = new api.HeldActor(who);
+    assert.equal(held.error, null);
+    for (const action of actions) {
+      assert.deepEqual(held.isAllowed(action), api.isAllowed(who, action), `${who.role} ${JSON.stringify(action)}`);
+    }
+    held.free();
+  }
+});
+
+test('a held actor\'s answers are frozen, and an unreadable actor denies everything, saying why', () => {
+  const held = new api.HeldActor(actor);
+  const answer = held.isAllowed({ type: 'accessModule', module: 'livechat' });
+  assert.ok(Object.isFrozen(answer));
+  assert.throws(() => { 'use strict'; answer.allowed = false; }, TypeError);
+  assert.deepEqual(held.isAllowed({ type: 'accessModule', module: 'livechat' }), { allowed: true });
+  for (const bad of [undefined, null, 1, {}, { id: 'u1' }]) {
+    const unread = new api.HeldActor(bad);
+    assert.notEqual(unread.error, null);
+    assert.deepEqual(unread.isAllowed({ type: 'listUsers' }), api.isAllowed(bad, { type: 'listUsers' }));
+  }
+});
+
+test('a held actor from identity claims decides as the Worker would for that person', () => {
+  const claims = {
+    iss: 'https://chat.example', aud: 'livechat-access', sub: 'u9', org: 'acme', email: 'nina@exemple.fr', role: 'manager',
+    modules: ['livechat', 'users'], livechat: { languages: ['fr'], mainLanguage: 'fr', questionnaires: ['site', 'team-site'],
+      ownQuestionnaires: ['site'], channels: ['chat'], maxConversations: null }, iat: 1, exp: 301, jti: 'j',
+  };
+  const held = api.HeldActor.fromClaims(claims);
+  assert.equal(held.error, null);
+  const same = { id: 'u9', organization: 'acme', role: 'manager', modules: ['livechat', 'users'], questionnaires: ['site'] };
+  for (const action of [...actions, { type: 'inviteUser', grant: { role: 'agent', modules: ['livechat'], questionnaires: ['team-site'] } }]) {
+    assert.deepEqual(held.isAllowed(action), api.isAllowed(same, action), JSON.stringify(action));
+  }
+  // Another organization's conversation does not exist for it.
+  assert.deepEqual(held.isAllowed({ type: 'viewConversation', conversation: { organization: 'globex' } }), { allowed: false, code: 'not_found' });
+  assert.equal(api.HeldActor.fromClaims({ ...claims, role: 'owner' }).error, 'field_invalid');
+  assert.equal(api.HeldActor.fromClaims(null).error, 'field_invalid');
 });

@@ -43,7 +43,7 @@ impl SigningKeys {
     }
 
     /// The JWK Set (RFC 7517): every published key, with its `kid`, for ES256 signatures.
-    pub fn jwks(&self) -> Value {
+    pub fn jwks(&self) -> KeySet {
         let keys: Vec<Value> = self
             .published
             .iter()
@@ -57,7 +57,7 @@ impl SigningKeys {
                 jwk
             })
             .collect();
-        json!({ "keys": keys })
+        KeySet { keys }
     }
 
     /// The claims signed as a compact JWS, with the signing key's id in the header.
@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn the_signing_key_signs_and_every_key_is_published() {
         let keys = SigningKeys::new(&[key("k2", K2, false), key("k1", K1, true)]);
-        let set = keys.jwks();
+        let set = serde_json::to_value(keys.jwks()).unwrap();
         let kids: Vec<&str> = set["keys"]
             .as_array()
             .unwrap()
@@ -234,7 +234,7 @@ mod tests {
     fn a_key_that_is_no_scalar_is_left_out_and_nothing_signs() {
         let zero = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         let keys = SigningKeys::new(&[key("k0", zero, true)]);
-        assert!(keys.jwks()["keys"].as_array().unwrap().is_empty());
+        assert!(keys.jwks().keys.is_empty());
         assert!(keys.signer.is_none());
     }
 }

@@ -72,7 +72,6 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let id = new_id();
     let key = format!("{KEY_PREFIX}{}", new_token());
     let hint: String = key.chars().take(HINT_CHARS).collect();
-    let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
     ctx.store
         .batch(vec![
             ctx.store.insert_integration_key(
@@ -84,14 +83,14 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
                 &session.user.id,
                 ctx.now,
             )?,
-            ctx.store.audit(
+            ctx.store.audit::<livechat_access::Access>(
                 org,
                 ctx.now,
                 Some(&session.user.id),
                 "integration_key_created",
                 (Some(&id), Some(&new.name)),
                 None,
-                Some(&scopes),
+                None,
             )?,
         ])
         .await?;
@@ -123,13 +122,13 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     ctx.store
         .batch(vec![
             ctx.store.revoke_integration_key(org, id, ctx.now)?,
-            ctx.store.audit::<Vec<Scope>>(
+            ctx.store.audit::<livechat_access::Access>(
                 org,
                 ctx.now,
                 Some(&session.user.id),
                 "integration_key_revoked",
                 (Some(id), Some(&key.name)),
-                Some(&key.scopes),
+                None,
                 None,
             )?,
         ])
