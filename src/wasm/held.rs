@@ -1,22 +1,67 @@
 //! `HeldActor` (Node package): an actor decoded once, then asked many decisions, each crossing the
 //! JS boundary with the action only. The decision is the core's `authorize`, as in `isAllowed`.
 //!
-//! Reading an action costs more than deciding it (BENCHMARKS.md §7: a JS string into wasm costs a
-//! few hundred ns). So the frequent actions (a module, a conversation, and those without fields)
-//! are read by comparing their values with the held actor's own, kept as JS values (`===`, no
-//! copy into wasm), and a value that matches none is copied as it is. Whatever this reader is
-//! not sure of (another shape, an extra key, a wrong type, another organization) goes to the
-//! core's own reader (`decode::action`), so both give the same answer on every input.
+//! Reading an action costs more than deciding it (BENCHMARKS.md §7: each value asked of
+//! JavaScript is a crossing, a string copied into wasm a few hundred ns). So the frequent actions
+//! (a module, a conversation, and those without fields) are read in JavaScript, in one call
+//! (`read_action`), by comparing their values with the held actor's own: it answers small numbers,
+//! and only a value that matches none (another person's id, a module not held) is copied. Whatever
+//! it is not sure of (another shape, an extra or inherited key, a wrong type, another
+//! organization) goes to the core's own reader (`decode::action`), so both give the same answer
+//! on every input.
 
 use super::{json, to_js, typed};
 use crate::decode;
 use crate::error::{Code, Violation};
 use crate::{authorize, Action, Actor, ConversationRef, Decision, IdentityClaims, Module};
-use js_sys::{Map, Object, Reflect};
+use js_sys::{Map, Object};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-/// The action kinds read without the core's reader.
+#[wasm_bindgen(inline_js = r#"
+// -1: not sure, the core's reader decides. Else the kind (bits 0-3) and, for a module, its index
+// among the held actor's plus one (0: not held), for a conversation whose organization is the
+// actor's, who holds it (0: nobody, 1: the actor, 2: someone else). Own enumerable keys only, as
+// the core's reader sees them.
+export function read_action(action, kinds, modules, organization, id) {
+  if (action === null || typeof action !== 'object' || !Object.hasOwn(action, 'type')) return -1;
+  const kind = kinds.get(action.type);
+  if (kind === undefined) return -1;
+  const keys = Object.keys(action).length;
+  if (kind === 0) {
+    const module = action.module;
+    if (keys !== 2 || !Object.hasOwn(action, 'module') || typeof module !== 'string') return -1;
+    const held = modules.get(module);
+    return held === undefined ? 0 : (held + 1) << 4;
+  }
+  if (kind <= 4) {
+    const c = action.conversation;
+    if (keys !== 2 || !Object.hasOwn(action, 'conversation') || c === null || typeof c !== 'object'
+      || Array.isArray(c) || c instanceof Map || !Object.hasOwn(c, 'organization') || c.organization !== organization) return -1;
+    const has = Object.hasOwn(c, 'assignedTo'), to = c.assignedTo;
+    if (Object.keys(c).length !== (has ? 2 : 1)) return -1;
+    if (to === undefined || to === null) return kind;
+    if (to === id) return kind | (1 << 4);
+    return typeof to === 'string' ? kind | (2 << 4) : -1;
+  }
+  return keys === 1 ? kind : -1;
+}
+export function module_of(action) { return action.module; }
+export function assignee_of(action) { return action.conversation.assignedTo; }
+"#)]
+extern "C" {
+    fn read_action(
+        action: &JsValue,
+        kinds: &Map,
+        modules: &Map,
+        organization: &JsValue,
+        id: &JsValue,
+    ) -> i32;
+    fn module_of(action: &JsValue) -> String;
+    fn assignee_of(action: &JsValue) -> String;
+}
+
+/// The action kinds read without the core's reader, in `read_action`'s numbering.
 #[derive(Clone, Copy)]
 enum Kind {
     AccessModule,
@@ -42,17 +87,12 @@ const KINDS: [(&str, Kind); 9] = [
     ("viewAudit", Kind::ViewAudit),
 ];
 
-/// The held actor's values as JS values, and the property names, made once.
+/// The held actor's values as JS values, made once.
 struct Interned {
     kinds: Map,
     modules: Map,
     id: JsValue,
     organization: JsValue,
-    key_type: JsValue,
-    key_module: JsValue,
-    key_conversation: JsValue,
-    key_organization: JsValue,
-    key_assigned_to: JsValue,
 }
 
 impl Interned {
@@ -73,11 +113,6 @@ impl Interned {
             modules,
             id: JsValue::from_str(&actor.id),
             organization: JsValue::from_str(actor.organization.as_str()),
-            key_type: JsValue::from_str("type"),
-            key_module: JsValue::from_str("module"),
-            key_conversation: JsValue::from_str("conversation"),
-            key_organization: JsValue::from_str("organization"),
-            key_assigned_to: JsValue::from_str("assignedTo"),
         }
     }
 }
@@ -117,70 +152,42 @@ impl HeldActor {
         answer
     }
 
-    /// The action, read by comparison with the held actor's values; `None` for anything this
-    /// reader is not sure of.
+    /// The action as `read_action` read it; `None` for anything it was not sure of.
     fn read(&self, actor: &Actor, i: &Interned, action: &JsValue) -> Option<Action> {
-        if !action.is_object() {
-            return None;
-        }
-        let kind = i
-            .kinds
-            .get(&Reflect::get(action, &i.key_type).ok()?)
-            .as_f64()? as usize;
-        let (_, kind) = KINDS.get(kind)?;
-        let fields =
-            |expected: u32| Object::keys(action.unchecked_ref::<Object>()).length() == expected;
-        let action = match kind {
-            Kind::AccessModule => {
-                let module = Reflect::get(action, &i.key_module).ok()?;
-                let module = match i.modules.get(&module).as_f64() {
-                    Some(held) => actor.modules.iter().nth(held as usize)?.clone(),
-                    None => Module::named(&module.as_string()?),
-                };
-                fields(2).then_some(Action::AccessModule { module })?
-            }
-            Kind::View | Kind::Reply | Kind::Transfer | Kind::Close => {
-                let conversation = self.conversation(actor, i, action)?;
-                fields(2).then_some(())?;
-                match kind {
-                    Kind::View => Action::ViewConversation { conversation },
-                    Kind::Reply => Action::ReplyConversation { conversation },
-                    Kind::Transfer => Action::TransferConversation { conversation },
-                    _ => Action::CloseConversation { conversation },
-                }
-            }
-            Kind::OpenConversation => fields(1).then_some(Action::OpenConversation)?,
-            Kind::ListUsers => fields(1).then_some(Action::ListUsers)?,
-            Kind::ChangeSettings => fields(1).then_some(Action::ChangeSettings)?,
-            Kind::ViewAudit => fields(1).then_some(Action::ViewAudit)?,
-        };
-        Some(action)
-    }
-
-    /// `{organization, assignedTo?}` of the held actor's own organization.
-    fn conversation(
-        &self,
-        actor: &Actor,
-        i: &Interned,
-        action: &JsValue,
-    ) -> Option<ConversationRef> {
-        let c = Reflect::get(action, &i.key_conversation).ok()?;
-        if !c.is_object() || Reflect::get(&c, &i.key_organization).ok()? != i.organization {
-            return None;
-        }
-        let assigned = Reflect::get(&c, &i.key_assigned_to).ok()?;
-        let (assigned_to, keys) = if assigned.is_undefined() {
-            (None, 1)
-        } else if assigned.is_null() {
-            (None, 2)
-        } else if assigned == i.id {
-            (Some(actor.id.clone()), 2)
-        } else {
-            (Some(assigned.as_string()?), 2)
-        };
-        (Object::keys(c.unchecked_ref::<Object>()).length() == keys).then(|| ConversationRef {
+        let read = read_action(action, &i.kinds, &i.modules, &i.organization, &i.id);
+        let (_, kind) = KINDS.get(usize::try_from(read & 0xf).ok()?)?;
+        let detail = read >> 4;
+        let conversation = || ConversationRef {
             organization: actor.organization.clone(),
-            assigned_to,
+            assigned_to: match detail {
+                0 => None,
+                1 => Some(actor.id.clone()),
+                _ => Some(assignee_of(action)),
+            },
+        };
+        Some(match kind {
+            Kind::AccessModule => Action::AccessModule {
+                module: match usize::try_from(detail - 1) {
+                    Ok(held) => actor.modules.iter().nth(held)?.clone(),
+                    Err(_) => Module::named(&module_of(action)),
+                },
+            },
+            Kind::View => Action::ViewConversation {
+                conversation: conversation(),
+            },
+            Kind::Reply => Action::ReplyConversation {
+                conversation: conversation(),
+            },
+            Kind::Transfer => Action::TransferConversation {
+                conversation: conversation(),
+            },
+            Kind::Close => Action::CloseConversation {
+                conversation: conversation(),
+            },
+            Kind::OpenConversation => Action::OpenConversation,
+            Kind::ListUsers => Action::ListUsers,
+            Kind::ChangeSettings => Action::ChangeSettings,
+            Kind::ViewAudit => Action::ViewAudit,
         })
     }
 }

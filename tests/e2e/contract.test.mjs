@@ -11,7 +11,20 @@ test('the served description is the committed one', async () => {
   assert.equal(served.status, 200);
   assert.deepEqual(served.body, OPENAPI);
   assert.equal(OPENAPI.openapi, '3.1.0');
-  assert.equal(Object.keys(OPENAPI.paths).length, 40);
+  assert.equal(Object.keys(OPENAPI.paths).length, 44);
+  // Integration keys are a security scheme of their own, on the operations a key may call.
+  assert.equal(OPENAPI.components.securitySchemes.integrationKey.bearerFormat, 'lca_live_…');
+  const byKey = Object.entries(OPENAPI.paths).flatMap(([path, ops]) => Object.entries(ops)
+    .filter(([, op]) => op.security?.some((s) => 'integrationKey' in s)).map(([method]) => `${method.toUpperCase()} ${path}`));
+  assert.deepEqual(byKey.sort(), ['GET /conversations', 'GET /users', 'GET /users/{id}', 'POST /conversations',
+    'POST /conversations/{id}/close', 'POST /conversations/{id}/transfer', 'POST /token']);
+});
+
+test('the key set is the same at its well-known address', async () => {
+  const described = await api('GET', '/jwks.json');
+  const wellKnown = await fetch(new URL('/.well-known/jwks.json', process.env.E2E_URL));
+  assert.deepEqual(await wellKnown.json(), described.body);
+  assert.ok(described.body.keys.length >= 1);
 });
 
 test('problem bodies are checked too', async () => {

@@ -146,3 +146,31 @@ test('signing keys rotate: the next key is published before it signs, the old on
     await reconfigure(keys(original), async () => (await signer()) === oldKid);
   }
 });
+
+test('the README\'s chat-server example, as written: remote key set, jose, a held actor deciding per message', async () => {
+  const { createRequire } = await import('node:module');
+  const { HeldActor } = createRequire(import.meta.url)('../../pkg/node/livechat_access.js');
+  const keys = jose.createRemoteJWKSet(new URL('/.well-known/jwks.json', BASE));
+  async function agentOf(token, organization) {
+    const { payload } = await jose.jwtVerify(token, keys, { issuer: ISSUER, audience: 'livechat-access', algorithms: ['ES256'] });
+    if (payload.org !== organization) throw new Error('another organization');
+    return HeldActor.fromClaims(payload);
+  }
+  const { token } = (await api('POST', '/token', { token: agent.token, body: {} })).body;
+  const held = await agentOf(token, org.id);
+  await assert.rejects(agentOf(token, 'default'), /another organization/);
+  // Its own conversation and another agent's: as the Worker decides (GET /conversations).
+  await api('PUT', '/me/presence', { token: agent.token, body: { status: 'online' } });
+  const opened = (await api('POST', '/conversations', {
+    token: await integrationKey(admin), body: { questionnaire: 'support', language: 'fr', channel: 'chat' },
+  })).body;
+  assert.equal(opened.assignedTo, agent.id, 'routed to the agent by their team\'s questionnaire');
+  const listed = (await api('GET', '/conversations', { token: agent.token })).body.items;
+  const view = (c) => held.isAllowed({ type: 'viewConversation', conversation: { organization: c.organization, assignedTo: c.assignedTo } });
+  assert.deepEqual(view(opened.conversation), { allowed: true });
+  assert.ok(listed.some((c) => c.id === opened.id));
+  assert.deepEqual(view({ organization: org.id, assignedTo: 'someone-else' }), { allowed: false, code: 'forbidden' });
+  assert.deepEqual(held.isAllowed({ type: 'accessModule', module: 'livechat' }), { allowed: true });
+  assert.deepEqual(held.isAllowed({ type: 'accessModule', module: 'statistics' }), { allowed: false, code: 'forbidden' });
+  held.free();
+});

@@ -132,16 +132,18 @@ async function fill(org) {
   await mailsTo(agent.email);
   assert.equal((await api('POST', '/organization/scim-tokens', { token, body: { name: 'idp' } })).status, 201);
   assert.equal((await api('POST', '/teams', { token, body: { name: 'Support', members: [agent.id] } })).status, 201);
-  // A conversation: the chat box of an organization other than the default one comes with
-  // integration keys (#20); its row, as the Worker writes it.
-  await sql(`INSERT INTO conversations (id, organization_id, questionnaire, language, channel, status, assigned_to, created_at, updated_at)
-             VALUES ('c-${org.id}', '${org.id}', 'site', 'fr', 'chat', 'assigned', '${agent.id}', 0, 0)`);
+  // Its chat box's integration key, and a conversation it opens (routed to nobody: the agent is away).
+  const catalog = (await api('GET', '/organization/catalog', { token })).body;
+  catalog.questionnaires.push({ id: 'site', name: 'Site' });
+  assert.equal((await api('PUT', '/organization/catalog', { token, body: catalog })).status, 200);
+  const box = (await api('POST', '/organization/integration-keys', { token, body: { name: 'Chat box', scopes: ['conversations:open'] } })).body.key;
+  assert.equal((await api('POST', '/conversations', { token: box, body: { questionnaire: 'site', language: 'fr', channel: 'chat' } })).status, 201);
   return { token, agentToken, invitation: new URL(invited.acceptUrl).hash.replace('#token=', '') };
 }
 
 test('deleting an organization removes every row that names it, whatever it holds; the other is untouched', async () => {
   const tables = await organizationTables();
-  assert.ok(tables.length >= 13, `tables with organization_id: ${tables}`);
+  assert.ok(tables.length >= 14, `tables with organization_id: ${tables}`);
   const [doomed, kept] = [await newOrganization(), await newOrganization()];
   const held = await fill(doomed);
   await fill(kept);

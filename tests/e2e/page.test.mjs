@@ -387,7 +387,10 @@ test('the teams screen: a team made from the catalog and the people, listed, cha
   await p.fill('#team-name', name);
   await p.check('#team-questionnaires input[value=site-fr]');
   await p.check(`#team-members input[value="${member.id}"]`);
+  const saved = p.waitForResponse((r) => r.url().endsWith('/api/v1/teams') && r.request().method() === 'POST');
   await p.click('#team-save');
+  const answer = await saved;
+  assert.equal(answer.status(), 201, await answer.text());
   const row = p.locator('#teams-table tr', { hasText: name });
   await row.waitFor();
   assert.match(await row.textContent(), /site-fr/);

@@ -81,6 +81,7 @@ test('checkSettings names refused settings by code and rule, never their values'
   const good = {
     MAIL_FROM: 'no-reply@example.com', FACTOR_KEY: 'q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0VnE',
     OPERATOR_TOKEN: '0123456789abcdefghijklmnopqrstuvwxyz', BOOTSTRAP_ADMIN_EMAIL: 'root@example.com',
+    IDENTITY_KEYS: 'k1:q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0VnE',
     BOOTSTRAP_ADMIN_PASSWORD: 'correct horse battery staple',
   };
   assert.deepEqual(api.checkSettings(good, 'en'), { problems: [], warnings: [] });
@@ -93,7 +94,7 @@ test('checkSettings names refused settings by code and rule, never their values'
   assert.ok(!JSON.stringify(bad).includes('root is my password'));
   // Whatever arrives, an answer: nothing set is every required setting missing.
   for (const nothing of [undefined, null, 42, 'x', [], { MAIL_FROM: 7 }]) {
-    assert.deepEqual(api.checkSettings(nothing, 'en').problems.map((p) => p.setting), ['MAIL_FROM', 'FACTOR_KEY']);
+    assert.deepEqual(api.checkSettings(nothing, 'en').problems.map((p) => p.setting), ['MAIL_FROM', 'FACTOR_KEY', 'IDENTITY_KEYS']);
   }
 });
 

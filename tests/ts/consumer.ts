@@ -4,7 +4,7 @@
 import init, * as web from '../../pkg/web/livechat_access.js';
 import * as node from '../../pkg/node/livechat_access.js';
 import type { Action, Actor, AgentSnapshot, Code, NewUser, Outcome, UserInput } from '../../pkg/web/livechat_access.js';
-import type { SettingError, SettingsCheck } from '../../pkg/node/livechat_access.js';
+import type { IdentityClaims, Scope, SettingError, SettingsCheck } from '../../pkg/node/livechat_access.js';
 
 export async function browser(): Promise<string[]> {
   await init();
@@ -90,4 +90,22 @@ export function settings(): string[] {
   // @ts-expect-error the browser package does not carry it
   web.checkSettings({});
   return [...check.problems, ...check.warnings].map((p) => `${p.setting} ${p.code} ${rule ?? ''}`);
+}
+
+export function held(claims: IdentityClaims): boolean {
+  // A verified identity token's payload, held once, asked per message.
+  const actor = node.HeldActor.fromClaims(claims);
+  const code: Code | null = actor.error;
+  const unlimited: boolean = claims.livechat.maxConversations === null;
+  const scopes: Scope[] = ['conversations:open', 'identity:issue'];
+  // @ts-expect-error scopes are a closed list
+  const wrong: Scope = 'admin';
+  void wrong;
+  // @ts-expect-error an action is one of the core's
+  actor.isAllowed({ type: 'launchRockets' });
+  // @ts-expect-error the browser package does not carry it
+  void web.HeldActor;
+  const open = actor.isAllowed({ type: 'viewConversation', conversation: { organization: claims.org, assignedTo: claims.sub } });
+  actor.free();
+  return open.allowed && code === null && unlimited && scopes.length === 2;
 }
