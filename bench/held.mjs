@@ -4,22 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
+import { time } from './timing.mjs';
 
 const api = createRequire(import.meta.url)('../pkg/node/livechat_access.js');
 const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const rounds = Number(process.argv[3] ?? 5);
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-function time(fn, { batches = 30, per = 500 } = {}) {
-  for (let i = 0; i < per; i++) fn(i);
-  const samples = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < per; i++) fn(i);
-    samples.push(Number(process.hrtime.bigint() - t0) / per);
-  }
-  return median(samples);
-}
 
 const out = {};
 for (const kind of ['ModuleAccess', 'ConversationVisibility', 'UserEdit']) {

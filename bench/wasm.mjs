@@ -5,24 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
+import { time } from './timing.mjs';
 
 import { resolve } from 'node:path';
 
 const api = createRequire(import.meta.url)(resolve(process.argv[3] ?? new URL('../pkg/node', import.meta.url).pathname, 'livechat_access.js'));
 const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-/** Median ns per call of `fn` over `batches` batches of `per` calls. */
-function time(fn, { batches = 30, per = 200 } = {}) {
-  for (let i = 0; i < per; i++) fn(i); // warm up
-  const samples = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < per; i++) fn(i);
-    samples.push(Number(process.hrtime.bigint() - t0) / per);
-  }
-  return median(samples);
-}
 
 const out = { decisions: {}, routing: {} };
 for (const kind of ['ModuleAccess', 'ConversationVisibility', 'UserEdit']) {

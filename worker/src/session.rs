@@ -213,6 +213,33 @@ pub async fn organization(ctx: &mut Ctx) -> Result<Response, ApiError> {
     http::json(200, &row)
 }
 
+/// A write by one of the organization's admins (`write`), audited as `action` about `target`
+/// (id, label) in the same batch; the entry is written only if the write changed a row, so that
+/// revoking twice, say, is audited once.
+pub async fn write_audited(
+    ctx: &Ctx,
+    session: &crate::ctx::Session,
+    write: worker::D1PreparedStatement,
+    action: &str,
+    target: (Option<&str>, Option<&str>),
+) -> Result<(), ApiError> {
+    ctx.store
+        .batch(vec![
+            write,
+            ctx.store.audit::<livechat_access::Access>(
+                &session.actor.organization,
+                ctx.now,
+                Some(&session.user.id),
+                action,
+                target,
+                None,
+                None,
+            )?,
+        ])
+        .await?;
+    Ok(())
+}
+
 /// An organization setting written by one of its admins (`write`), audited as `action` with
 /// `what`; answers the organization as it is then.
 pub async fn change_organization(
@@ -222,20 +249,7 @@ pub async fn change_organization(
     (action, what): (&str, Option<&str>),
 ) -> Result<Response, ApiError> {
     let org = &session.actor.organization;
-    ctx.store
-        .batch(vec![
-            write,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                action,
-                (None, what),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
+    write_audited(ctx, session, write, action, (None, what)).await?;
     let row = ctx
         .store
         .organization(org.as_str())

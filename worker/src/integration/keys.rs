@@ -3,6 +3,7 @@
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{new_id, new_token, token_digest};
+use crate::session::write_audited;
 use crate::store::IntegrationKeyView;
 use livechat_access::{
     authorize, validate_integration_key, Action, Code, OrganizationId, Scope, KEY_PREFIX,
@@ -72,28 +73,17 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let id = new_id();
     let key = format!("{KEY_PREFIX}{}", new_token());
     let hint: String = key.chars().take(HINT_CHARS).collect();
-    ctx.store
-        .batch(vec![
-            ctx.store.insert_integration_key(
-                org,
-                &id,
-                &new.name,
-                &new.scopes,
-                (&token_digest(&key), &hint),
-                &session.user.id,
-                ctx.now,
-            )?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "integration_key_created",
-                (Some(&id), Some(&new.name)),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
+    let write = ctx.store.insert_integration_key(
+        org,
+        &id,
+        &new.name,
+        &new.scopes,
+        (&token_digest(&key), &hint),
+        &session.user.id,
+        ctx.now,
+    )?;
+    let target = (Some(id.as_str()), Some(new.name.as_str()));
+    write_audited(ctx, &session, write, "integration_key_created", target).await?;
     let record = ctx
         .store
         .integration_key(org, &id)
@@ -119,20 +109,9 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         .integration_key(org, id)
         .await?
         .ok_or(Code::NotFound)?;
-    ctx.store
-        .batch(vec![
-            ctx.store.revoke_integration_key(org, id, ctx.now)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "integration_key_revoked",
-                (Some(id), Some(&key.name)),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
+    let write = ctx.store.revoke_integration_key(org, id, ctx.now)?;
+    let target = (Some(id), Some(key.name.as_str()));
+    write_audited(ctx, &session, write, "integration_key_revoked", target).await?;
     // Revoking a revoked key changes nothing (and writes no audit entry): the same 204.
     Ok(Response::empty()?.with_status(204))
 }

@@ -41,27 +41,16 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let name = validate_scim_token(&ctx.body().await?).map_err(ApiError::form)?;
     let org = &session.actor.organization;
     let (id, token) = (new_id(), new_token());
-    ctx.store
-        .batch(vec![
-            ctx.store.insert_scim_token(
-                org,
-                &id,
-                &name,
-                &token_digest(&token),
-                Some(&session.user.id),
-                ctx.now,
-            )?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "scim_token_created",
-                (Some(&id), Some(&name)),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
+    let write = ctx.store.insert_scim_token(
+        org,
+        &id,
+        &name,
+        &token_digest(&token),
+        Some(&session.user.id),
+        ctx.now,
+    )?;
+    let target = (Some(id.as_str()), Some(name.as_str()));
+    crate::session::write_audited(ctx, &session, write, "scim_token_created", target).await?;
     let record = ctx
         .store
         .scim_token(org, &id)
@@ -90,20 +79,9 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     authorize(&session.actor, &Action::ChangeSettings)?;
     let org = &session.actor.organization;
     let token = ctx.store.scim_token(org, id).await?.ok_or(Code::NotFound)?;
-    ctx.store
-        .batch(vec![
-            ctx.store.revoke_scim_token(org, id, ctx.now)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "scim_token_revoked",
-                (Some(id), Some(&token.name)),
-                None,
-                None,
-            )?,
-        ])
-        .await?;
+    let write = ctx.store.revoke_scim_token(org, id, ctx.now)?;
+    let target = (Some(id), Some(token.name.as_str()));
+    crate::session::write_audited(ctx, &session, write, "scim_token_revoked", target).await?;
     // Revoking a revoked token changes nothing (and writes no audit entry): the same 204.
     Ok(Response::empty()?.with_status(204))
 }
