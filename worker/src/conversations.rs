@@ -58,7 +58,10 @@ fn room(limit: ConversationLimit) -> Option<u8> {
 }
 
 fn snapshots(rows: &[UserRow]) -> Result<Vec<AgentSnapshot>, ApiError> {
-    rows.iter().map(UserRow::snapshot).collect()
+    Ok(rows
+        .iter()
+        .map(UserRow::snapshot)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Routes one waiting conversation; retries when a concurrent assignment took the slot.

@@ -109,6 +109,15 @@ impl From<worker::Error> for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Backend(detail) => ApiError::Internal(detail),
+            crate::store::StoreError::CatalogChanged => Code::CatalogChanged.into(),
+        }
+    }
+}
+
 impl From<Code> for ApiError {
     fn from(code: Code) -> Self {
         ApiError::code(code)

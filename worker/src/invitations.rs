@@ -275,7 +275,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     } else {
         match ctx.store.batch_at(org, version, writes).await {
             Ok(written) => written,
-            Err(e) => return Err(ctx.store.explain_failure(org, version, e).await),
+            Err(e) => return Err(ctx.store.explain_failure(org, version, e).await.into()),
         }
     };
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);

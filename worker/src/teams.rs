@@ -92,7 +92,7 @@ async fn save(ctx: &mut Ctx, existing: Option<&str>) -> Result<Response, ApiErro
     match ctx.store.batch_at(&org, version, writes).await {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => return Err(team_taken()),
-        Err(e) => return Err(ctx.store.explain_failure(&org, version, e).await),
+        Err(e) => return Err(ctx.store.explain_failure(&org, version, e).await.into()),
     }
     // New questionnaires may make members eligible for conversations already waiting.
     assign_waiting(ctx, &org).await?;

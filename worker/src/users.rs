@@ -136,7 +136,8 @@ pub async fn insert_new_user(
         Err(e) => Err(ctx
             .store
             .explain_failure(organization, catalog_version, e)
-            .await),
+            .await
+            .into()),
     }
 }
 
@@ -372,7 +373,7 @@ pub async fn edit_account(
     let results = match ctx.store.batch_at(org, version, writes).await {
         Ok(results) => results,
         Err(e) if is_unique_violation(&e) => return Err(taken(&e)),
-        Err(e) => return Err(ctx.store.explain_failure(org, version, e).await),
+        Err(e) => return Err(ctx.store.explain_failure(org, version, e).await.into()),
     };
     if results.get(update_at).map(changes) != Some(1) {
         // Only the last-admin guard can stop an update of a row that exists.

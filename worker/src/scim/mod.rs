@@ -207,6 +207,12 @@ impl Refusal {
     }
 }
 
+impl From<crate::store::StoreError> for Refusal {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl From<ApiError> for Refusal {
     fn from(e: ApiError) -> Self {
         match e {

@@ -1,7 +1,7 @@
 //! The audit log: who changed whose access.
 
+use super::StoreError;
 use super::{js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::{Access, CatalogInput, OrganizationId};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -68,7 +68,7 @@ impl Store {
         target: (Option<&str>, Option<&str>),
         before: Option<&T>,
         after: Option<&T>,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let to_json = |a: Option<&T>| a.map(serde_json::to_string).transpose();
         self.stmt(
             "INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after, \
@@ -91,7 +91,7 @@ impl Store {
         org: &OrganizationId,
         before_id: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<AuditEntry>, ApiError> {
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         self.all(
             "SELECT id, at, actor_id, action, target_id, target_email, before, after FROM audit_log \
              WHERE organization_id = ?3 AND (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",

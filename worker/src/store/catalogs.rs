@@ -1,8 +1,8 @@
 //! Each organization's catalog: a JSON column of `organizations`, with a version that every
 //! change bumps, so that a write validated against one catalog cannot land after another.
 
+use super::StoreError;
 use super::{internal, js, num, Store};
-use crate::http::ApiError;
 use livechat_access::{
     validate_catalog, Access, Catalog, Held, Holder, HolderKind, HolderRef, OrganizationId, Removed,
 };
@@ -17,7 +17,7 @@ pub struct CatalogAt {
 
 impl CatalogAt {
     /// Reads a stored catalog: it was checked by the same rules when written.
-    pub fn parse(text: &str, version: i64) -> Result<CatalogAt, ApiError> {
+    pub fn parse(text: &str, version: i64) -> Result<CatalogAt, StoreError> {
         let value = serde_json::from_str(text).map_err(internal)?;
         let catalog = validate_catalog(&value)
             .map_err(|errors| internal(format!("stored catalog refused: {errors:?}")))?;
@@ -48,7 +48,7 @@ const PEOPLE: &str =
 fn removed_args(
     org: &OrganizationId,
     removed: &Removed,
-) -> Result<[wasm_bindgen::JsValue; 4], ApiError> {
+) -> Result<[wasm_bindgen::JsValue; 4], StoreError> {
     Ok([
         js(org.as_str()),
         js(serde_json::to_string(&removed.questionnaires)?),
@@ -58,7 +58,7 @@ fn removed_args(
 }
 
 impl Store {
-    pub async fn catalog(&self, org: &OrganizationId) -> Result<CatalogAt, ApiError> {
+    pub async fn catalog(&self, org: &OrganizationId) -> Result<CatalogAt, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             catalog: String,
@@ -80,7 +80,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         removed: &Removed,
-    ) -> Result<Vec<Holder>, ApiError> {
+    ) -> Result<Vec<Holder>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             id: String,
@@ -140,7 +140,7 @@ impl Store {
         catalog: &Catalog,
         version: i64,
         removed: &Removed,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let [org_id, questionnaires, languages, modules] = removed_args(org, removed)?;
         self.stmt(
             &format!(
@@ -159,7 +159,7 @@ impl Store {
         holder: &HolderRef,
         access: &Access,
         version: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         // Only admins are realigned, and teams hold no modules.
         let table = match holder.kind {
             HolderKind::User => "users",
@@ -187,7 +187,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         version: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "SELECT json(CASE WHEN catalog_version = ?2 THEN '0' ELSE 'catalog changed' END) \
              FROM organizations WHERE id = ?1",
@@ -221,9 +221,9 @@ impl Store {
         org: &OrganizationId,
         version: i64,
         error: worker::Error,
-    ) -> ApiError {
+    ) -> StoreError {
         match self.catalog(org).await {
-            Ok(now) if now.version != version => livechat_access::Code::CatalogChanged.into(),
+            Ok(now) if now.version != version => StoreError::CatalogChanged,
             _ => error.into(),
         }
     }

@@ -1,8 +1,8 @@
 //! Conversations: the queue, assignment under capacity, closing.
 
 use super::users::UserRow;
+use super::StoreError;
 use super::{changes, js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::{
     Channel, ConversationRef, ConversationScope, OrganizationId, WaitingConversation,
 };
@@ -59,7 +59,7 @@ impl ConversationRow {
         }
     }
 
-    pub fn waiting(&self) -> Result<WaitingConversation, ApiError> {
+    pub fn waiting(&self) -> Result<WaitingConversation, StoreError> {
         Ok(WaitingConversation {
             organization: OrganizationId::new(&self.organization),
             questionnaire: self.questionnaire.clone(),
@@ -76,7 +76,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<Option<ConversationRow>, ApiError> {
+    ) -> Result<Option<ConversationRow>, StoreError> {
         self.first(
             &format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?1 AND id = ?2"
@@ -92,7 +92,7 @@ impl Store {
         scope: &ConversationScope,
         status: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<ConversationRow>, ApiError> {
+    ) -> Result<Vec<ConversationRow>, StoreError> {
         let (scope_sql, me) = match scope {
             ConversationScope::All => ("1", None),
             ConversationScope::AssignedTo(me) => ("assigned_to = ?1", Some(me.as_str())),
@@ -113,7 +113,7 @@ impl Store {
         id: &str,
         c: &WaitingConversation,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.run(
             "INSERT INTO conversations (id, questionnaire, language, channel, status, created_at, updated_at, \
              organization_id) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?5, ?6)",
@@ -130,7 +130,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         now: i64,
-    ) -> Result<Vec<UserRow>, ApiError> {
+    ) -> Result<Vec<UserRow>, StoreError> {
         self.all(
             &format!(
                 "SELECT {} FROM users WHERE organization_id = ?1 \
@@ -154,7 +154,7 @@ impl Store {
         agent_id: &str,
         room: Option<u8>,
         now: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let from_sql = if from.is_some() {
             "status = 'assigned' AND assigned_to = ?4"
         } else {
@@ -188,7 +188,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         now: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         Ok(self
             .run(
                 "UPDATE conversations SET status = 'closed', updated_at = ?2 \
@@ -203,7 +203,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         limit: u32,
-    ) -> Result<Vec<ConversationRow>, ApiError> {
+    ) -> Result<Vec<ConversationRow>, StoreError> {
         self.all(
             &format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?2 \

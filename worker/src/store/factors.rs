@@ -2,8 +2,8 @@
 //! policy, and the sign-in challenges between a right password and the second step. Every
 //! one-time use is a guarded UPDATE, so two requests racing with one code cannot both pass.
 
+use super::StoreError;
 use super::{js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::{Factors, OrganizationId, SecondFactorPolicy};
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
@@ -75,7 +75,7 @@ impl Store {
     pub async fn second_factor_policy(
         &self,
         org: &OrganizationId,
-    ) -> Result<SecondFactorPolicy, ApiError> {
+    ) -> Result<SecondFactorPolicy, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             second_factor_policy: String,
@@ -94,7 +94,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         policy: SecondFactorPolicy,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE organizations SET second_factor_policy = ?2 WHERE id = ?1",
             &[js(org.as_str()), js(policy.as_str())],
@@ -106,7 +106,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-    ) -> Result<(Factors, u32), ApiError> {
+    ) -> Result<(Factors, u32), StoreError> {
         #[derive(Deserialize)]
         struct Row {
             totp: i64,
@@ -139,7 +139,7 @@ impl Store {
 
     /// How many authenticator secrets each key sealed (the id before the first `.`), over every
     /// organization.
-    pub async fn sealed_counts(&self) -> Result<Vec<SealedRow>, ApiError> {
+    pub async fn sealed_counts(&self) -> Result<Vec<SealedRow>, StoreError> {
         self.all(
             "SELECT substr(secret, 1, instr(secret, '.') - 1) AS key, COUNT(*) AS count \
              FROM totp_factors GROUP BY key ORDER BY key",
@@ -153,7 +153,7 @@ impl Store {
         &self,
         newest: &str,
         limit: u32,
-    ) -> Result<Vec<StaleSecret>, ApiError> {
+    ) -> Result<Vec<StaleSecret>, StoreError> {
         self.all(
             "SELECT organization_id, user_id, secret FROM totp_factors \
              WHERE substr(secret, 1, instr(secret, '.') - 1) <> ?1 LIMIT ?2",
@@ -170,7 +170,7 @@ impl Store {
         user: &str,
         before: &str,
         after: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.run(
             "UPDATE totp_factors SET secret = ?4 WHERE organization_id = ?1 AND user_id = ?2 AND secret = ?3",
             &[js(org.as_str()), js(user), js(before), js(after)],
@@ -183,7 +183,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-    ) -> Result<Option<TotpRow>, ApiError> {
+    ) -> Result<Option<TotpRow>, StoreError> {
         self.first(
             "SELECT secret, confirmed_at, last_step FROM totp_factors \
              WHERE user_id = ?2 AND organization_id = ?1",
@@ -199,7 +199,7 @@ impl Store {
         user: &str,
         secret: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO totp_factors (user_id, organization_id, secret, created_at) \
              VALUES (?2, ?1, ?3, ?4) \
@@ -217,7 +217,7 @@ impl Store {
         user: &str,
         step: i64,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE totp_factors SET last_step = ?3, confirmed_at = COALESCE(confirmed_at, ?4) \
              WHERE user_id = ?2 AND organization_id = ?1 AND (last_step IS NULL OR last_step < ?3)",
@@ -229,7 +229,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "DELETE FROM totp_factors WHERE user_id = ?2 AND organization_id = ?1",
             &[js(org.as_str()), js(user)],
@@ -245,7 +245,7 @@ impl Store {
         user: &str,
         digests: &[String],
         now: i64,
-    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let mut writes = vec![self.delete_recovery_codes(org, user)?];
         for digest in digests {
             writes.push(self.stmt(
@@ -261,7 +261,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "DELETE FROM recovery_codes WHERE user_id = ?2 AND organization_id = ?1",
             &[js(org.as_str()), js(user)],
@@ -275,7 +275,7 @@ impl Store {
         user: &str,
         digest: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE recovery_codes SET used_at = ?4 \
              WHERE digest = ?3 AND user_id = ?2 AND organization_id = ?1 AND used_at IS NULL",
@@ -289,7 +289,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-    ) -> Result<Vec<PasskeyView>, ApiError> {
+    ) -> Result<Vec<PasskeyView>, StoreError> {
         self.all(
             "SELECT id, name, created_at, last_used_at FROM passkeys \
              WHERE user_id = ?2 AND organization_id = ?1 ORDER BY created_at",
@@ -303,7 +303,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<Option<PasskeyRow>, ApiError> {
+    ) -> Result<Option<PasskeyRow>, StoreError> {
         self.first(
             "SELECT id, user_id, credential, sign_count FROM passkeys \
              WHERE id = ?2 AND organization_id = ?1",
@@ -316,7 +316,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         user: &str,
-    ) -> Result<Vec<String>, ApiError> {
+    ) -> Result<Vec<String>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             id: String,
@@ -336,7 +336,7 @@ impl Store {
         user: &str,
         (id, name, credential, sign_count): (&str, &str, &str, i64),
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO passkeys (id, user_id, organization_id, name, credential, created_at, \
              sign_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -361,7 +361,7 @@ impl Store {
         (credential, previous_count): (&str, i64),
         sign_count: i64,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE passkeys SET credential = ?3, sign_count = ?5, last_used_at = ?6 \
              WHERE id = ?2 AND organization_id = ?1 AND sign_count = ?4",
@@ -382,7 +382,7 @@ impl Store {
         user: &str,
         id: &str,
         name: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE passkeys SET name = ?4 WHERE id = ?3 AND user_id = ?2 AND organization_id = ?1",
             &[js(org.as_str()), js(user), js(id), js(name)],
@@ -394,7 +394,7 @@ impl Store {
         org: &OrganizationId,
         user: &str,
         id: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "DELETE FROM passkeys WHERE id = ?3 AND user_id = ?2 AND organization_id = ?1",
             &[js(org.as_str()), js(user), js(id)],
@@ -407,7 +407,7 @@ impl Store {
         org: &OrganizationId,
         user: &str,
         now: i64,
-    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         Ok(vec![
             self.delete_totp(org, user)?,
             self.delete_recovery_codes(org, user)?,
@@ -432,7 +432,7 @@ impl Store {
         user: Option<&str>,
         (purpose, state): (&str, Option<&str>),
         expires_at: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO sign_in_challenges (digest, organization_id, user_id, purpose, state, expires_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -445,7 +445,7 @@ impl Store {
         &self,
         digest: &str,
         now: i64,
-    ) -> Result<Option<ChallengeRow>, ApiError> {
+    ) -> Result<Option<ChallengeRow>, StoreError> {
         self.first(
             "SELECT digest, organization_id, user_id, purpose, state FROM sign_in_challenges \
              WHERE digest = ?1 AND expires_at > ?2 AND used_at IS NULL AND attempts < ?3",
@@ -459,7 +459,7 @@ impl Store {
         &self,
         digest: &str,
         state: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE sign_in_challenges SET state = ?2 WHERE digest = ?1 AND used_at IS NULL",
             &[js(digest), js(state)],
@@ -467,7 +467,7 @@ impl Store {
     }
 
     /// One wrong attempt at a challenge.
-    pub fn fail_challenge(&self, digest: &str) -> Result<D1PreparedStatement, ApiError> {
+    pub fn fail_challenge(&self, digest: &str) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE sign_in_challenges SET attempts = attempts + 1 WHERE digest = ?1",
             &[js(digest)],
@@ -479,7 +479,7 @@ impl Store {
         &self,
         digest: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE sign_in_challenges SET used_at = ?2 \
              WHERE digest = ?1 AND used_at IS NULL AND expires_at > ?2",
@@ -488,7 +488,7 @@ impl Store {
     }
 
     /// Forgets challenges that can no longer be used.
-    pub fn purge_challenges(&self, now: i64) -> Result<D1PreparedStatement, ApiError> {
+    pub fn purge_challenges(&self, now: i64) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "DELETE FROM sign_in_challenges WHERE expires_at <= ?1 OR used_at IS NOT NULL",
             &[num(now)],

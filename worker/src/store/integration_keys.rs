@@ -1,7 +1,7 @@
 //! Integration keys: digests only, per organization.
 
+use super::StoreError;
 use super::{internal, js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::{IntegrationKey, OrganizationId, Scope, SortedSet};
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
@@ -49,12 +49,12 @@ pub struct IntegrationKeyView {
 }
 
 impl KeyRecord {
-    fn scopes(&self) -> Result<SortedSet<Scope>, ApiError> {
+    fn scopes(&self) -> Result<SortedSet<Scope>, StoreError> {
         let scopes: Vec<Scope> = serde_json::from_str(&self.scopes).map_err(internal)?;
         Ok(scopes.into_iter().collect())
     }
 
-    fn view(self) -> Result<IntegrationKeyView, ApiError> {
+    fn view(self) -> Result<IntegrationKeyView, StoreError> {
         let scopes = self.scopes()?.iter().copied().collect();
         Ok(IntegrationKeyView {
             id: self.id,
@@ -77,7 +77,7 @@ impl Store {
     pub async fn integration_keys(
         &self,
         org: &OrganizationId,
-    ) -> Result<Vec<IntegrationKeyView>, ApiError> {
+    ) -> Result<Vec<IntegrationKeyView>, StoreError> {
         let rows: Vec<KeyRecord> = self
             .all(
                 &format!(
@@ -94,7 +94,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<Option<IntegrationKeyView>, ApiError> {
+    ) -> Result<Option<IntegrationKeyView>, StoreError> {
         let row: Option<KeyRecord> = self
             .first(
                 &format!(
@@ -116,7 +116,7 @@ impl Store {
         (digest, hint): (&str, &str),
         by: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let scopes = serde_json::to_string(&scopes.iter().collect::<Vec<_>>()).map_err(internal)?;
         self.stmt(
             "INSERT INTO integration_keys \
@@ -140,7 +140,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE integration_keys SET revoked_at = ?3 WHERE organization_id = ?1 AND id = ?2 \
              AND revoked_at IS NULL",
@@ -154,7 +154,7 @@ impl Store {
         &self,
         digest: &str,
         now: i64,
-    ) -> Result<Option<IntegrationKey>, ApiError> {
+    ) -> Result<Option<IntegrationKey>, StoreError> {
         let row: Option<KeyRecord> = self
             .first(
                 &format!(

@@ -1,7 +1,7 @@
 //! Invitations in D1, their tokens in KV.
 
+use super::StoreError;
 use super::{internal, js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::{Access, Email, OrganizationId, Profile, Role};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -107,7 +107,7 @@ impl DeliveryStatus {
 }
 
 impl InvitationRow {
-    pub fn access(&self) -> Result<Access, ApiError> {
+    pub fn access(&self) -> Result<Access, StoreError> {
         serde_json::from_str(&self.access).map_err(internal)
     }
 
@@ -122,7 +122,7 @@ impl InvitationRow {
         }
     }
 
-    pub fn view(&self, now: i64) -> Result<InvitationView, ApiError> {
+    pub fn view(&self, now: i64) -> Result<InvitationView, StoreError> {
         Ok(InvitationView {
             id: self.id.clone(),
             email: self.email.clone(),
@@ -230,7 +230,7 @@ impl Store {
         org: &OrganizationId,
         keys: &[String],
         now: i64,
-    ) -> Result<Vec<(String, String)>, ApiError> {
+    ) -> Result<Vec<(String, String)>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             kind: String,
@@ -256,7 +256,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE invitations SET status = 'expired' WHERE organization_id = ?2 \
              AND status = 'pending' AND expires_at <= ?1",
@@ -275,7 +275,7 @@ impl Store {
         invited_by: &str,
         now: i64,
         expires_at: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         // The delivery is named after the token's digest: a new link, a new delivery.
         self.stmt(
             "INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, \
@@ -302,7 +302,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<Option<InvitationRow>, ApiError> {
+    ) -> Result<Option<InvitationRow>, StoreError> {
         self.first(
             &format!(
                 "SELECT {INVITATION_COLUMNS} FROM invitations WHERE organization_id = ?1 AND id = ?2"
@@ -317,7 +317,7 @@ impl Store {
     pub async fn invitation_by_token(
         &self,
         digest: &str,
-    ) -> Result<Option<InvitationRow>, ApiError> {
+    ) -> Result<Option<InvitationRow>, StoreError> {
         let cached_id = self
             .kv
             .get(&kv_key(digest))
@@ -337,7 +337,7 @@ impl Store {
         roles: &[Role],
         before: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<InvitationRow>, ApiError> {
+    ) -> Result<Vec<InvitationRow>, StoreError> {
         let roles = serde_json::to_string(&roles.iter().map(|r| r.as_str()).collect::<Vec<_>>())?;
         self.all(
             &format!(
@@ -355,7 +355,12 @@ impl Store {
         .await
     }
 
-    pub async fn remember_token(&self, digest: &str, id: &str, ttl_s: u64) -> Result<(), ApiError> {
+    pub async fn remember_token(
+        &self,
+        digest: &str,
+        id: &str,
+        ttl_s: u64,
+    ) -> Result<(), StoreError> {
         // KV's smallest TTL is 60 s.
         self.kv
             .put(&kv_key(digest), id)
@@ -366,7 +371,7 @@ impl Store {
             .map_err(internal)
     }
 
-    pub async fn forget_token(&self, digest: &str) -> Result<(), ApiError> {
+    pub async fn forget_token(&self, digest: &str) -> Result<(), StoreError> {
         self.kv.delete(&kv_key(digest)).await.map_err(internal)
     }
 
@@ -374,7 +379,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<String>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             token_hash: String,
@@ -392,7 +397,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE invitations SET status = 'revoked' WHERE id = ?1 AND organization_id = ?2 \
              AND status = 'pending'",
@@ -407,7 +412,7 @@ impl Store {
         digest: &str,
         now: i64,
         expires_at: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE invitations SET token_hash = ?2, created_at = ?3, expires_at = ?4, \
              delivery = 'queued', delivery_id = ?2, delivery_error = NULL, delivery_attempts = 0, delivery_at = ?3 \
@@ -431,7 +436,7 @@ impl Store {
         password_hash: &str,
         profile: &Profile,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, created_at, updated_at, \
              organization_id) SELECT ?2, email, email_key, ?3, role, access, ?4, ?5, ?5, organization_id FROM invitations \
@@ -445,7 +450,7 @@ impl Store {
         invitation_id: &str,
         user_id: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE invitations SET status = 'accepted', accepted_at = ?3, user_id = ?2 \
              WHERE id = ?1 AND status = 'pending' AND EXISTS (SELECT 1 FROM users WHERE id = ?2)",
@@ -458,7 +463,11 @@ impl Store {
     /// Takes an email for one try: only while it is owed (queued, or stuck sending for a minute)
     /// and still wanted (the invitation pending with this link, the reset link unused and alive).
     /// The number of this try, or `None` when there is nothing to send.
-    pub async fn claim_delivery(&self, owed: Owed<'_>, now: i64) -> Result<Option<i64>, ApiError> {
+    pub async fn claim_delivery(
+        &self,
+        owed: Owed<'_>,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             delivery_attempts: i64,
@@ -484,7 +493,7 @@ impl Store {
         owed: Owed<'_>,
         outcome: Result<(), (&str, bool)>,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let (status, error) = match outcome {
             Ok(()) => ("sent", None),
             Err((error, true)) => ("failed", Some(error)),
@@ -522,7 +531,7 @@ impl Store {
         deliveries: &[&str],
         error: &str,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.run(
             "UPDATE invitations SET delivery = 'failed', delivery_error = ?2, delivery_at = ?3 \
              WHERE delivery_id IN (SELECT value FROM json_each(?1))",
@@ -533,7 +542,7 @@ impl Store {
     }
 
     /// What an invitation's email says, read when it is sent.
-    pub async fn invitation_mail(&self, id: &str) -> Result<Option<InvitationMailRow>, ApiError> {
+    pub async fn invitation_mail(&self, id: &str) -> Result<Option<InvitationMailRow>, StoreError> {
         self.first(
             "SELECT i.email, i.role, i.expires_at, o.name AS organization, o.catalog, \
              u.email AS inviter_email, u.profile AS inviter_profile \

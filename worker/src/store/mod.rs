@@ -28,7 +28,6 @@ pub use scim_tokens::ScimTokenRow;
 pub use teams::TeamView;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 
-use crate::http::ApiError;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env, KvStore};
@@ -58,8 +57,30 @@ pub(crate) fn num(n: i64) -> JsValue {
     JsValue::from(n as f64)
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
+pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// What went wrong in storage, in the store's own terms: the handlers turn it into an answer
+/// (`From<StoreError> for StoreError`, in `http.rs`), the store never speaks HTTP.
+#[derive(Debug)]
+pub enum StoreError {
+    /// D1, KV or the queue failed, or a stored row could not be read.
+    Backend(String),
+    /// The organization's catalog changed under a write guarded by its version.
+    CatalogChanged,
+}
+
+impl From<worker::Error> for StoreError {
+    fn from(e: worker::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
 }
 
 /// Whether a D1 error is a uniqueness violation.
@@ -91,7 +112,7 @@ impl Store {
         &self,
         sql: &str,
         args: &[JsValue],
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.statements.set(self.statements.get() + 1);
         Ok(self.db.prepare(sql).bind(args)?)
     }
@@ -100,7 +121,7 @@ impl Store {
         &self,
         sql: &str,
         args: &[JsValue],
-    ) -> Result<Option<T>, ApiError> {
+    ) -> Result<Option<T>, StoreError> {
         Ok(self.stmt(sql, args)?.first::<T>(None).await?)
     }
 
@@ -108,11 +129,11 @@ impl Store {
         &self,
         sql: &str,
         args: &[JsValue],
-    ) -> Result<Vec<T>, ApiError> {
+    ) -> Result<Vec<T>, StoreError> {
         Ok(self.stmt(sql, args)?.all().await?.results::<T>()?)
     }
 
-    pub(crate) async fn run(&self, sql: &str, args: &[JsValue]) -> Result<usize, ApiError> {
+    pub(crate) async fn run(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
         Ok(changes(&self.stmt(sql, args)?.run().await?))
     }
 

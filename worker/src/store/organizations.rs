@@ -1,7 +1,7 @@
 //! Organizations: the customer companies one deployment serves.
 
+use super::StoreError;
 use super::{js, num, Store};
-use crate::http::ApiError;
 use livechat_access::{NewOrganization, OrganizationId, OrganizationStatus};
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
@@ -72,7 +72,7 @@ impl Store {
     pub async fn organization_by_slug(
         &self,
         slug: &str,
-    ) -> Result<Option<OrganizationRow>, ApiError> {
+    ) -> Result<Option<OrganizationRow>, StoreError> {
         self.first(
             &format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE slug = ?1"),
             &[js(slug)],
@@ -80,7 +80,7 @@ impl Store {
         .await
     }
 
-    pub async fn organization(&self, id: &str) -> Result<Option<OrganizationRow>, ApiError> {
+    pub async fn organization(&self, id: &str) -> Result<Option<OrganizationRow>, StoreError> {
         self.first(
             &format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE id = ?1"),
             &[js(id)],
@@ -93,14 +93,14 @@ impl Store {
         &self,
         org: &OrganizationId,
         on: bool,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE organizations SET scim_activation_emails = ?2 WHERE id = ?1",
             &[js(org.as_str()), num(i64::from(on))],
         )
     }
 
-    pub async fn organizations(&self) -> Result<Vec<OrganizationRow>, ApiError> {
+    pub async fn organizations(&self) -> Result<Vec<OrganizationRow>, StoreError> {
         self.all(
             &format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations ORDER BY slug"),
             &[],
@@ -113,7 +113,7 @@ impl Store {
         id: &OrganizationId,
         new: &NewOrganization,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO organizations (id, slug, name, status, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
             &[js(id.as_str()), js(new.slug.as_str()), js(new.name.as_str()), num(now)],
@@ -126,7 +126,7 @@ impl Store {
         &self,
         id: &OrganizationId,
         status: OrganizationStatus,
-    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let mut writes = vec![self.stmt(
             "UPDATE organizations SET status = ?2 WHERE id = ?1",
             &[js(id.as_str()), js(status.as_str())],
@@ -146,7 +146,7 @@ impl Store {
     pub fn delete_organization(
         &self,
         id: &OrganizationId,
-    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let mut writes = Vec::new();
         for table in ORGANIZATION_TABLES {
             writes.push(self.stmt(
@@ -169,7 +169,7 @@ impl Store {
     }
 
     /// The token digests of an organization's invitations (to forget them in KV).
-    pub async fn invitation_digests(&self, id: &OrganizationId) -> Result<Vec<String>, ApiError> {
+    pub async fn invitation_digests(&self, id: &OrganizationId) -> Result<Vec<String>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             token_hash: String,

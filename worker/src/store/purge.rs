@@ -1,8 +1,8 @@
 //! The scheduled purge's deletes: rows past their life (the core's `purge_cutoffs`), a bounded
 //! batch per statement.
 
+use super::StoreError;
 use super::{num, Store};
-use crate::http::ApiError;
 
 /// What the purge deletes, and the column that says a row is past its life.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +40,7 @@ impl Purge {
 
 impl Store {
     /// Deletes at most `batch` rows of one kind whose time is before `cutoff`; how many it did.
-    pub async fn purge(&self, kind: Purge, cutoff: i64, batch: u32) -> Result<usize, ApiError> {
+    pub async fn purge(&self, kind: Purge, cutoff: i64, batch: u32) -> Result<usize, StoreError> {
         let (table, column) = kind.table_and_column();
         self.run(
             &format!(

@@ -1,7 +1,7 @@
 //! Password reset links: single use, 30 minutes, their tokens stored only as digests.
 
+use super::StoreError;
 use super::{js, num, Store};
-use crate::http::ApiError;
 use livechat_access::OrganizationId;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -30,7 +30,7 @@ pub struct ResetMailRow {
 impl ResetMailRow {
     /// The language to write to the person in: theirs when their identity provider gave one in
     /// French or English, else their organization's.
-    pub fn locale(&self) -> Result<livechat_access::Locale, ApiError> {
+    pub fn locale(&self) -> Result<livechat_access::Locale, StoreError> {
         Ok(livechat_access::Locale::for_person(
             self.locale.as_deref(),
             super::CatalogAt::parse(&self.catalog, 0)?.catalog.locale(),
@@ -47,7 +47,7 @@ impl Store {
         digest: &str,
         now: i64,
         expires_at: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO password_resets (id, organization_id, user_id, token_hash, created_at, expires_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -56,7 +56,7 @@ impl Store {
     }
 
     /// The unused, unexpired link behind a token digest, of an enabled account.
-    pub async fn live_reset(&self, digest: &str, now: i64) -> Result<Option<ResetRow>, ApiError> {
+    pub async fn live_reset(&self, digest: &str, now: i64) -> Result<Option<ResetRow>, StoreError> {
         self.first(
             "SELECT r.id, r.organization_id, r.user_id FROM password_resets r \
              JOIN users u ON u.id = r.user_id AND u.organization_id = r.organization_id \
@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// Uses the link: only once, only while it lives; with it, every other link of the account dies.
-    pub fn use_reset(&self, reset: &ResetRow, now: i64) -> Result<D1PreparedStatement, ApiError> {
+    pub fn use_reset(&self, reset: &ResetRow, now: i64) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?3 AND used_at IS NULL \
              AND expires_at > ?2 AND EXISTS (SELECT 1 FROM password_resets WHERE id = ?1 \
@@ -83,7 +83,7 @@ impl Store {
         user_id: &str,
         hash: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE users SET password_hash = ?3, session_epoch = session_epoch + 1, updated_at = ?4 \
              WHERE id = ?2 AND organization_id = ?1",
@@ -92,7 +92,7 @@ impl Store {
     }
 
     /// What a reset email says, while its link lives.
-    pub async fn reset_mail(&self, id: &str, now: i64) -> Result<Option<ResetMailRow>, ApiError> {
+    pub async fn reset_mail(&self, id: &str, now: i64) -> Result<Option<ResetMailRow>, StoreError> {
         self.first(
             "SELECT u.email, u.role, u.locale, o.name AS organization, o.catalog, r.expires_at \
              FROM password_resets r \

@@ -1,7 +1,7 @@
 //! SCIM bearer tokens: digests only, per organization.
 
+use super::StoreError;
 use super::{js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::OrganizationId;
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
@@ -30,7 +30,7 @@ pub struct ScimTokenRow {
 const COLUMNS: &str = "id, name, created_by, created_at, last_used_at, revoked_at";
 
 impl Store {
-    pub async fn scim_tokens(&self, org: &OrganizationId) -> Result<Vec<ScimTokenRow>, ApiError> {
+    pub async fn scim_tokens(&self, org: &OrganizationId) -> Result<Vec<ScimTokenRow>, StoreError> {
         self.all(
             &format!(
                 "SELECT {COLUMNS} FROM scim_tokens WHERE organization_id = ?1 ORDER BY created_at DESC, id"
@@ -44,7 +44,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<Option<ScimTokenRow>, ApiError> {
+    ) -> Result<Option<ScimTokenRow>, StoreError> {
         self.first(
             &format!("SELECT {COLUMNS} FROM scim_tokens WHERE organization_id = ?1 AND id = ?2"),
             &[js(org.as_str()), js(id)],
@@ -60,7 +60,7 @@ impl Store {
         digest: &str,
         by: Option<&str>,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO scim_tokens (id, organization_id, name, token_hash, created_by, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -73,7 +73,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "UPDATE scim_tokens SET revoked_at = ?3 WHERE organization_id = ?1 AND id = ?2 \
              AND revoked_at IS NULL",
@@ -88,7 +88,7 @@ impl Store {
         slug: &str,
         digest: &str,
         now: i64,
-    ) -> Result<Option<(OrganizationId, ScimTokenRow)>, ApiError> {
+    ) -> Result<Option<(OrganizationId, ScimTokenRow)>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             organization_id: String,

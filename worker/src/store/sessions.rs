@@ -1,8 +1,8 @@
 //! Sessions and the sign-in failure counters.
 
 use super::users::{UserRow, USER_COLUMNS};
+use super::StoreError;
 use super::{js, num, Store};
-use crate::http::ApiError;
 use livechat_access::Failures;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -14,7 +14,7 @@ impl Store {
         user: &UserRow,
         now: i64,
         expires_at: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at, organization_id) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -26,7 +26,11 @@ impl Store {
     /// The user behind a live session: unexpired, same epoch, account enabled, organization in
     /// service; with the organization's catalog. Read from D1 on every request, so a revocation
     /// takes effect at once.
-    pub async fn session_user(&self, digest: &str, now: i64) -> Result<Option<UserRow>, ApiError> {
+    pub async fn session_user(
+        &self,
+        digest: &str,
+        now: i64,
+    ) -> Result<Option<UserRow>, StoreError> {
         self.first(
             &format!(
                 "SELECT {USER_COLUMNS}, \
@@ -49,7 +53,12 @@ impl Store {
 
     /// Ends one session; the person goes offline with their last one (presence lasts no longer
     /// than a session: `Presence::while_signed_in`), in the same transaction.
-    pub async fn end_session(&self, digest: &str, user_id: &str, now: i64) -> Result<(), ApiError> {
+    pub async fn end_session(
+        &self,
+        digest: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let writes = vec![
             self.stmt("DELETE FROM sessions WHERE token_hash = ?1", &[js(digest)])?,
             self.stmt(
@@ -67,7 +76,7 @@ impl Store {
 
     // ---- sign-in failures
 
-    pub async fn failures(&self, key: &str) -> Result<Failures, ApiError> {
+    pub async fn failures(&self, key: &str) -> Result<Failures, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             count: u32,
@@ -89,7 +98,7 @@ impl Store {
         &self,
         key: &str,
         failures: Failures,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "INSERT INTO login_failures (key, count, window_start) VALUES (?1, ?2, ?3) \
              ON CONFLICT (key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start",
@@ -97,7 +106,7 @@ impl Store {
         )
     }
 
-    pub async fn clear_failures(&self, key: &str) -> Result<(), ApiError> {
+    pub async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
         self.run("DELETE FROM login_failures WHERE key = ?1", &[js(key)])
             .await?;
         Ok(())

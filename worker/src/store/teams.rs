@@ -1,7 +1,7 @@
 //! Teams and their members.
 
+use super::StoreError;
 use super::{js, num, Store};
-use crate::http::ApiError;
 use livechat_access::{NewTeam, OrganizationId, Questionnaire};
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
@@ -37,7 +37,7 @@ struct TeamRow {
 }
 
 impl TeamRow {
-    fn view(self) -> Result<TeamView, ApiError> {
+    fn view(self) -> Result<TeamView, StoreError> {
         Ok(TeamView {
             id: self.id,
             name: self.name,
@@ -55,7 +55,7 @@ const TEAM: &str = "SELECT t.id, t.name, t.questionnaires, t.external_id, t.crea
      FROM teams t";
 
 impl Store {
-    pub async fn teams(&self, org: &OrganizationId) -> Result<Vec<TeamView>, ApiError> {
+    pub async fn teams(&self, org: &OrganizationId) -> Result<Vec<TeamView>, StoreError> {
         let rows: Vec<TeamRow> = self
             .all(
                 &format!("{TEAM} WHERE t.organization_id = ?1 ORDER BY t.name"),
@@ -65,7 +65,11 @@ impl Store {
         rows.into_iter().map(TeamRow::view).collect()
     }
 
-    pub async fn team(&self, org: &OrganizationId, id: &str) -> Result<Option<TeamView>, ApiError> {
+    pub async fn team(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+    ) -> Result<Option<TeamView>, StoreError> {
         let row: Option<TeamRow> = self
             .first(
                 &format!("{TEAM} WHERE t.organization_id = ?1 AND t.id = ?2"),
@@ -80,7 +84,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         ids: &[String],
-    ) -> Result<Vec<String>, ApiError> {
+    ) -> Result<Vec<String>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             value: String,
@@ -104,7 +108,7 @@ impl Store {
         external_id: Option<&str>,
         now: i64,
         new: bool,
-    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let questionnaires = serde_json::to_string(&team.questionnaires)?;
         let members = serde_json::to_string(&team.members.iter().collect::<Vec<_>>())?;
         let upsert = if new {
@@ -155,7 +159,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         id: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             "DELETE FROM teams WHERE id = ?1 AND organization_id = ?2",
             &[js(id), js(org.as_str())],

@@ -1,7 +1,7 @@
 //! Accounts: rows, the API's view of them, and their queries.
 
+use super::StoreError;
 use super::{internal, js, num, opt, Store};
-use crate::http::ApiError;
 use livechat_access::{
     fold_case, Access, Account, Actor, AgentSnapshot, Email, OrganizationId, Presence, Profile,
     Role, ScimIdentity, Subject, UserScope,
@@ -83,11 +83,11 @@ pub struct UserView {
 }
 
 impl UserRow {
-    pub fn access(&self) -> Result<Access, ApiError> {
+    pub fn access(&self) -> Result<Access, StoreError> {
         serde_json::from_str(&self.access).map_err(internal)
     }
 
-    pub fn account(&self) -> Result<Account, ApiError> {
+    pub fn account(&self) -> Result<Account, StoreError> {
         Ok(Account {
             email: serde_json::from_value(Value::String(self.email.clone())).map_err(internal)?,
             access: self.access()?,
@@ -97,7 +97,7 @@ impl UserRow {
     }
 
     /// How the identity provider names the person (nothing for people added on the page).
-    pub fn identity(&self) -> Result<ScimIdentity, ApiError> {
+    pub fn identity(&self) -> Result<ScimIdentity, StoreError> {
         Ok(ScimIdentity {
             user_name: self.user_name.clone(),
             emails: self
@@ -115,7 +115,7 @@ impl UserRow {
         OrganizationId::new(&self.organization_id)
     }
 
-    pub fn actor(&self) -> Result<Actor, ApiError> {
+    pub fn actor(&self) -> Result<Actor, StoreError> {
         let access = self.access()?;
         Ok(Actor {
             id: self.id.clone(),
@@ -127,7 +127,7 @@ impl UserRow {
         })
     }
 
-    pub fn subject(&self) -> Result<Subject, ApiError> {
+    pub fn subject(&self) -> Result<Subject, StoreError> {
         Ok(Subject {
             id: self.id.clone(),
             organization: self.organization(),
@@ -136,7 +136,7 @@ impl UserRow {
         })
     }
 
-    pub fn view(&self) -> Result<UserView, ApiError> {
+    pub fn view(&self) -> Result<UserView, StoreError> {
         let account = self.account()?;
         Ok(UserView {
             id: self.id.clone(),
@@ -153,7 +153,7 @@ impl UserRow {
         })
     }
 
-    pub fn snapshot(&self) -> Result<AgentSnapshot, ApiError> {
+    pub fn snapshot(&self) -> Result<AgentSnapshot, StoreError> {
         let access = self.access()?;
         Ok(AgentSnapshot {
             id: self.id.clone(),
@@ -185,7 +185,7 @@ impl UserRow {
     }
 
     /// Their teams' questionnaires, where the query read them (`routing_columns`).
-    pub fn team_questionnaires(&self) -> Result<Vec<String>, ApiError> {
+    pub fn team_questionnaires(&self) -> Result<Vec<String>, StoreError> {
         Ok(self
             .team_questionnaires
             .as_deref()
@@ -261,7 +261,7 @@ pub struct UserFilter<'a> {
 }
 
 impl Store {
-    pub async fn user_count(&self, org: &OrganizationId) -> Result<i64, ApiError> {
+    pub async fn user_count(&self, org: &OrganizationId) -> Result<i64, StoreError> {
         #[derive(Deserialize)]
         struct Count {
             n: i64,
@@ -275,7 +275,7 @@ impl Store {
             .map_or(0, |c| c.n))
     }
 
-    pub async fn active_admins(&self, org: &OrganizationId) -> Result<u32, ApiError> {
+    pub async fn active_admins(&self, org: &OrganizationId) -> Result<u32, StoreError> {
         #[derive(Deserialize)]
         struct Count {
             n: u32,
@@ -290,13 +290,16 @@ impl Store {
             .map_or(0, |c| c.n))
     }
 
-    pub fn insert_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
+    pub fn insert_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, StoreError> {
         self.insert_user_if(row, "1")
     }
 
     /// Creates the organization's first user when it has none; a no-op otherwise, even under
     /// races.
-    pub fn insert_first_user(&self, row: &NewUserRow<'_>) -> Result<D1PreparedStatement, ApiError> {
+    pub fn insert_first_user(
+        &self,
+        row: &NewUserRow<'_>,
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.insert_user_if(
             row,
             "NOT EXISTS (SELECT 1 FROM users WHERE organization_id = ?9)",
@@ -307,7 +310,7 @@ impl Store {
         &self,
         row: &NewUserRow<'_>,
         condition: &str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             &format!(
                 "INSERT INTO users (id, email, email_key, password_hash, role, access, profile, \
@@ -337,7 +340,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         now: i64,
-    ) -> Result<Option<UserRow>, ApiError> {
+    ) -> Result<Option<UserRow>, StoreError> {
         self.first(
             &format!(
                 "SELECT {} FROM users WHERE organization_id = ?1 AND id = ?2",
@@ -348,7 +351,11 @@ impl Store {
         .await
     }
 
-    pub async fn user(&self, org: &OrganizationId, id: &str) -> Result<Option<UserRow>, ApiError> {
+    pub async fn user(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+    ) -> Result<Option<UserRow>, StoreError> {
         self.first(
             &format!(
                 "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires \
@@ -366,7 +373,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         identity: &ScimIdentity,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let emails = identity
             .emails
             .as_ref()
@@ -393,7 +400,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         name: &str,
-    ) -> Result<Option<UserRow>, ApiError> {
+    ) -> Result<Option<UserRow>, StoreError> {
         let key = fold_case(name.trim());
         self.first(
             &format!(
@@ -412,7 +419,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         narrowings: &[crate::scim_filter::Narrowing],
-    ) -> Result<Vec<UserRow>, ApiError> {
+    ) -> Result<Vec<UserRow>, StoreError> {
         use crate::scim_filter::Narrowing;
         use scim_v2::filter::CompareOp;
         let mut clauses = Vec::new();
@@ -458,7 +465,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         email: &Email,
-    ) -> Result<Option<UserRow>, ApiError> {
+    ) -> Result<Option<UserRow>, StoreError> {
         self.first(
             &format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 AND email_key = ?2"
@@ -472,7 +479,7 @@ impl Store {
         &self,
         org: &OrganizationId,
         filter: &UserFilter<'_>,
-    ) -> Result<Vec<UserRow>, ApiError> {
+    ) -> Result<Vec<UserRow>, StoreError> {
         let (scope_sql, me) = match &filter.scope {
             UserScope::All => ("1", None),
             UserScope::AgentsAndSelf(me) => ("(role = 'agent' OR id = ?1)", Some(me.as_str())),
@@ -517,7 +524,7 @@ impl Store {
         end_sessions: bool,
         removes_admin: bool,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let guard = admin_guard(removes_admin, 11);
         self.stmt(
             &format!(
@@ -547,7 +554,7 @@ impl Store {
         org: &OrganizationId,
         id: &str,
         removes_admin: bool,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let guard = admin_guard(removes_admin, 2);
         self.stmt(
             &format!("DELETE FROM users WHERE id = ?1 AND organization_id = ?2 AND {guard}"),
@@ -563,7 +570,7 @@ impl Store {
         user_id: &str,
         removes_admin: bool,
         now: i64,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         let guard = admin_guard(removes_admin, 3);
         self.stmt(
             &format!(
@@ -580,7 +587,7 @@ impl Store {
         id: &str,
         presence: Presence,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.run(
             "UPDATE users SET presence = ?2, updated_at = ?3 WHERE id = ?1 AND organization_id = ?4",
             &[js(id), js(presence.as_str()), num(now), js(org.as_str())],
