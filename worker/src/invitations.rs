@@ -376,7 +376,7 @@ pub async fn lookup(ctx: &mut Ctx) -> Result<Response, ApiError> {
 }
 
 /// `POST /invitations/accept` {token, password, profile}: creates the account and signs in.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/accept", operation_id = "acceptInvitation", tag = "invitations", summary = "Accept: creates the account and signs in", request_body = livechat_access::AcceptanceInput, responses((status = 201, description = "Created and signed in", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/accept", operation_id = "acceptInvitation", tag = "invitations", summary = "Accept: creates the account and signs in", request_body = livechat_access::AcceptanceInput, responses((status = 201, description = "Created and signed in", body = crate::signin::sessions::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(Value::as_str).map(str::to_owned);
@@ -438,7 +438,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .user(&organization, &user_id)
         .await?
         .ok_or(Code::Internal)?;
-    crate::session::start(ctx, &user, 201).await
+    crate::signin::sessions::start(ctx, &user, 201).await
 }
 
 /// The invitation `id` if the caller may manage it (they could have sent it).

@@ -2,8 +2,8 @@
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
+use crate::organization::write_audited;
 use crate::secrets::{new_id, new_token, token_digest};
-use crate::session::write_audited;
 use crate::store::IntegrationKeyView;
 use livechat_access::{
     authorize, validate_integration_key, Action, Code, OrganizationId, Scope, KEY_PREFIX,

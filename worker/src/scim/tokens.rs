@@ -50,7 +50,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
         ctx.now,
     )?;
     let target = (Some(id.as_str()), Some(name.as_str()));
-    crate::session::write_audited(ctx, &session, write, "scim_token_created", target).await?;
+    crate::organization::write_audited(ctx, &session, write, "scim_token_created", target).await?;
     let record = ctx
         .store
         .scim_token(org, &id)
@@ -81,7 +81,7 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let token = ctx.store.scim_token(org, id).await?.ok_or(Code::NotFound)?;
     let write = ctx.store.revoke_scim_token(org, id, ctx.now)?;
     let target = (Some(id), Some(token.name.as_str()));
-    crate::session::write_audited(ctx, &session, write, "scim_token_revoked", target).await?;
+    crate::organization::write_audited(ctx, &session, write, "scim_token_revoked", target).await?;
     // Revoking a revoked token changes nothing (and writes no audit entry): the same 204.
     Ok(Response::empty()?.with_status(204))
 }
@@ -101,5 +101,5 @@ pub async fn settings(ctx: &mut Ctx) -> Result<Response, ApiError> {
     } else {
         "scim_activation_emails_off"
     };
-    crate::session::change_organization(ctx, &session, write, (action, None)).await
+    crate::organization::change_organization(ctx, &session, write, (action, None)).await
 }

@@ -7,8 +7,9 @@
 //! panics there), caden and webauthn-kit need ring's C code. The rules (who may, when a factor
 //! may go) stay the core's.
 
+use super::challenges::{open_challenge, signed_in_by_challenge, CHALLENGE_TTL_MS};
+use super::factors::factor_added;
 use crate::ctx::Ctx;
-use crate::factors::{factor_added, open_challenge, signed_in_by_challenge, CHALLENGE_TTL_MS};
 use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_token, random_bytes, token_digest};
 use crate::store::{changes, ChallengeRow, UserRow};
@@ -54,7 +55,7 @@ fn decode(text: Option<&Value>) -> Option<Vec<u8>> {
 }
 
 fn refused(field: &str) -> ApiError {
-    crate::factors::not_accepted(field)
+    crate::signin::factors::not_accepted(field)
 }
 
 /// The client data a browser signed (§7.1 steps 5–12, §7.2 steps 10–15): its type, challenge
@@ -182,7 +183,7 @@ pub async fn creation_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `POST /me/second-factors/passkeys` {name, credential}: the browser's new credential
 /// (`toJSON()`), checked (§7.1) and kept; the first factor brings recovery codes.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/passkeys", operation_id = "registerPasskey", tag = "second factor", summary = "Register a passkey (ES256)", request_body = livechat_access::PasskeyInput, responses((status = 200, description = "Registered", body = crate::factors::FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/me/second-factors/passkeys", operation_id = "registerPasskey", tag = "second factor", summary = "Register a passkey (ES256)", request_body = livechat_access::PasskeyInput, responses((status = 200, description = "Registered", body = crate::signin::factors::FactorAdded), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn register(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session_to_enrol().await?;
     let body = ctx.body().await?;
@@ -291,7 +292,7 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         passkeys: factors.passkeys.saturating_sub(1),
         ..factors
     };
-    crate::factors::remove_factor(
+    crate::signin::factors::remove_factor(
         ctx,
         &session,
         after,
@@ -492,7 +493,7 @@ pub async fn finish_sign_in(
     match sign_in_without_password(ctx, challenge, credential).await? {
         Some(user) => signed_in_by_challenge(ctx, &challenge.digest, &throttle[0].0, &user).await,
         None => {
-            crate::session::count_failure(ctx, throttle, records).await?;
+            crate::signin::sessions::count_failure(ctx, throttle, records).await?;
             ctx.store
                 .batch(vec![ctx.store.fail_challenge(&challenge.digest)?])
                 .await?;

@@ -4,7 +4,7 @@ use crate::ctx::Ctx;
 use crate::http::ApiError;
 use crate::mail::Outgoing;
 use crate::secrets::{new_id, new_token, token_digest};
-use crate::session::{brake, count_failure, start};
+use crate::signin::sessions::{brake, count_failure, start};
 use crate::store::{changes, Store};
 use livechat_access::{
     validate_password_change, validate_password_forgot, validate_password_reset, Code, Email,
@@ -92,7 +92,7 @@ async fn send_link(
 
 /// `POST /password/reset` {token, password}: the new password, every session of the account
 /// ended, and a new one opened here.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::session::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::signin::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(|t| t.as_str()).unwrap_or("");
@@ -137,7 +137,7 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .user(&org, &user.id)
         .await?
         .ok_or(Code::Internal)?;
-    crate::factors::after_right_password(ctx, &user, 200).await
+    crate::signin::challenges::after_right_password(ctx, &user, 200).await
 }
 
 /// A new session for an account whose other sessions just ended (its epoch moved on).
@@ -148,7 +148,7 @@ async fn signed_in_again(ctx: &Ctx, org: &OrganizationId, id: &str) -> Result<Re
 
 /// `PUT /me/password` {currentPassword, newPassword}: takes the current password; every other
 /// session of the account ends, this one goes on with a new token.
-#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/password", operation_id = "changePassword", tag = "session", summary = "Change one's own password (the current one is required); other sessions end", request_body = livechat_access::PasswordChangeInput, responses((status = 200, description = "Changed; a new session replaces this one", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/me/password", operation_id = "changePassword", tag = "session", summary = "Change one's own password (the current one is required); other sessions end", request_body = livechat_access::PasswordChangeInput, responses((status = 200, description = "Changed; a new session replaces this one", body = crate::signin::sessions::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn change(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let email = Email::parse(&session.user.email).ok_or(Code::Internal)?;

@@ -5,32 +5,14 @@
 
 use crate::ctx::{Ctx, Session};
 use crate::http::{self, ApiError};
-use crate::secrets::{new_token, random_bytes, token_digest};
-use crate::session::{brake, count_failure, start};
+use crate::secrets::{random_bytes, token_digest};
 use crate::store::{changes, UserRow};
 use livechat_access::{
-    accept_totp_step, after_password, authorize, may_remove_factor, validate_second_factor,
-    validate_security, Action, AfterPassword, Code, Factors, LoginThrottle, OrganizationId, Proof,
-    SecondFactorMethod, SecondFactorPolicy, RECOVERY_CODES,
+    accept_totp_step, authorize, may_remove_factor, validate_security, Action, Code, Factors,
+    OrganizationId, SecondFactorPolicy, RECOVERY_CODES,
 };
 use serde::Serialize;
 use worker::Response;
-
-/// How long the second step may take after the password (ms).
-pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
-
-/// The password was right; the second step is next (`POST /session/second-factor`).
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SecondFactorNeeded {
-    /// Single-use, short-lived; never a session.
-    pub challenge: String,
-    /// When it expires (ms since the epoch).
-    pub expires_at: i64,
-    /// The factors the person has (a recovery code always works while any is left).
-    pub methods: Vec<SecondFactorMethod>,
-}
 
 /// One's own second factors (`GET /me/second-factors`).
 #[derive(Serialize)]
@@ -84,159 +66,8 @@ pub struct FactorAdded {
     pub recovery_codes: Option<Vec<String>>,
 }
 
-/// After a right password (a sign-in, a reset link): a session, or the second step's challenge
-/// when the person has a factor. The core decides which.
-pub async fn after_right_password(
-    ctx: &Ctx,
-    user: &UserRow,
-    status: u16,
-) -> Result<Response, ApiError> {
-    let org = user.organization();
-    let policy = ctx.store.second_factor_policy(&org).await?;
-    let (factors, _) = ctx.store.factors(&org, &user.id).await?;
-    if after_password(policy, user.access()?.role, factors) != AfterPassword::SecondFactor {
-        return start(ctx, user, status).await;
-    }
-    let token = new_token();
-    let expires_at =
-        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", None)).await?;
-    let mut methods = Vec::new();
-    if factors.totp {
-        methods.push(SecondFactorMethod::Totp);
-    }
-    if factors.passkeys > 0 {
-        methods.push(SecondFactorMethod::Passkey);
-    }
-    methods.push(SecondFactorMethod::Recovery);
-    http::json(
-        200,
-        &SecondFactorNeeded {
-            challenge: token,
-            expires_at,
-            methods,
-        },
-    )
-}
-
-/// Opens a challenge for `token` (its digest stored) for five minutes, the dead ones forgotten on
-/// the way; when it expires.
-pub async fn open_challenge(
-    ctx: &Ctx,
-    token: &str,
-    org: &OrganizationId,
-    user: Option<&str>,
-    (purpose, state): (&str, Option<&str>),
-) -> Result<i64, ApiError> {
-    let expires_at = ctx.now + CHALLENGE_TTL_MS;
-    ctx.store
-        .batch(vec![
-            ctx.store.purge_challenges(ctx.now)?,
-            ctx.store.insert_challenge(
-                &token_digest(token),
-                org,
-                user,
-                (purpose, state),
-                expires_at,
-            )?,
-        ])
-        .await?;
-    Ok(expires_at)
-}
-
-/// `POST /session/second-factor` {challenge, method, code | credential}: the second step. Throttled
-/// like the password (per person and per client); a challenge survives five wrong tries; every
-/// refusal says only "not accepted".
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::session::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
-pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let attempt = validate_second_factor(&ctx.body().await?).map_err(ApiError::form)?;
-    let digest = token_digest(&attempt.challenge);
-    let challenge = ctx
-        .store
-        .challenge(&digest, ctx.now)
-        .await?
-        .filter(|c| c.purpose == "second_factor" || c.purpose == "passkey_sign_in")
-        .ok_or(Code::ChallengeExpired)?;
-    let org = OrganizationId::new(&challenge.organization_id);
-    if challenge.purpose == "passkey_sign_in" {
-        // Instead of the password: only a passkey, which names the person.
-        let Proof::Passkey(credential) = &attempt.proof else {
-            return Err(Code::ChallengeExpired.into());
-        };
-        // Per client only: the person is unknown until the passkey is verified, and a key per
-        // organization would let anyone lock everyone out of it.
-        let keys = [(
-            format!("client:{}", ctx.client()?),
-            LoginThrottle::PER_CLIENT,
-        )];
-        let records = brake(ctx, &keys).await?;
-        return crate::passkeys::finish_sign_in(ctx, &challenge, credential, &keys, &records).await;
-    }
-    let user_id = challenge.user_id.clone().ok_or(Code::ChallengeExpired)?;
-    let keys = [
-        (
-            format!("second:{}:{user_id}", org.as_str()),
-            LoginThrottle::PER_EMAIL,
-        ),
-        (
-            format!("client:{}", ctx.client()?),
-            LoginThrottle::PER_CLIENT,
-        ),
-    ];
-    let records = brake(ctx, &keys).await?;
-    let user = ctx
-        .store
-        .user(&org, &user_id)
-        .await?
-        .ok_or(Code::ChallengeExpired)?;
-    let accepted = match &attempt.proof {
-        Proof::Totp(code) => use_totp_code(ctx, &org, &user, code).await?,
-        Proof::Recovery(code) => {
-            let used = ctx
-                .store
-                .batch(vec![ctx.store.use_recovery_code(
-                    &org,
-                    &user.id,
-                    &token_digest(code),
-                    ctx.now,
-                )?])
-                .await?;
-            used.first().map(changes) == Some(1)
-        }
-        Proof::Passkey(credential) => {
-            crate::passkeys::verify_second_factor(ctx, &org, &user, &challenge, credential).await?
-        }
-    };
-    if !accepted || user.disabled != 0 {
-        count_failure(ctx, &keys, &records).await?;
-        ctx.store
-            .batch(vec![ctx.store.fail_challenge(&digest)?])
-            .await?;
-        return Err(Code::SecondFactorInvalid.into());
-    }
-    signed_in_by_challenge(ctx, &digest, &keys[0].0, &user).await
-}
-
-/// The challenge used up (once: a second use, even a concurrent one, is refused), the failures
-/// forgotten, a session opened.
-pub async fn signed_in_by_challenge(
-    ctx: &Ctx,
-    digest: &str,
-    throttle_key: &str,
-    user: &UserRow,
-) -> Result<Response, ApiError> {
-    let used = ctx
-        .store
-        .batch(vec![ctx.store.consume_challenge(digest, ctx.now)?])
-        .await?;
-    if used.first().map(changes) != Some(1) {
-        return Err(Code::ChallengeExpired.into());
-    }
-    ctx.store.clear_failures(throttle_key).await?;
-    start(ctx, user, 200).await
-}
-
 /// Checks an app's code for `user` and records its step: `false` for a wrong, replayed or older code.
-async fn use_totp_code(
+pub(super) async fn use_totp_code(
     ctx: &Ctx,
     org: &OrganizationId,
     user: &UserRow,
@@ -569,7 +400,7 @@ pub async fn security(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let write = ctx
         .store
         .set_second_factor_policy(&session.actor.organization, policy)?;
-    crate::session::change_organization(
+    crate::organization::change_organization(
         ctx,
         &session,
         write,

@@ -1,0 +1,106 @@
+//! The step between a right password and a session: the second step's challenge, opened for five
+//! minutes, used once. Calls `sessions` only; the entry points (`mod.rs`, `passkeys`, `password`)
+//! call it.
+
+use super::sessions::start;
+use crate::ctx::Ctx;
+use crate::http::{self, ApiError};
+use crate::secrets::{new_token, token_digest};
+use crate::store::{changes, UserRow};
+use livechat_access::{after_password, AfterPassword, Code, OrganizationId, SecondFactorMethod};
+use serde::Serialize;
+use worker::Response;
+
+/// How long the second step may take after the password (ms).
+pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// The password was right; the second step is next (`POST /session/second-factor`).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SecondFactorNeeded {
+    /// Single-use, short-lived; never a session.
+    pub challenge: String,
+    /// When it expires (ms since the epoch).
+    pub expires_at: i64,
+    /// The factors the person has (a recovery code always works while any is left).
+    pub methods: Vec<SecondFactorMethod>,
+}
+
+/// After a right password (a sign-in, a reset link): a session, or the second step's challenge
+/// when the person has a factor. The core decides which.
+pub async fn after_right_password(
+    ctx: &Ctx,
+    user: &UserRow,
+    status: u16,
+) -> Result<Response, ApiError> {
+    let org = user.organization();
+    let policy = ctx.store.second_factor_policy(&org).await?;
+    let (factors, _) = ctx.store.factors(&org, &user.id).await?;
+    if after_password(policy, user.access()?.role, factors) != AfterPassword::SecondFactor {
+        return start(ctx, user, status).await;
+    }
+    let token = new_token();
+    let expires_at =
+        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", None)).await?;
+    let mut methods = Vec::new();
+    if factors.totp {
+        methods.push(SecondFactorMethod::Totp);
+    }
+    if factors.passkeys > 0 {
+        methods.push(SecondFactorMethod::Passkey);
+    }
+    methods.push(SecondFactorMethod::Recovery);
+    http::json(
+        200,
+        &SecondFactorNeeded {
+            challenge: token,
+            expires_at,
+            methods,
+        },
+    )
+}
+
+/// Opens a challenge for `token` (its digest stored) for five minutes, the dead ones forgotten on
+/// the way; when it expires.
+pub async fn open_challenge(
+    ctx: &Ctx,
+    token: &str,
+    org: &OrganizationId,
+    user: Option<&str>,
+    (purpose, state): (&str, Option<&str>),
+) -> Result<i64, ApiError> {
+    let expires_at = ctx.now + CHALLENGE_TTL_MS;
+    ctx.store
+        .batch(vec![
+            ctx.store.purge_challenges(ctx.now)?,
+            ctx.store.insert_challenge(
+                &token_digest(token),
+                org,
+                user,
+                (purpose, state),
+                expires_at,
+            )?,
+        ])
+        .await?;
+    Ok(expires_at)
+}
+
+/// The challenge used up (once: a second use, even a concurrent one, is refused), the failures
+/// forgotten, a session opened.
+pub async fn signed_in_by_challenge(
+    ctx: &Ctx,
+    digest: &str,
+    throttle_key: &str,
+    user: &UserRow,
+) -> Result<Response, ApiError> {
+    let used = ctx
+        .store
+        .batch(vec![ctx.store.consume_challenge(digest, ctx.now)?])
+        .await?;
+    if used.first().map(changes) != Some(1) {
+        return Err(Code::ChallengeExpired.into());
+    }
+    ctx.store.clear_failures(throttle_key).await?;
+    start(ctx, user, 200).await
+}

@@ -1,0 +1,180 @@
+//! Signing in, one room: the password step and the second step (`POST /session`,
+//! `POST /session/second-factor`) are the entry points here; they call the rest, which never call
+//! back up. From the top: `passkeys` and `password` (reset and change) → `factors` (one's second
+//! factors, their records) → `challenges` (between a right password and a session) → `sessions`
+//! (starting one, the brakes, signing out, presence). The rules are the core's.
+
+pub mod challenges;
+pub mod factors;
+pub mod passkeys;
+pub mod password;
+pub mod sessions;
+
+use crate::ctx::Ctx;
+use crate::http::ApiError;
+use crate::secrets::token_digest;
+use crate::store::changes;
+use challenges::signed_in_by_challenge;
+use factors::use_totp_code;
+use livechat_access::{
+    decide_sign_in, validate_login, validate_second_factor, Code, LoginThrottle, OrganizationId,
+    Proof, SignIn,
+};
+use serde::Serialize;
+use sessions::{brake, count_failure, SessionStarted};
+use worker::Response;
+
+/// What a right password answers: a session, or (for someone with a second factor) the second
+/// step's challenge. Only the API description names it: each handler writes one or the other.
+#[cfg(feature = "openapi")]
+#[allow(dead_code, clippy::large_enum_variant)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SignInAnswer {
+    /// Signed in.
+    Session(SessionStarted),
+    /// The second step is next.
+    SecondFactor(crate::signin::challenges::SecondFactorNeeded),
+}
+
+/// `POST /session` {email, password} → {token, user} and the session cookie, or the second
+/// step's challenge.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in (the password step)", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in (the token is also set as the `lca_session` cookie), or, for someone with a second factor, the second step's challenge", body = SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
+pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let body = ctx.body().await?;
+    let login = validate_login(&body).map_err(ApiError::form)?;
+    let client = ctx.client()?;
+    // The organization the sign-in names, and whether it is in service (the core decides what a
+    // suspended one means); an unknown one has no accounts, and costs the same work.
+    let (organization, in_service) = match login.organization.as_deref() {
+        Some(slug) => match ctx.store.organization_by_slug(slug).await? {
+            Some(row) => (Some(row.id()), row.is_active()),
+            None => (None, true),
+        },
+        None => (Some(OrganizationId::default_organization()), true),
+    };
+    if let Some(org) = &organization {
+        if crate::users::bootstrap_blocked(ctx, org).await? {
+            let problems = ctx.config.report.problems.iter();
+            let bootstrap = problems.filter(|p| p.setting.starts_with("BOOTSTRAP_ADMIN_"));
+            return Err(ApiError::settings(bootstrap.cloned().collect()));
+        }
+    }
+    let throttled_as = organization
+        .as_ref()
+        .map_or("-", OrganizationId::as_str)
+        .to_owned();
+    let keys = [
+        (
+            format!("email:{throttled_as}:{}", login.email.key()),
+            LoginThrottle::PER_EMAIL,
+        ),
+        (format!("client:{client}"), LoginThrottle::PER_CLIENT),
+    ];
+    let records = brake(ctx, &keys).await?;
+    let cost = ctx.config.hash_cost;
+    let user = match &organization {
+        Some(org) => ctx.store.user_by_email(org, &login.email).await?,
+        None => None,
+    };
+    let verified = match &user {
+        Some(user) if user.password_hash != crate::users::NO_PASSWORD => {
+            cost.verify(&login.password, &user.password_hash)
+        }
+        // Unknown, or no password yet (provisioned, not activated): the same work, refused.
+        _ => {
+            cost.verify_nothing(&login.password);
+            false
+        }
+    };
+    let user = match (
+        decide_sign_in(in_service, user.as_ref().map(|u| u.disabled != 0), verified),
+        user,
+    ) {
+        (SignIn::Granted, Some(user)) => user,
+        (SignIn::Disabled, _) => return Err(Code::AccountDisabled.into()),
+        _ => {
+            count_failure(ctx, &keys, &records).await?;
+            return Err(Code::InvalidCredentials.into());
+        }
+    };
+    ctx.store.clear_failures(&keys[0].0).await?;
+    crate::signin::challenges::after_right_password(ctx, &user, 200).await
+}
+
+/// `POST /session/second-factor` {challenge, method, code | credential}: the second step. Throttled
+/// like the password (per person and per client); a challenge survives five wrong tries; every
+/// refusal says only "not accepted".
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::signin::sessions::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
+pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let attempt = validate_second_factor(&ctx.body().await?).map_err(ApiError::form)?;
+    let digest = token_digest(&attempt.challenge);
+    let challenge = ctx
+        .store
+        .challenge(&digest, ctx.now)
+        .await?
+        .filter(|c| c.purpose == "second_factor" || c.purpose == "passkey_sign_in")
+        .ok_or(Code::ChallengeExpired)?;
+    let org = OrganizationId::new(&challenge.organization_id);
+    if challenge.purpose == "passkey_sign_in" {
+        // Instead of the password: only a passkey, which names the person.
+        let Proof::Passkey(credential) = &attempt.proof else {
+            return Err(Code::ChallengeExpired.into());
+        };
+        // Per client only: the person is unknown until the passkey is verified, and a key per
+        // organization would let anyone lock everyone out of it.
+        let keys = [(
+            format!("client:{}", ctx.client()?),
+            LoginThrottle::PER_CLIENT,
+        )];
+        let records = brake(ctx, &keys).await?;
+        return crate::signin::passkeys::finish_sign_in(
+            ctx, &challenge, credential, &keys, &records,
+        )
+        .await;
+    }
+    let user_id = challenge.user_id.clone().ok_or(Code::ChallengeExpired)?;
+    let keys = [
+        (
+            format!("second:{}:{user_id}", org.as_str()),
+            LoginThrottle::PER_EMAIL,
+        ),
+        (
+            format!("client:{}", ctx.client()?),
+            LoginThrottle::PER_CLIENT,
+        ),
+    ];
+    let records = brake(ctx, &keys).await?;
+    let user = ctx
+        .store
+        .user(&org, &user_id)
+        .await?
+        .ok_or(Code::ChallengeExpired)?;
+    let accepted = match &attempt.proof {
+        Proof::Totp(code) => use_totp_code(ctx, &org, &user, code).await?,
+        Proof::Recovery(code) => {
+            let used = ctx
+                .store
+                .batch(vec![ctx.store.use_recovery_code(
+                    &org,
+                    &user.id,
+                    &token_digest(code),
+                    ctx.now,
+                )?])
+                .await?;
+            used.first().map(changes) == Some(1)
+        }
+        Proof::Passkey(credential) => {
+            crate::signin::passkeys::verify_second_factor(ctx, &org, &user, &challenge, credential)
+                .await?
+        }
+    };
+    if !accepted || user.disabled != 0 {
+        count_failure(ctx, &keys, &records).await?;
+        ctx.store
+            .batch(vec![ctx.store.fail_challenge(&digest)?])
+            .await?;
+        return Err(Code::SecondFactorInvalid.into());
+    }
+    signed_in_by_challenge(ctx, &digest, &keys[0].0, &user).await
+}
