@@ -1,7 +1,7 @@
-//! Second factors in the API: one's own (authenticator app, passkeys, recovery codes), the second
-//! step of a sign-in, an admin's reset of someone else's, and the organization's policy. The
-//! rules are the core's (`second_factor.rs`); the codes' cryptography is totp-rs's, the passkeys'
-//! `passkeys.rs`'s.
+//! One's own second factors (authenticator app, recovery codes; passkeys are `passkeys.rs`'s, which
+//! records them here), an admin's reset of someone else's, and the organization's policy; the
+//! app's code check the second step uses. Calls nothing else of the sign-in room. The rules are
+//! the core's (`second_factor.rs`); the codes' cryptography is totp-rs's.
 
 use crate::ctx::{Ctx, Session};
 use crate::http::{self, ApiError};
