@@ -30,6 +30,7 @@ mod error;
 mod input;
 mod integration;
 mod invitation;
+mod live;
 mod mail;
 mod organization;
 mod outcome;
@@ -75,6 +76,7 @@ pub use invitation::{
     Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
+pub use live::{sees, LiveDesk, LiveEvent, OpenConversation};
 pub use mail::{
     format_utc, header_text, invitation_mail, reset_mail, retry_delay_s, InvitationMail, Mail,
     ResetMail,
