@@ -20,19 +20,18 @@ use livechat_access::{
     decide_sign_in, validate_login, validate_second_factor, Code, LoginThrottle, OrganizationId,
     Proof, SignIn,
 };
-use serde::Serialize;
-use sessions::{brake, count_failure, SessionStarted};
+use sessions::{brake, count_failure};
 use worker::Response;
 
 /// What a right password answers: a session, or (for someone with a second factor) the second
 /// step's challenge. Only the API description names it: each handler writes one or the other.
 #[cfg(feature = "openapi")]
 #[allow(dead_code, clippy::large_enum_variant)]
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum SignInAnswer {
     /// Signed in.
-    Session(SessionStarted),
+    Session(sessions::SessionStarted),
     /// The second step is next.
     SecondFactor(crate::signin::challenges::SecondFactorNeeded),
 }
