@@ -132,17 +132,20 @@ pub async fn assign_waiting(ctx: &Ctx, org: &OrganizationId) -> Result<(), ApiEr
     Ok(())
 }
 
-/// `POST /conversations` {questionnaire, language, channel}: by the chat box (service token) or
+/// `POST /conversations` {questionnaire, language, channel}: by the chat box (its integration key) or
 /// an admin; routed at once.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations", operation_id = "openConversation", tag = "conversations", summary = "Open and route a conversation (admins or the service token)", request_body = livechat_access::NewConversationInput, responses((status = 201, description = "Created", body = OpenedConversation), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("integrationKey" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations", operation_id = "openConversation", tag = "conversations", summary = "Open and route a conversation (admins, or a key with conversations:open)", request_body = livechat_access::NewConversationInput, responses((status = 201, description = "Created", body = OpenedConversation), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(("bearer" = []), ("integrationKey" = []))))]
 pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
     // The chat box's key opens its organization's conversations; an admin, their own.
     let caller = ctx.caller().await?;
     caller.caller().authorize(&Action::OpenConversation)?;
     let (organization, catalog) = match caller {
         Authenticated::Person(session) => (session.actor.organization, session.catalog),
-        Authenticated::Key(key) => {
-            let catalog = ctx.store.catalog(&key.organization).await?;
+        Authenticated::Key(key, catalog) => {
+            let catalog = match catalog {
+                Some(catalog) => catalog,
+                None => ctx.store.catalog(&key.organization).await?,
+            };
             (key.organization, catalog)
         }
     };

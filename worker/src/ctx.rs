@@ -174,7 +174,8 @@ pub struct Session {
 /// Who is calling, authenticated: a person by their session, or a service by its key.
 pub enum Authenticated {
     Person(Box<Session>),
-    Key(IntegrationKey),
+    /// A key, with its organization's catalog when its look-up read it (not for `SERVICE_TOKEN`).
+    Key(IntegrationKey, Option<CatalogAt>),
 }
 
 impl Authenticated {
@@ -182,7 +183,7 @@ impl Authenticated {
     pub fn caller(&self) -> Caller {
         match self {
             Authenticated::Person(session) => Caller::Person(session.actor.clone()),
-            Authenticated::Key(key) => Caller::Key(key.clone()),
+            Authenticated::Key(key, _) => Caller::Key(key.clone()),
         }
     }
 }
@@ -274,15 +275,15 @@ impl Ctx {
     pub async fn caller(&self) -> Result<Authenticated, ApiError> {
         if let Some(token) = self.bearer() {
             if token.starts_with(KEY_PREFIX) {
-                let key = self
+                let (key, catalog) = self
                     .store
                     .use_integration_key(&token_digest(&token), self.now)
                     .await?
                     .ok_or(Code::Unauthenticated)?;
-                return Ok(Authenticated::Key(key));
+                return Ok(Authenticated::Key(key, Some(catalog)));
             }
             if self.is_service() {
-                return Ok(Authenticated::Key(IntegrationKey::service_token()));
+                return Ok(Authenticated::Key(IntegrationKey::service_token(), None));
             }
         }
         Ok(Authenticated::Person(Box::new(self.session().await?)))

@@ -119,7 +119,7 @@ pub async fn issue(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let id = match (asked, &authenticated) {
         (Some(id), _) => id,
         (None, Authenticated::Person(session)) => session.user.id.clone(),
-        (None, Authenticated::Key(_)) => {
+        (None, Authenticated::Key(..)) => {
             return Err(ApiError::form(vec![Violation::new(
                 "userId",
                 Code::FieldRequired,

@@ -1,7 +1,7 @@
 //! Integration keys: digests only, per organization.
 
 use super::StoreError;
-use super::{internal, js, num, opt, Store};
+use super::{internal, js, num, opt, CatalogAt, Store};
 use livechat_access::{IntegrationKey, OrganizationId, Scope, SortedSet};
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
@@ -148,29 +148,41 @@ impl Store {
         )
     }
 
-    /// The live key behind a digest, of an active organization; its use is recorded in the same
-    /// statement (one D1 statement per key-authenticated request).
+    /// The live key behind a digest, of an active organization, with its organization's catalog;
+    /// its use is recorded in the same statement (one D1 statement per key-authenticated request,
+    /// as a session's check is one).
     pub async fn use_integration_key(
         &self,
         digest: &str,
         now: i64,
-    ) -> Result<Option<IntegrationKey>, StoreError> {
-        let row: Option<KeyRecord> = self
+    ) -> Result<Option<(IntegrationKey, CatalogAt)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Used {
+            #[serde(flatten)]
+            key: KeyRecord,
+            catalog: String,
+            catalog_version: i64,
+        }
+        let row: Option<Used> = self
             .first(
                 &format!(
                     "UPDATE integration_keys SET last_used_at = ?2 WHERE key_hash = ?1 \
                      AND revoked_at IS NULL AND organization_id IN \
-                     (SELECT id FROM organizations WHERE status = 'active') RETURNING {COLUMNS}"
+                     (SELECT id FROM organizations WHERE status = 'active') RETURNING {COLUMNS}, \
+                     (SELECT catalog FROM organizations o WHERE o.id = organization_id) AS catalog, \
+                     (SELECT catalog_version FROM organizations o WHERE o.id = organization_id) \
+                     AS catalog_version"
                 ),
                 &[js(digest), num(now)],
             )
             .await?;
         row.map(|r| {
-            Ok(IntegrationKey {
-                scopes: r.scopes()?,
-                id: r.id,
-                organization: OrganizationId::new(r.organization_id),
-            })
+            let key = IntegrationKey {
+                scopes: r.key.scopes()?,
+                id: r.key.id,
+                organization: OrganizationId::new(r.key.organization_id),
+            };
+            Ok((key, CatalogAt::parse(&r.catalog, r.catalog_version)?))
         })
         .transpose()
     }
