@@ -336,7 +336,6 @@ mod tests {
     use super::*;
     use crate::access::{Channel, ConversationLimit, Module, Role};
     use crate::OrganizationId;
-    use proptest::prelude::*;
 
     fn agent(id: &str, capacity: u8) -> AgentSnapshot {
         AgentSnapshot {
@@ -504,33 +503,40 @@ mod tests {
         assert!(!sees(&without_desk, &assigned));
     }
 
-    proptest! {
-        /// Whatever happens, in any order, nobody holds more than their capacity, and nothing
-        /// waits that an agent with room could take.
-        #[test]
-        fn never_over_capacity_never_idle_with_work(ops in proptest::collection::vec((0u8..5, 0usize..12, 0usize..3), 1..80)) {
-            let names = ["a", "b", "c"];
-            let mut desk = desk(&[agent("a", 2), agent("b", 1), agent("c", 3)]);
-            let mut next = 0;
-            for (i, (op, n, who)) in ops.into_iter().enumerate() {
-                let now = i as i64;
-                let id = format!("c{}", n % (next + 1));
-                match op {
-                    0 | 1 => { desk.open(&format!("c{next}"), visitor(), now); next += 1; }
-                    2 => { let _ = desk.close(&id, now); }
-                    3 => { let _ = desk.transfer(&id, names[who], now); }
-                    _ => {
-                        let p = if n % 2 == 0 { Presence::Online } else { Presence::Away };
-                        desk.set_presence(names[who], p, now);
+    // proptest is a native dev-dependency: the rest of these tests also run in wasm (wasm-pack).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Whatever happens, in any order, nobody holds more than their capacity, and nothing
+            /// waits that an agent with room could take.
+            #[test]
+            fn never_over_capacity_never_idle_with_work(ops in proptest::collection::vec((0u8..5, 0usize..12, 0usize..3), 1..80)) {
+                let names = ["a", "b", "c"];
+                let mut desk = desk(&[agent("a", 2), agent("b", 1), agent("c", 3)]);
+                let mut next = 0;
+                for (i, (op, n, who)) in ops.into_iter().enumerate() {
+                    let now = i as i64;
+                    let id = format!("c{}", n % (next + 1));
+                    match op {
+                        0 | 1 => { desk.open(&format!("c{next}"), visitor(), now); next += 1; }
+                        2 => { let _ = desk.close(&id, now); }
+                        3 => { let _ = desk.transfer(&id, names[who], now); }
+                        _ => {
+                            let p = if n % 2 == 0 { Presence::Online } else { Presence::Away };
+                            desk.set_presence(names[who], p, now);
+                        }
                     }
-                }
-                for a in desk.agents() {
-                    let cap = match a.max_conversations { ConversationLimit::AtMost(n) => n as usize, ConversationLimit::Unlimited => usize::MAX };
-                    prop_assert!(held(&desk, &a.id) <= cap);
-                    prop_assert_eq!(a.load as usize, held(&desk, &a.id));
-                }
-                for waiting in desk.queue() {
-                    prop_assert!(desk.agents().all(|a| a.refusal(&waiting.conversation).is_some()));
+                    for a in desk.agents() {
+                        let cap = match a.max_conversations { ConversationLimit::AtMost(n) => n as usize, ConversationLimit::Unlimited => usize::MAX };
+                        prop_assert!(held(&desk, &a.id) <= cap);
+                        prop_assert_eq!(a.load as usize, held(&desk, &a.id));
+                    }
+                    for waiting in desk.queue() {
+                        prop_assert!(desk.agents().all(|a| a.refusal(&waiting.conversation).is_some()));
+                    }
                 }
             }
         }

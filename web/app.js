@@ -61,12 +61,12 @@ const TEXT = {
     integrations: 'Intégrations', integrationsTitle: 'Intégrations',
     integrationsIntro: 'La fenêtre de chat de vos sites et vos serveurs de chat agissent dans votre organisation avec une clé, limitée aux portées choisies. Chaque clé n’est affichée qu’une fois.',
     keyName: 'Nom de la clé', keyCreate: 'Créer une clé', keyScopes: 'Portées', keyHint: 'Début de la clé',
-    keyShownOnce: 'Copiez cette clé maintenant : elle ne sera plus affichée.', keyDeploymentSecret: 'secret du déploiement (SERVICE_TOKEN) : à remplacer par une clé',
+    keyShownOnce: 'Copiez cette clé maintenant : elle ne sera plus affichée.', keyDeploymentSecret: 'secret du déploiement, à remplacer par une clé',
     confirmRevokeKey: 'Révoquer la clé « {name} » ? Les services qui l’utilisent seront refusés aussitôt.',
     'scope.conversations:open': 'Ouvrir des conversations (fenêtre de chat)', 'scope.people:read': 'Lire les personnes et leurs accès',
     'scope.conversations:read': 'Lire les conversations', 'scope.conversations:manage': 'Transférer et clore les conversations',
     'scope.identity:issue': 'Obtenir le jeton d’identité d’une personne',
-    revoked: 'Révoqué', confirmRevokeToken: 'Révoquer le jeton « {name} » ? Le fournisseur d’identité ne pourra plus s’en servir.',
+    revoked: 'Révoqué', revokeSecret: 'Révoquer', confirmRevokeToken: 'Révoquer le jeton « {name} » ? Le fournisseur d’identité ne pourra plus s’en servir.',
     catalogSaved: 'Catalogue enregistré', heldBy: '« {value} » est encore attribué à :', kind_user: 'compte', kind_invitation: 'invitation',
     firstName: 'Prénom (interne)', lastName: 'Nom (interne)', avatarUrl: 'Avatar (adresse https://)',
     inviteResults: 'Résultat', cancel: 'Annuler', save: 'Enregistrer', send: 'Envoyer les invitations', close: 'Fermer',
@@ -138,12 +138,12 @@ const TEXT = {
     integrations: 'Integrations', integrationsTitle: 'Integrations',
     integrationsIntro: 'Your sites’ chat box and your chat servers act in your organization with a key, limited to the scopes you choose. Each key is shown once.',
     keyName: 'Key name', keyCreate: 'Create a key', keyScopes: 'Scopes', keyHint: 'Key starts with',
-    keyShownOnce: 'Copy this key now: it will not be shown again.', keyDeploymentSecret: 'deployment secret (SERVICE_TOKEN): replace it with a key',
+    keyShownOnce: 'Copy this key now: it will not be shown again.', keyDeploymentSecret: 'deployment secret, to replace with a key',
     confirmRevokeKey: 'Revoke the key “{name}”? Services using it are refused at once.',
     'scope.conversations:open': 'Open conversations (chat box)', 'scope.people:read': 'Read people and their access',
     'scope.conversations:read': 'Read conversations', 'scope.conversations:manage': 'Transfer and close conversations',
     'scope.identity:issue': 'Get a person’s identity token',
-    revoked: 'Revoked', confirmRevokeToken: 'Revoke the token “{name}”? The identity provider will no longer be able to use it.',
+    revoked: 'Revoked', revokeSecret: 'Revoke', confirmRevokeToken: 'Revoke the token “{name}”? The identity provider will no longer be able to use it.',
     catalogSaved: 'Catalog saved', heldBy: '“{value}” is still held by:', kind_user: 'account', kind_invitation: 'invitation',
     firstName: 'First name (internal)', lastName: 'Last name (internal)', avatarUrl: 'Avatar (https:// address)',
     inviteResults: 'Result', cancel: 'Cancel', save: 'Save', send: 'Send invitations', close: 'Close',
@@ -853,8 +853,8 @@ async function openScim() {
 async function loadScimTokens() {
   const res = await api('GET', '/organization/scim-tokens');
   const rows = (res.body?.items ?? []).map((token) => {
-    const revoke = el('button', { type: 'button', className: 'danger', textContent: t('revoke'), disabled: Boolean(token.revokedAt) });
-    revoke.setAttribute('aria-label', `${t('revoke')} ${token.name}`);
+    const revoke = el('button', { type: 'button', className: 'danger', textContent: t('revokeSecret'), disabled: Boolean(token.revokedAt) });
+    revoke.setAttribute('aria-label', `${t('revokeSecret')} ${token.name}`);
     revoke.onclick = () => confirmThen(t('confirmRevokeToken', { name: token.name }), async () => {
       await api('DELETE', `/organization/scim-tokens/${token.id}`);
       await loadScimTokens();
@@ -906,8 +906,8 @@ async function openIntegrations() {
 async function loadIntegrationKeys() {
   const res = await api('GET', '/organization/integration-keys');
   const rows = (res.body?.items ?? []).map((key) => {
-    const revoke = el('button', { type: 'button', className: 'danger', textContent: t('revoke'), disabled: Boolean(key.revokedAt) || key.deploymentSecret });
-    revoke.setAttribute('aria-label', `${t('revoke')} ${key.name}`);
+    const revoke = el('button', { type: 'button', className: 'danger', textContent: t('revokeSecret'), disabled: Boolean(key.revokedAt) || key.deploymentSecret });
+    revoke.setAttribute('aria-label', `${t('revokeSecret')} ${key.name}`);
     revoke.onclick = () => confirmThen(t('confirmRevokeKey', { name: key.name }), async () => {
       await api('DELETE', `/organization/integration-keys/${key.id}`);
       await loadIntegrationKeys();

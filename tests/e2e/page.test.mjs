@@ -313,6 +313,7 @@ test('the SCIM screen: a token made, shown once, listed, revoked; the activation
   await row.waitFor();
   assert.match(await row.textContent(), /jamais/);
   await shot(p, '15-scim-tokens');
+  assert.equal(await row.locator('button').textContent(), 'Révoquer', 'a token is revoked, not an invitation');
   await row.locator('button').click();
   await p.click('#confirm-dialog button[value=ok]');
   await p.waitForFunction(() => [...document.querySelectorAll('#scim-tokens tr')].some((r) => r.textContent.includes('Entra ID (page)') && r.textContent.includes('Révoqué')));
@@ -337,7 +338,7 @@ test('the integrations screen: a key made with its scopes, shown once, works, re
   await p.waitForSelector('#view-integrations:not([hidden])');
   // The deployment's SERVICE_TOKEN is listed as such, and cannot be revoked here.
   const legacy = p.locator('#integration-keys tr[data-id=service-token]');
-  assert.match(await legacy.textContent(), /SERVICE_TOKEN.*à remplacer par une clé/);
+  assert.match(await legacy.textContent(), /SERVICE_TOKEN — secret du déploiement, à remplacer par une clé/);
   assert.equal(await legacy.locator('button').isDisabled(), true);
   // No scope: refused with the rule's words, nothing made.
   await p.fill('#key-name', 'Serveur de chat (page)');
@@ -357,10 +358,11 @@ test('the integrations screen: a key made with its scopes, shown once, works, re
   assert.match(await row.textContent(), /Lire les personnes et leurs accès, Lire les conversations/);
   assert.match(await row.textContent(), new RegExp(`${key.slice(0, 13)}…`));
   assert.ok(!(await row.textContent()).includes(key), 'the list never shows the key');
-  await shot(p, '16-integration-keys');
+  await shot(p, '17-integration-keys');
   // The key works as its scopes say, then stops at once when revoked on the page.
   assert.equal((await api('GET', '/users', { token: key })).status, 200);
   assert.equal((await api('POST', '/conversations', { token: key, body: { questionnaire: 'site-fr', language: 'fr', channel: 'chat' } })).body.code, 'key_scope_missing');
+  assert.equal(await row.locator('button').textContent(), 'Révoquer');
   await row.locator('button').click();
   await p.click('#confirm-dialog button[value=ok]');
   await p.waitForFunction(() => [...document.querySelectorAll('#integration-keys tr')].some((r) => r.textContent.includes('Serveur de chat (page)') && r.textContent.includes('Révoqué')));
