@@ -190,6 +190,13 @@ impl IntegrationKey {
             scopes,
         }
     }
+
+    /// The deployment's `SERVICE_TOKEN` as `organization`'s admins see it: its chat-box key when
+    /// the secret is still `set` and this is the default organization, else nothing.
+    pub fn service_token_of(organization: &OrganizationId, set: bool) -> Option<IntegrationKey> {
+        let key = IntegrationKey::service_token();
+        (set && key.organization == *organization).then_some(key)
+    }
 }
 
 /// Who is asking: a signed-in person, or one of the organization's integration keys.
@@ -510,6 +517,10 @@ mod tests {
             legacy.authorize(&Action::ListUsers),
             Err(Code::KeyScopeMissing)
         );
+        let default = OrganizationId::default_organization();
+        assert!(IntegrationKey::service_token_of(&default, true).is_some());
+        assert!(IntegrationKey::service_token_of(&default, false).is_none());
+        assert!(IntegrationKey::service_token_of(&OrganizationId::new("acme"), true).is_none());
     }
 
     #[test]

@@ -6,8 +6,7 @@ use crate::organization::write_audited;
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::IntegrationKeyView;
 use livechat_access::{
-    authorize, validate_integration_key, Action, Code, OrganizationId, Scope, KEY_PREFIX,
-    SERVICE_TOKEN_KEY_ID,
+    authorize, validate_integration_key, Action, Code, IntegrationKey, KEY_PREFIX,
 };
 use serde::Serialize;
 use worker::Response;
@@ -36,11 +35,11 @@ pub struct IntegrationKeyCreated {
 const HINT_CHARS: usize = KEY_PREFIX.len() + 4;
 
 /// The deployment's `SERVICE_TOKEN`, as the default organization's list shows it.
-fn service_token_row() -> IntegrationKeyView {
+fn service_token_row(key: IntegrationKey) -> IntegrationKeyView {
     IntegrationKeyView {
-        id: SERVICE_TOKEN_KEY_ID.into(),
+        id: key.id,
         name: "SERVICE_TOKEN".into(),
-        scopes: vec![Scope::OpenConversations],
+        scopes: key.scopes.iter().copied().collect(),
         hint: "SERVICE_TOKEN".into(),
         created_by: None,
         created_at: 0,
@@ -57,8 +56,9 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     authorize(&session.actor, &Action::ChangeSettings)?;
     let org = &session.actor.organization;
     let mut items = ctx.store.integration_keys(org).await?;
-    if *org == OrganizationId::default_organization() && !ctx.config.service_tokens.is_empty() {
-        items.insert(0, service_token_row());
+    if let Some(key) = IntegrationKey::service_token_of(org, !ctx.config.service_tokens.is_empty())
+    {
+        items.insert(0, service_token_row(key));
     }
     http::json(200, &IntegrationKeyList { items })
 }
@@ -98,9 +98,8 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     authorize(&session.actor, &Action::ChangeSettings)?;
     let org = &session.actor.organization;
-    if id == SERVICE_TOKEN_KEY_ID
-        && *org == OrganizationId::default_organization()
-        && !ctx.config.service_tokens.is_empty()
+    if IntegrationKey::service_token_of(org, !ctx.config.service_tokens.is_empty())
+        .is_some_and(|key| key.id == id)
     {
         return Err(Code::ServiceTokenIsASecret.into());
     }
