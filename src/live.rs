@@ -170,6 +170,16 @@ impl LiveDesk {
         }
     }
 
+    /// A conversation as the object's storage holds it, put back without routing (the object
+    /// starting again); loads follow.
+    pub fn restore(&mut self, open: OpenConversation) {
+        let agent = open.conversation.assigned_to.clone();
+        self.open.insert(open.id.clone(), open);
+        if let Some(agent) = agent {
+            self.recount(&agent);
+        }
+    }
+
     /// A conversation opened: routed at once by the core, or queued.
     pub fn open(
         &mut self,

@@ -9,6 +9,7 @@ mod ctx;
 mod http;
 mod integration;
 mod invitations;
+mod live;
 mod mail;
 #[cfg(feature = "openapi")]
 pub mod openapi;
