@@ -227,6 +227,7 @@ codes! {
     PayloadTooLarge => "payload_too_large", "Requête trop volumineuse", "Request body too large";
     UnsupportedMediaType => "unsupported_media_type", "Le contenu doit être en JSON", "The body must be JSON";
     CrossOrigin => "cross_origin", "Requête d'une autre origine refusée", "Cross-origin request refused";
+    WebSocketExpected => "websocket_expected", "Cette adresse attend une connexion WebSocket", "This address expects a WebSocket connection";
     Internal => "internal", "Erreur interne, réessayez", "Internal error, please retry";
 }
 

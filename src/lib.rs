@@ -76,7 +76,10 @@ pub use invitation::{
     Acceptance, AcceptanceInput, EmailCheck, EmailList, EmailStatus, EmailVerdict, InvitationInput,
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
-pub use live::{sees, LiveDesk, LiveEvent, OpenConversation};
+pub use live::{
+    sees, DeskAgent, DeskConversation, DeskMember, DeskView, LiveDesk, LiveEvent, LiveMessage,
+    OpenConversation,
+};
 pub use mail::{
     format_utc, header_text, invitation_mail, reset_mail, retry_delay_s, InvitationMail, Mail,
     ResetMail,

@@ -69,6 +69,33 @@ pub enum LiveEvent {
     },
 }
 
+/// What a live connection (`GET /api/v1/live`) receives, as JSON text frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum LiveMessage {
+    /// Something the receiver may see happened. `seq` is the desk's order: it only grows, and
+    /// a receiver gets each event once, in that order.
+    Event {
+        /// The desk's sequence number.
+        seq: u64,
+        /// When (milliseconds since the epoch).
+        at: i64,
+        /// What.
+        event: LiveEvent,
+    },
+    /// The desk as the receiver may see it: on connecting, then after every change.
+    Desk {
+        /// Agents, queue, conversations in view.
+        desk: DeskView,
+    },
+}
+
 impl LiveEvent {
     /// The people an event is about, for the scope rule.
     fn about(&self) -> (Option<&str>, Option<&str>) {
@@ -109,11 +136,85 @@ pub struct OpenConversation {
     pub opened_at: i64,
 }
 
+/// A person as the desk holds them: what routing reads (presence as they set it), the name
+/// supervisors see, and until when they are signed in (presence lasts no longer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskMember {
+    /// Their access and declared presence; the load is the desk's own count.
+    pub agent: AgentSnapshot,
+    /// How supervisors see them named.
+    pub name: String,
+    /// When their last session ends (`None`: they have none).
+    pub signed_in_until: Option<i64>,
+}
+
 /// One organization's live state.
 #[derive(Debug, Clone, Default)]
 pub struct LiveDesk {
     agents: BTreeMap<String, AgentSnapshot>,
+    names: BTreeMap<String, String>,
+    signed_in_until: BTreeMap<String, Option<i64>>,
     open: BTreeMap<String, OpenConversation>,
+}
+
+/// An agent on the supervision screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeskAgent {
+    /// Their id.
+    pub id: String,
+    /// Their name (pseudonym, else first and last name, else address).
+    pub name: String,
+    /// As routing sees it now (offline once their sessions ended).
+    pub presence: Presence,
+    /// Conversations they hold.
+    pub load: u32,
+    /// At most (`null`: unlimited).
+    pub max_conversations: Option<u8>,
+}
+
+/// A conversation on the supervision screen or an agent's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeskConversation {
+    /// Its id.
+    pub id: String,
+    /// What it is about.
+    pub questionnaire: String,
+    /// Its language.
+    pub language: String,
+    /// Who holds it (`null`: waiting).
+    pub assigned_to: Option<String>,
+    /// When it was opened (milliseconds since the epoch).
+    pub opened_at: i64,
+}
+
+/// The desk as one viewer may see it: supervisors everything, an agent themself and their own
+/// conversations (the scope rule, `sees`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeskView {
+    /// People at the desk (the desk's module, enabled; online, away, or holding conversations),
+    /// by name.
+    pub agents: Vec<DeskAgent>,
+    /// Waiting, oldest first (supervisors only).
+    pub queue: Vec<DeskConversation>,
+    /// Open conversations in view, oldest first.
+    pub conversations: Vec<DeskConversation>,
+}
+
+fn takes_conversations(agent: &AgentSnapshot) -> bool {
+    !agent.disabled
+        && agent
+            .modules
+            .iter()
+            .any(|m| m.as_str() == crate::Module::LIVECHAT)
 }
 
 impl LiveDesk {
@@ -125,6 +226,82 @@ impl LiveDesk {
     /// The agents as routing sees them, loads counted here.
     pub fn agents(&self) -> impl Iterator<Item = &AgentSnapshot> {
         self.agents.values()
+    }
+
+    /// The agents as routing decides at `now`: presence lasts as long as a session.
+    fn routable(&self, now: i64) -> Vec<AgentSnapshot> {
+        self.agents
+            .values()
+            .map(|a| {
+                let mut a = a.clone();
+                let until = self.signed_in_until.get(&a.id).copied().flatten();
+                a.presence = a.presence.while_signed_in(until.is_some_and(|t| t > now));
+                a
+            })
+            .collect()
+    }
+
+    /// What `actor` may see of the desk at `now` (`sees`' rule).
+    pub fn view(&self, actor: &Actor, now: i64) -> DeskView {
+        let scope = conversation_scope(actor);
+        let shown = |c: &OpenConversation| DeskConversation {
+            id: c.id.clone(),
+            questionnaire: c.conversation.questionnaire.clone(),
+            language: c.conversation.language.clone(),
+            assigned_to: c.conversation.assigned_to.clone(),
+            opened_at: c.opened_at,
+        };
+        let mine = |id: &str| match &scope {
+            ConversationScope::All => true,
+            ConversationScope::AssignedTo(me) => me == id,
+            ConversationScope::Nothing => false,
+        };
+        let mut agents: Vec<DeskAgent> = self
+            .routable(now)
+            .into_iter()
+            // Who is at the desk: online or away, or still holding conversations.
+            .filter(|a| {
+                takes_conversations(a)
+                    && mine(&a.id)
+                    && (a.presence != Presence::Offline || a.load > 0)
+            })
+            .map(|a| DeskAgent {
+                name: self
+                    .names
+                    .get(&a.id)
+                    .cloned()
+                    .unwrap_or_else(|| a.id.clone()),
+                id: a.id,
+                presence: a.presence,
+                load: a.load,
+                max_conversations: match a.max_conversations {
+                    crate::ConversationLimit::Unlimited => None,
+                    crate::ConversationLimit::AtMost(n) => Some(n),
+                },
+            })
+            .collect();
+        agents.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        let queue = match scope {
+            ConversationScope::All => self.queue().into_iter().map(shown).collect(),
+            _ => Vec::new(),
+        };
+        let mut conversations: Vec<&OpenConversation> = self
+            .open
+            .values()
+            .filter(|c| match &scope {
+                ConversationScope::All => true,
+                ConversationScope::AssignedTo(me) => {
+                    c.conversation.assigned_to.as_deref() == Some(me.as_str())
+                }
+                ConversationScope::Nothing => false,
+            })
+            .collect();
+        conversations.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+        DeskView {
+            agents,
+            queue,
+            conversations: conversations.into_iter().map(shown).collect(),
+        }
     }
 
     /// The open conversations, by id.
@@ -188,8 +365,7 @@ impl LiveDesk {
         now: i64,
     ) -> (RoutingDecision, Vec<LiveEvent>) {
         conversation.assigned_to = None;
-        let agents: Vec<AgentSnapshot> = self.agents.values().cloned().collect();
-        let decision = route(&conversation, &agents);
+        let decision = route(&conversation, &self.routable(now));
         let event = match &decision.agent_id {
             Some(agent) => LiveEvent::ConversationAssigned {
                 conversation: id.to_owned(),
@@ -223,8 +399,7 @@ impl LiveDesk {
             let Some(open) = self.open.get(&id) else {
                 continue;
             };
-            let agents: Vec<AgentSnapshot> = self.agents.values().cloned().collect();
-            if let Some(agent) = route(&open.conversation, &agents).agent_id {
+            if let Some(agent) = route(&open.conversation, &self.routable(now)).agent_id {
                 self.give(&id, &agent, now);
                 events.push(LiveEvent::ConversationAssigned {
                     conversation: id,
@@ -235,14 +410,18 @@ impl LiveDesk {
         events
     }
 
-    /// A conversation handed to `to`: refused with routing's first reason (`not_found` for
-    /// someone the desk does not know), the queue moving on when a slot frees up.
-    pub fn transfer(&mut self, id: &str, to: &str, now: i64) -> Result<Vec<LiveEvent>, Code> {
-        let open = self.open.get(id).ok_or(Code::NotFound)?;
-        let target = self.agents.get(to).ok_or(Code::NotFound)?;
-        let check = can_transfer(&open.conversation, target);
-        if let Some(first) = check.reasons.first() {
-            return Err(*first);
+    /// A conversation handed to `to`: refused with routing's reasons, first first (`not_found`
+    /// for someone the desk does not know), the queue moving on when a slot frees up.
+    pub fn transfer(&mut self, id: &str, to: &str, now: i64) -> Result<Vec<LiveEvent>, Vec<Code>> {
+        let open = self.open.get(id).ok_or(vec![Code::NotFound])?;
+        let target = self
+            .routable(now)
+            .into_iter()
+            .find(|a| a.id == to)
+            .ok_or(vec![Code::NotFound])?;
+        let check = can_transfer(&open.conversation, &target);
+        if !check.reasons.is_empty() {
+            return Err(check.reasons);
         }
         let from = open.conversation.assigned_to.clone();
         self.give(id, to, now);
@@ -290,37 +469,69 @@ impl LiveDesk {
         events
     }
 
-    /// An agent's access as D1 now holds it (an edit, a team or catalog change): from the next
-    /// decision on, routing reads it. Someone who may no longer take conversations at all
-    /// (disabled, or without the desk's module) gives theirs back to the queue; the queue then
-    /// moves on, so that an agent given a questionnaire gets its waiting conversations at once.
-    pub fn upsert_agent(&mut self, mut agent: AgentSnapshot, now: i64) -> Vec<LiveEvent> {
+    /// An agent's access as D1 now holds it (an edit, a team or catalog change), signed in
+    /// for good (tests, tools); the desk's own callers say until when (`upsert_member`).
+    pub fn upsert_agent(&mut self, agent: AgentSnapshot, now: i64) -> Vec<LiveEvent> {
+        self.upsert_member(
+            DeskMember {
+                name: agent.id.clone(),
+                agent,
+                signed_in_until: Some(i64::MAX),
+            },
+            now,
+        )
+    }
+
+    /// A person as D1 now holds them: from the next decision on, routing reads it. Someone who
+    /// may no longer take conversations at all (disabled, or without the desk's module) gives
+    /// theirs back to the queue; the queue then moves on, so that an agent given a questionnaire
+    /// gets its waiting conversations at once.
+    pub fn upsert_member(&mut self, member: DeskMember, now: i64) -> Vec<LiveEvent> {
+        let DeskMember {
+            mut agent,
+            name,
+            signed_in_until,
+        } = member;
         agent.load = self.load_of(&agent.id);
+        let before = self.routable(now).into_iter().find(|a| a.id == agent.id);
         if let Some(known) = self.agents.get(&agent.id) {
-            // Presence is the desk's: D1 learns it from the desk, not the other way round.
-            agent.presence = known.presence;
+            // The desk's own record of the last assignment is the newer one.
             agent.last_assigned_at = agent.last_assigned_at.max(known.last_assigned_at);
         }
         let id = agent.id.clone();
-        let can_take = !agent.disabled
-            && agent
-                .modules
-                .iter()
-                .any(|m| m.as_str() == crate::Module::LIVECHAT);
+        let can_take = takes_conversations(&agent);
         self.agents.insert(id.clone(), agent);
-        let mut events = if can_take {
-            Vec::new()
-        } else {
-            self.requeue(&id)
-        };
+        self.names.insert(id.clone(), name);
+        self.signed_in_until.insert(id.clone(), signed_in_until);
+        let after = self.routable(now).into_iter().find(|a| a.id == id);
+        let mut events = Vec::new();
+        if let Some(after) = after.filter(takes_conversations) {
+            let was = before.map_or(Presence::Offline, |b| b.presence);
+            if was != after.presence {
+                events.push(LiveEvent::PresenceChanged {
+                    agent: id.clone(),
+                    presence: after.presence,
+                });
+            }
+        }
+        if !can_take {
+            events.extend(self.requeue(&id));
+        }
         events.extend(self.drain(now));
         events
+    }
+
+    /// Whether the desk knows `id` (someone of the organization as D1 last said).
+    pub fn knows(&self, id: &str) -> bool {
+        self.agents.contains_key(id)
     }
 
     /// An agent deleted: their conversations go back to the queue, which moves on.
     pub fn remove_agent(&mut self, agent: &str, now: i64) -> Vec<LiveEvent> {
         let mut events = self.requeue(agent);
         self.agents.remove(agent);
+        self.names.remove(agent);
+        self.signed_in_until.remove(agent);
         events.extend(self.drain(now));
         events
     }
@@ -472,11 +683,99 @@ mod tests {
             .clone()
             .unwrap();
         let other = if holder == "a" { "b" } else { "a" };
-        assert_eq!(desk.transfer("c1", other, 4), Err(Code::AtCapacity));
-        assert_eq!(desk.transfer("c1", "nobody", 4), Err(Code::NotFound));
+        assert_eq!(desk.transfer("c1", other, 4), Err(vec![Code::AtCapacity]));
+        assert_eq!(desk.transfer("c1", "nobody", 4), Err(vec![Code::NotFound]));
         desk.close("c2", 5).unwrap();
         // c3 was waiting; c2's slot went to it.
         assert_eq!(desk.queue().len(), 0);
+    }
+
+    #[test]
+    fn presence_lasts_as_long_as_the_session_the_desk_was_told_of() {
+        let mut desk = LiveDesk::new();
+        desk.upsert_member(
+            DeskMember {
+                agent: agent("a", 2),
+                name: "Léa".into(),
+                signed_in_until: Some(100),
+            },
+            0,
+        );
+        assert_eq!(
+            desk.open("c1", visitor(), 99).0.agent_id.as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            desk.open("c2", visitor(), 100).0.agent_id,
+            None,
+            "expired at 100"
+        );
+        // Signed in again (D1 says until 500): the waiting one goes to them at once.
+        let events = desk.upsert_member(
+            DeskMember {
+                agent: agent("a", 2),
+                name: "Léa".into(),
+                signed_in_until: Some(500),
+            },
+            200,
+        );
+        assert!(events.contains(&LiveEvent::ConversationAssigned {
+            conversation: "c2".into(),
+            agent: "a".into()
+        }));
+        let none = DeskMember {
+            agent: agent("a", 2),
+            name: "Léa".into(),
+            signed_in_until: None,
+        };
+        desk.upsert_member(none, 300);
+        assert_eq!(
+            desk.open("c3", visitor(), 300).0.agent_id,
+            None,
+            "no session at all"
+        );
+    }
+
+    #[test]
+    fn the_desk_as_each_may_see_it() {
+        let mut desk = desk(&[agent("a", 1), agent("b", 1)]);
+        desk.open("c1", visitor(), 1);
+        desk.open("c2", visitor(), 2);
+        desk.open("c3", visitor(), 3);
+        let person = |id: &str, role: Role| Actor {
+            id: id.into(),
+            organization: OrganizationId::new("acme"),
+            role,
+            modules: [Module::named(Module::LIVECHAT)].into_iter().collect(),
+            questionnaires: Default::default(),
+            disabled: false,
+        };
+        let everything = desk.view(&person("m", Role::Manager), 10);
+        assert_eq!(everything.agents.len(), 2);
+        assert_eq!(
+            everything
+                .queue
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
+            ["c3"]
+        );
+        assert_eq!(everything.conversations.len(), 3);
+        let holder = everything.conversations[0].assigned_to.clone().unwrap();
+        let own = desk.view(&person(&holder, Role::Agent), 10);
+        assert_eq!(
+            own.agents.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            [holder.as_str()]
+        );
+        assert!(own.queue.is_empty(), "an agent does not see the queue");
+        assert_eq!(
+            own.conversations
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
+            ["c1"]
+        );
+        assert_eq!(own.agents[0].load, 1);
     }
 
     #[test]

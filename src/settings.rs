@@ -50,6 +50,9 @@ pub struct Settings {
     pub identity_keys: Vec<IdentityKey>,
     /// How long an identity token lives, in seconds.
     pub identity_token_ttl_seconds: u32,
+    /// How long an agent stays online after their last live connection closed, in seconds
+    /// (a closed socket is not "online" forever; a reload reconnects well within it).
+    pub live_away_after_seconds: u32,
     /// The first admin of the default organization, when the add-user rules accept it.
     pub bootstrap: Option<(String, String)>,
     /// Benchmarks' request modes (`BENCH_MODES=1`).
@@ -192,6 +195,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "FACTOR_KEY",
     "IDENTITY_KEYS",
     "IDENTITY_TOKEN_TTL_SECONDS",
+    "LIVE_AWAY_AFTER_SECONDS",
     "BOOTSTRAP_ADMIN_EMAIL",
     "BOOTSTRAP_ADMIN_PASSWORD",
     "BENCH_MODES",
@@ -229,6 +233,7 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
     let mail_attempts = number("MAIL_ATTEMPTS", 4, 1, 20);
     let mail_retry_seconds = number("MAIL_RETRY_SECONDS", 30, 1, 3600);
     let identity_token_ttl_seconds = number("IDENTITY_TOKEN_TTL_SECONDS", 300, 60, 3600);
+    let live_away_after_seconds = number("LIVE_AWAY_AFTER_SECONDS", 60, 1, 3600);
     if u64::from(hash_cost.m_kib) * u64::from(hash_cost.t) < MIN_HASH_WORK_KIB {
         let mut problem = SettingProblem::new("ARGON2_T", Code::HashCostTooLow);
         problem.params.min = Some(MIN_HASH_WORK_KIB as usize);
@@ -371,6 +376,7 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             factor_keys,
             identity_keys,
             identity_token_ttl_seconds,
+            live_away_after_seconds,
             bootstrap,
             bench_modes,
             test_clock,
