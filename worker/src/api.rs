@@ -6,8 +6,8 @@ use crate::ctx::{Config, Ctx};
 use crate::http::{self, ApiError};
 use crate::store::Store;
 use crate::{
-    catalog, conversations, integration, invitations, operator, organization, scim, signin, teams,
-    users,
+    catalog, conversations, integration, invitations, live, operator, organization, scim, signin,
+    teams, users,
 };
 use livechat_access::Code;
 use worker::{Env, Request, Response};
@@ -69,6 +69,7 @@ pub enum Endpoint {
     ListConversations,
     TransferConversation,
     CloseConversation,
+    Live,
     ListOrganizations,
     FactorKeys,
     ResealFactorKeys,
@@ -166,6 +167,7 @@ pub const ROUTES: &[Route] = {
         route("GET", "/conversations", ListConversations),
         route("POST", "/conversations/{id}/transfer", TransferConversation),
         route("POST", "/conversations/{id}/close", CloseConversation),
+        route("GET", "/live", Live),
         route("GET", "/operator/organizations", ListOrganizations),
         route("GET", "/operator/factor-keys", FactorKeys),
         route("POST", "/operator/factor-keys/reseal", ResealFactorKeys),
@@ -221,6 +223,8 @@ fn context(req: Request, env: Env, event: worker::Context) -> worker::Result<Ctx
         config,
         env,
         event: Some(event),
+        touched: Default::default(),
+        lagged: Default::default(),
     })
 }
 
@@ -231,7 +235,11 @@ pub async fn handle_scim(
     event: worker::Context,
 ) -> worker::Result<Response> {
     let mut ctx = context(req, env, event)?;
+    let is_write = !ctx.req.inner().method().eq_ignore_ascii_case("GET");
     let mut response = scim::handle(&mut ctx).await?;
+    if is_write && response.status_code() < 400 {
+        crate::live::caught_up(&ctx).await;
+    }
     if ctx.config.bench_modes {
         // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
         let count = ctx.store.statements.get().to_string();
@@ -252,6 +260,20 @@ pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::R
         Ok(response) => response,
         Err(error) => http::problem_response(error, locale)?,
     };
+    // The newest point of D1 this request saw (a lagging read's, else the primary's), for the
+    // client to carry back so that its next lagging read is at least as recent.
+    let bookmark = ctx
+        .lagged
+        .borrow_mut()
+        .take()
+        .or_else(|| ctx.store.bookmark());
+    if let Some(bookmark) = bookmark {
+        if response.status_code() != 101 {
+            response
+                .headers_mut()
+                .set(crate::ctx::BOOKMARK_HEADER, &bookmark)?;
+        }
+    }
     if ctx.config.bench_modes {
         // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
         let count = ctx.store.statements.get().to_string();
@@ -274,8 +296,23 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return Err(method_not_allowed(&routes));
     };
     let id = id.unwrap_or("").to_owned();
+    let answer = answer(ctx, route.endpoint, &id).await;
+    // After a write of an organization's data, its desk catches up with D1 before the answer
+    // (`live::caught_up`); conversations are the desk's own writes.
+    let desk_writes = matches!(
+        route.endpoint,
+        Endpoint::OpenConversation | Endpoint::TransferConversation | Endpoint::CloseConversation
+    );
+    if answer.is_ok() && method != "GET" && !desk_writes {
+        live::caught_up(ctx).await;
+    }
+    answer
+}
+
+async fn answer(ctx: &mut Ctx, endpoint: Endpoint, id: &str) -> Result<Response, ApiError> {
+    let id = id.to_owned();
     use Endpoint::*;
-    match route.endpoint {
+    match endpoint {
         Health => health(ctx),
         OpenApi => openapi(),
         SignIn => signin::sign_in(ctx).await,
@@ -330,6 +367,7 @@ async fn dispatch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         ListConversations => conversations::list(ctx).await,
         TransferConversation => conversations::transfer(ctx, &id).await,
         CloseConversation => conversations::close(ctx, &id).await,
+        Live => live::connect(ctx).await,
         ListOrganizations => operator::list(ctx).await,
         FactorKeys => operator::factor_keys(ctx).await,
         ResealFactorKeys => operator::reseal_factor_keys(ctx).await,

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
-use crate::store::{changes, Record};
+use crate::store::Record;
 use livechat_access::{authorize, plan_catalog_change, validate_catalog, Action, Code};
 use worker::Response;
 
@@ -64,7 +64,7 @@ pub async fn replace(ctx: &mut Ctx) -> Result<Response, ApiError> {
         )?);
     }
     let results = ctx.store.batch(writes).await?;
-    if results.first().map(changes) != Some(1) {
+    if results.first().is_none_or(|r| !crate::store::written(r)) {
         // Another change came first, or someone took a removed entry meanwhile: the admin
         // reloads and sees the catalog and its holders as they are now.
         return Err(Code::CatalogChanged.into());

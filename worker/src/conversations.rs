@@ -1,136 +1,19 @@
-//! Conversations: opening (routing), listing, transferring, closing. Who gets a conversation is
-//! the core's `route`; the store only writes it if nothing changed meanwhile.
+//! Conversations over HTTP: opening (routing), listing, transferring, closing. Each is
+//! authorized here by the core, then done by the organization's live desk (`live/`), where the
+//! core routes; no D1 statement beyond the caller's look-up.
 
 use crate::ctx::Authenticated;
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
+use crate::live::{Desk, Refused};
 use crate::secrets::new_id;
-use crate::store::ConversationStatus;
-use crate::store::{ConversationRow, UserRow};
-use livechat_access::ReasonCount;
+#[cfg(feature = "openapi")]
+use crate::store::OpenedConversation;
+use crate::store::{ConversationList, ConversationRow, ConversationStatus};
 use livechat_access::{
-    can_transfer, route, validate_new_conversation, validate_transfer, Action, AgentSnapshot,
-    Caller, Code, ConversationLimit, OrganizationId, RoutingDecision, WaitingConversation,
+    validate_new_conversation, validate_transfer, Action, Caller, Code, ConversationScope,
 };
-use serde::Serialize;
 use worker::Response;
-
-/// `POST /conversations`: the conversation, and how routing went.
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct OpenedConversation {
-    /// Its id.
-    pub id: String,
-    /// `assigned` when an agent took it, else `waiting`.
-    pub status: ConversationStatus,
-    /// Who took it.
-    pub assigned_to: Option<String>,
-    /// The whole conversation.
-    pub conversation: ConversationRow,
-    /// How many agents could take it, and why the others could not.
-    pub routing: RoutingSummary,
-}
-
-/// Routing's tally for one conversation.
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RoutingSummary {
-    /// Agents who could take it.
-    pub eligible: u32,
-    /// For the others, the first reason each could not, counted.
-    pub reasons: Vec<ReasonCount>,
-}
-
-/// `GET /conversations`.
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ConversationList {
-    /// Newest first.
-    pub items: Vec<ConversationRow>,
-}
-
-fn room(limit: ConversationLimit) -> Option<u8> {
-    match limit {
-        ConversationLimit::Unlimited => None,
-        ConversationLimit::AtMost(n) => Some(n),
-    }
-}
-
-fn snapshots(rows: &[UserRow]) -> Result<Vec<AgentSnapshot>, ApiError> {
-    Ok(rows
-        .iter()
-        .map(UserRow::snapshot)
-        .collect::<Result<_, _>>()?)
-}
-
-/// Routes one waiting conversation; retries when a concurrent assignment took the slot.
-async fn assign_one(
-    ctx: &Ctx,
-    id: &str,
-    conversation: &WaitingConversation,
-) -> Result<RoutingDecision, ApiError> {
-    let org = &conversation.organization;
-    for _ in 0..3 {
-        let agents = snapshots(&ctx.store.online_agents(org, ctx.now).await?)?;
-        let decision = route(conversation, &agents);
-        let Some(agent_id) = decision.agent_id.as_deref() else {
-            return Ok(decision);
-        };
-        let limit = agents
-            .iter()
-            .find(|a| a.id == agent_id)
-            .map_or(ConversationLimit::AtMost(0), |a| a.max_conversations);
-        if ctx
-            .store
-            .assign(org, id, None, agent_id, room(limit), ctx.now)
-            .await?
-        {
-            return Ok(decision);
-        }
-    }
-    Ok(RoutingDecision {
-        agent_id: None,
-        eligible: 0,
-        reasons: Vec::new(),
-    })
-}
-
-/// Gives waiting conversations, oldest first, to agents who have room: run whenever capacity
-/// frees up (close, transfer, disable) or an agent comes online.
-pub async fn assign_waiting(ctx: &Ctx, org: &OrganizationId) -> Result<(), ApiError> {
-    let waiting = ctx.store.waiting_conversations(org, 50).await?;
-    if waiting.is_empty() {
-        return Ok(());
-    }
-    let mut agents = snapshots(&ctx.store.online_agents(org, ctx.now).await?)?;
-    for row in waiting {
-        let conversation = row.waiting()?;
-        let Some(agent_id) = route(&conversation, &agents).agent_id else {
-            continue;
-        };
-        let Some(agent) = agents.iter_mut().find(|a| a.id == agent_id) else {
-            continue;
-        };
-        if ctx
-            .store
-            .assign(
-                org,
-                &row.id,
-                None,
-                &agent_id,
-                room(agent.max_conversations),
-                ctx.now,
-            )
-            .await?
-        {
-            // Keep the snapshot current for the next conversation of this pass.
-            agent.load += 1;
-            agent.last_assigned_at = Some(ctx.now);
-        }
-    }
-    Ok(())
-}
 
 /// `POST /conversations` {questionnaire, language, channel}: by the chat box (its integration key) or
 /// an admin; routed at once.
@@ -153,28 +36,12 @@ pub async fn open(ctx: &mut Ctx) -> Result<Response, ApiError> {
         validate_new_conversation(&ctx.body().await?, &organization, &catalog.catalog)
             .map_err(ApiError::form)?;
     let id = new_id();
-    ctx.store
-        .insert_conversation(&id, &conversation, ctx.now)
+    // Routed by the organization's desk (no D1 statement): it catches up with D1 first if the
+    // caller's look-up read a newer access version than the one it was built from.
+    let opened = Desk::of(&ctx.env, &organization)?
+        .open(&id, conversation, ctx.now, catalog.access_version)
         .await?;
-    let decision = assign_one(ctx, &id, &conversation).await?;
-    let row = ctx
-        .store
-        .conversation(&organization, &id)
-        .await?
-        .ok_or(Code::Internal)?;
-    http::json(
-        201,
-        &OpenedConversation {
-            id: row.id.clone(),
-            status: row.status,
-            assigned_to: row.assigned_to.clone(),
-            conversation: row,
-            routing: RoutingSummary {
-                eligible: decision.eligible,
-                reasons: decision.reasons,
-            },
-        },
-    )
+    http::json(201, &opened)
 }
 
 /// `GET /conversations?status=`: agents see theirs (transfers to them included); managers and
@@ -192,16 +59,23 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
             conversation: every,
         })?;
     }
-    let status = ctx.query_choice("status", &["waiting", "assigned", "closed"])?;
+    let status = match ctx
+        .query_choice("status", &["waiting", "assigned", "closed"])?
+        .as_deref()
+    {
+        Some("waiting") => Some(ConversationStatus::Waiting),
+        Some("assigned") => Some(ConversationStatus::Assigned),
+        Some("closed") => Some(ConversationStatus::Closed),
+        _ => None,
+    };
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
-    let items = ctx
-        .store
-        .conversations(
-            caller.organization(),
-            &caller.conversation_scope(),
-            status.as_deref(),
-            limit,
-        )
+    let assigned_to = match caller.conversation_scope() {
+        ConversationScope::All => None,
+        ConversationScope::AssignedTo(me) => Some(me),
+        ConversationScope::Nothing => return http::json(200, &ConversationList { items: vec![] }),
+    };
+    let items = Desk::of(&ctx.env, caller.organization())?
+        .list(assigned_to.as_deref(), status, limit)
         .await?;
     http::json(200, &ConversationList { items })
 }
@@ -212,13 +86,15 @@ async fn reachable(
     ctx: &Ctx,
     id: &str,
     action: fn(livechat_access::ConversationRef) -> Action,
-) -> Result<ConversationRow, ApiError> {
-    let caller = ctx.caller().await?.caller();
-    let row = ctx
-        .store
-        .conversation(caller.organization(), id)
-        .await?
-        .ok_or(Code::NotFound)?;
+) -> Result<(ConversationRow, Desk, i64), ApiError> {
+    let authenticated = ctx.caller().await?;
+    let version = match &authenticated {
+        Authenticated::Person(session) => session.catalog.access_version,
+        Authenticated::Key(_, catalog) => catalog.as_ref().map_or(0, |c| c.access_version),
+    };
+    let caller = authenticated.caller();
+    let desk = Desk::of(&ctx.env, caller.organization())?;
+    let row = desk.conversation(id).await?.ok_or(Code::NotFound)?;
     caller
         .authorize(&action(row.reference()))
         .map_err(|code| match code {
@@ -228,67 +104,33 @@ async fn reachable(
     if row.status == ConversationStatus::Closed {
         return Err(Code::ConversationClosed.into());
     }
-    Ok(row)
+    Ok((row, desk, version))
 }
 
 /// `POST /conversations/{id}/transfer` {to}: the target must be eligible and have room.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/transfer", operation_id = "transferConversation", tag = "conversations", summary = "Transfer (routing rules apply)", params(("id" = String, Path, description = "The id")), request_body = livechat_access::TransferInput, responses((status = 200, description = "OK", body = ConversationRow), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn transfer(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
-    let row = reachable(ctx, id, |conversation| Action::TransferConversation {
+    let (row, desk, version) = reachable(ctx, id, |conversation| Action::TransferConversation {
         conversation,
     })
     .await?;
-    let org = OrganizationId::new(&row.organization);
     let to = validate_transfer(&ctx.body().await?).map_err(ApiError::form)?;
-    let target = ctx
-        .store
-        .person_at(&org, &to, ctx.now)
-        .await?
-        .ok_or(Code::NotFound)?
-        .snapshot()?;
-    let check = can_transfer(&row.waiting()?, &target);
-    if let Some(first) = check.reasons.first() {
-        return Err(ApiError::code(*first).with_reasons(check.reasons.clone()));
+    match desk.transfer(&row, &to, ctx.now, version).await? {
+        Ok(row) => http::json(200, &row),
+        // Routing's reasons, first first: the target is not eligible, or has no room.
+        Err(Refused(reasons)) => {
+            let first = reasons.first().copied().unwrap_or(Code::Internal);
+            Err(ApiError::code(first).with_reasons(reasons))
+        }
     }
-    if !ctx
-        .store
-        .assign(
-            &org,
-            id,
-            row.assigned_to.as_deref(),
-            &to,
-            room(target.max_conversations),
-            ctx.now,
-        )
-        .await?
-    {
-        // The target filled up, or the conversation moved, since we looked.
-        return Err(ApiError::code(Code::AtCapacity).with_reasons(vec![Code::AtCapacity]));
-    }
-    freed(ctx, &org, id).await
-}
-
-/// After a slot freed up: the queue moves on, and the conversation is answered as it now stands.
-async fn freed(ctx: &Ctx, org: &OrganizationId, id: &str) -> Result<Response, ApiError> {
-    assign_waiting(ctx, org).await?;
-    let row = ctx
-        .store
-        .conversation(org, id)
-        .await?
-        .ok_or(Code::NotFound)?;
-    http::json(200, &row)
 }
 
 /// `POST /conversations/{id}/close`: frees the agent's slot for the queue.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/conversations/{id}/close", operation_id = "closeConversation", tag = "conversations", summary = "Close; the slot goes to the queue", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "OK", body = ConversationRow), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []), ("integrationKey" = []))))]
 pub async fn close(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
-    let row = reachable(ctx, id, |conversation| Action::CloseConversation {
+    let (row, desk, version) = reachable(ctx, id, |conversation| Action::CloseConversation {
         conversation,
     })
     .await?;
-    let org = OrganizationId::new(&row.organization);
-    if !ctx.store.close_conversation(&org, id, ctx.now).await? {
-        return Err(Code::ConversationClosed.into());
-    }
-    freed(ctx, &org, id).await
+    http::json(200, &desk.close(&row, ctx.now, version).await?)
 }

@@ -11,6 +11,9 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{Env, Request};
 
+/// The D1 Sessions API bookmark a client carries back, and each answer gives.
+pub const BOOKMARK_HEADER: &str = "x-d1-bookmark";
+
 /// The largest integer JavaScript clients can hold exactly; ids and times stay below it.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
@@ -27,6 +30,11 @@ pub struct Ctx {
     pub env: Env,
     /// The request's event: work after the response is sent (`wait_until`).
     pub event: Option<worker::Context>,
+    /// The organization this request acted in, once known (its caller, or whom it signed in):
+    /// after a write, its live desk catches up with D1 before the answer (`live::caught_up`).
+    pub touched: std::cell::RefCell<Option<livechat_access::OrganizationId>>,
+    /// The lagging-read store this request used, if any: its bookmark is the answer's.
+    pub lagged: std::cell::RefCell<Option<String>>,
 }
 
 /// Deployment settings from `[vars]` and secrets, as the core read them (`read_settings`): a
@@ -189,6 +197,19 @@ impl Authenticated {
 }
 
 impl Ctx {
+    /// Notes the organization this request acts in (`touched`).
+    pub fn touch(&self, org: &livechat_access::OrganizationId) {
+        *self.touched.borrow_mut() = Some(org.clone());
+    }
+
+    /// A store for reads that may lag a little, from the bookmark the client carried back
+    /// (`x-d1-bookmark`), so that it sees at least what it last saw written. The bookmark it
+    /// reached goes back in the answer's `x-d1-bookmark` (`api::handle`).
+    pub fn lagging(&self) -> Result<Store, ApiError> {
+        let bookmark = self.req.headers().get(BOOKMARK_HEADER)?;
+        Ok(Store::lagging(&self.env, bookmark.as_deref())?)
+    }
+
     /// The request's origin (`https://host`), for links and CSRF checks.
     pub fn origin(&self) -> Result<String, ApiError> {
         let url = self.req.url()?;
@@ -242,10 +263,13 @@ impl Ctx {
             .session_user(&token_digest(&token), self.now)
             .await?
             .ok_or(Code::Unauthenticated)?;
-        let catalog = CatalogAt::parse(
-            user.catalog.as_deref().unwrap_or_default(),
-            user.catalog_version.unwrap_or_default(),
-        )?;
+        let catalog = CatalogAt {
+            access_version: user.access_version.unwrap_or_default(),
+            ..CatalogAt::parse(
+                user.catalog.as_deref().unwrap_or_default(),
+                user.catalog_version.unwrap_or_default(),
+            )?
+        };
         let policy = user
             .second_factor_policy
             .as_deref()
@@ -254,6 +278,7 @@ impl Ctx {
         let actor = user.actor()?;
         let enrolling =
             livechat_access::must_enrol(policy, actor.role, user.has_factor.unwrap_or(0) != 0);
+        self.touch(&actor.organization);
         Ok(Session {
             actor,
             catalog,
@@ -280,6 +305,7 @@ impl Ctx {
                     .use_integration_key(&token_digest(&token), self.now)
                     .await?
                     .ok_or(Code::Unauthenticated)?;
+                self.touch(&key.organization);
                 return Ok(Authenticated::Key(key, Some(catalog)));
             }
             if self.is_service() {

@@ -158,6 +158,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
         RateLimited => 429,
+        WebSocketExpected => 426,
         Internal => 500,
         ConfigurationInvalid => 503,
         // Everything else is a field rule, or routing's reason a transfer cannot go ahead.

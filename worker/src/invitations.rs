@@ -5,9 +5,7 @@ use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::mail::Outgoing;
 use crate::secrets::{new_id, new_token, token_digest};
-use crate::store::{
-    changes, is_unique_violation, DeliveryStatus, InvitationRow, InvitationStatus, Store,
-};
+use crate::store::{is_unique_violation, DeliveryStatus, InvitationRow, InvitationStatus, Store};
 use livechat_access::{
     authorize, is_token_shaped, user_scope, validate_acceptance, validate_invitation,
     within_organization, Action, Actor, Code, Email, EmailStatus, OrganizationId, Role, UserScope,
@@ -285,7 +283,10 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         let Some(result) = results.get_mut(*index) else {
             continue;
         };
-        if written.get(1 + 2 * n).map(changes) != Some(1) {
+        if written
+            .get(1 + 2 * n)
+            .is_none_or(|r| !crate::store::written(r))
+        {
             // Another request invited the same address between our check and our write.
             let refused = InvitationResult::refused(InviteStatus::AlreadyInvited, locale);
             (result.status, result.code, result.message) =
@@ -335,10 +336,12 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
-    let rows = ctx
-        .store
+    // A list that may lag a little: any replica, from the client's bookmark.
+    let reads = ctx.lagging()?;
+    let rows = reads
         .invitations(&session.actor.organization, roles, before, limit)
         .await?;
+    *ctx.lagged.borrow_mut() = reads.bookmark();
     let items = rows
         .iter()
         .map(|r| r.view(ctx.now))
@@ -421,7 +424,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Err(e) if is_unique_violation(&e) => return Err(Code::AlreadyMember.into()),
         other => other?,
     };
-    if written.first().map(changes) != Some(1) {
+    if written.first().is_none_or(|r| !crate::store::written(r)) {
         // Another accept won the race, or the invitation was revoked meanwhile.
         let now = ctx
             .store
@@ -481,7 +484,7 @@ async fn change_pending(
         None,
     )?;
     let written = ctx.store.batch(vec![change, audit]).await?;
-    if written.first().map(changes) != Some(1) {
+    if written.first().is_none_or(|r| !crate::store::written(r)) {
         return Err(gone(invitation, ctx.now));
     }
     Ok(())

@@ -5,8 +5,8 @@
 //! against; a test fails when the file, the route table and this description part.
 
 use crate::{
-    api, catalog, conversations, integration, invitations, operator, organization, scim, signin,
-    teams, users,
+    api, catalog, conversations, integration, invitations, live, operator, organization, scim,
+    signin, teams, users,
 };
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -77,6 +77,7 @@ use utoipa::{Modify, OpenApi};
         conversations::list,
         conversations::transfer,
         conversations::close,
+        live::connect,
         operator::list,
         operator::create,
         operator::change,

@@ -157,6 +157,8 @@ pub async fn change(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     ctx.store
         .batch(ctx.store.set_organization_status(&org, status)?)
         .await?;
+    // Its desk catches up before this answers: suspended, its sockets close.
+    ctx.touch(&org);
     let row = ctx.store.organization(id).await?.ok_or(Code::NotFound)?;
     http::json(200, &row)
 }
@@ -175,6 +177,8 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     for digest in digests {
         ctx.store.forget_token(&digest).await?;
     }
+    // Its live desk's storage (conversations) goes too, and its sockets close.
+    crate::live::Desk::of(&ctx.env, &org)?.wipe().await?;
     Ok(Response::empty()?.with_status(204))
 }
 

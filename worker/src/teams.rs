@@ -1,11 +1,10 @@
 //! Teams on the admin page and in the API: admins make, change and remove them; managers and
 //! admins see them. A team's questionnaires make its members eligible for routing.
 
-use crate::conversations::assign_waiting;
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::new_id;
-use crate::store::{changes, is_unique_violation, TeamView};
+use crate::store::{is_unique_violation, TeamView};
 use livechat_access::{authorize, validate_team, Action, Code, NewTeam, OrganizationId, Violation};
 use serde::Serialize;
 use worker::Response;
@@ -94,8 +93,6 @@ async fn save(ctx: &mut Ctx, existing: Option<&str>) -> Result<Response, ApiErro
         Err(e) if is_unique_violation(&e) => return Err(team_taken()),
         Err(e) => return Err(ctx.store.explain_failure(&org, version, e).await.into()),
     }
-    // New questionnaires may make members eligible for conversations already waiting.
-    assign_waiting(ctx, &org).await?;
     let view = ctx.store.team(&org, &id).await?.ok_or(Code::Internal)?;
     http::json(if before.is_none() { 201 } else { 200 }, &view)
 }
@@ -123,7 +120,7 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         ])
         .await?;
     // Its memberships go with it, and D1 counts them in `changes`.
-    if written.first().map(changes).unwrap_or(0) == 0 {
+    if written.first().is_none_or(|r| !crate::store::written(r)) {
         return Err(Code::NotFound.into());
     }
     Ok(Response::empty()?.with_status(204))

@@ -1,10 +1,9 @@
 //! Accounts: the first admin, listing, creating, editing, removing, and the audit log.
 
-use crate::conversations::assign_waiting;
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_id};
-use crate::store::{changes, is_unique_violation, NewUserRow, UserFilter};
+use crate::store::{is_unique_violation, NewUserRow, UserFilter};
 use livechat_access::{
     authorize, user_scope, validate_user, validate_user_patch, Action, Caller, Code,
     OrganizationId, Role, UserScope, Violation,
@@ -168,9 +167,10 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let limit = ctx.query_number("limit", 1..=100)?.unwrap_or(50);
     let after = ctx.query("cursor").and_then(|c| decode_cursor(&c));
     let search = ctx.query("q").filter(|q| !q.trim().is_empty());
-    // One more than asked tells whether a next page exists.
-    let mut rows = ctx
-        .store
+    // One more than asked tells whether a next page exists. A list that may lag a little: any
+    // replica, from the client's bookmark.
+    let reads = ctx.lagging()?;
+    let mut rows = reads
         .users(
             caller.organization(),
             &UserFilter {
@@ -182,6 +182,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
             },
         )
         .await?;
+    *ctx.lagged.borrow_mut() = reads.bookmark();
     let next = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
         rows.last()
@@ -340,14 +341,9 @@ pub async fn edit_account(
         (true, false) => "enabled",
         _ => "changed",
     };
-    // Released first: the last-admin guard must see the count before the update changes it.
+    // A disabled agent's conversations go back to the queue at their desk, which catches up
+    // with D1 before this request answers (`live::caught_up`).
     let mut writes = Vec::new();
-    if after.disabled {
-        writes.push(
-            ctx.store
-                .release_conversations(org, id, removes_admin, ctx.now)?,
-        );
-    }
     let update_at = writes.len();
     writes.push(ctx.store.update_user(
         org,
@@ -375,12 +371,12 @@ pub async fn edit_account(
         Err(e) if is_unique_violation(&e) => return Err(taken(&e)),
         Err(e) => return Err(ctx.store.explain_failure(org, version, e).await.into()),
     };
-    if results.get(update_at).map(changes) != Some(1) {
+    if results
+        .get(update_at)
+        .is_none_or(|r| !crate::store::written(r))
+    {
         // Only the last-admin guard can stop an update of a row that exists.
         return Err(Code::LastAdmin.into());
-    }
-    if after.disabled {
-        assign_waiting(ctx, org).await?;
     }
     ctx.store
         .user(org, id)
@@ -398,7 +394,7 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
 }
 
 /// Deletes `row` for `actor` (a person or a SCIM token): authorized by the core, guarded against
-/// leaving no admin, its conversations released first, audited under the actor's id.
+/// leaving no admin, its conversations back in the queue at its desk, audited under the actor's id.
 pub async fn delete_account(
     ctx: &Ctx,
     actor: &livechat_access::Actor,
@@ -420,8 +416,6 @@ pub async fn delete_account(
     let results = ctx
         .store
         .batch(vec![
-            ctx.store
-                .release_conversations(org, id, removes_admin, ctx.now)?,
             ctx.store.delete_user(org, id, removes_admin)?,
             ctx.store.audit(
                 &actor.organization,
@@ -436,10 +430,10 @@ pub async fn delete_account(
         .await?;
     // D1 counts the rows its foreign keys delete with the account (sessions, team memberships)
     // in `changes`: refused means none.
-    if results.get(1).map(changes).unwrap_or(0) == 0 {
+    if results.first().is_none_or(|r| !crate::store::written(r)) {
         return Err(Code::LastAdmin.into());
     }
-    assign_waiting(ctx, org).await
+    Ok(())
 }
 
 /// `GET /audit?before=&limit=`: who changed whose access, newest first (admins).
@@ -449,9 +443,11 @@ pub async fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
     authorize(&session.actor, &Action::ViewAudit)?;
     let before = ctx.query_number("before", 0..=crate::ctx::MAX_SAFE_INTEGER)?;
     let limit = ctx.query_number("limit", 1..=500)?.unwrap_or(100);
-    let items = ctx
-        .store
+    // A list that may lag a little: any replica, from the client's bookmark.
+    let reads = ctx.lagging()?;
+    let items = reads
         .audit_entries(&session.actor.organization, before, limit)
         .await?;
+    *ctx.lagged.borrow_mut() = reads.bookmark();
     http::json(200, &AuditLog { items })
 }

@@ -126,7 +126,6 @@ pub(super) async fn save_group(
                 .into())
         }
     }
-    crate::conversations::assign_waiting(ctx, org).await?;
     Ok(group_of(&team(ctx, org, &id).await?, base))
 }
 

@@ -56,6 +56,7 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response, worker::Error> {
             "A live SCIM token of this organization is required",
         );
     };
+    ctx.touch(&org);
     // Per token, so that one identity provider's flood cannot starve D1 for the others.
     if let Ok(limiter) = ctx.env.rate_limiter("SCIM_LIMITER") {
         if !limiter.limit(format!("scim:{}", token.id)).await?.success {

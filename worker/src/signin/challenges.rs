@@ -6,7 +6,7 @@ use super::sessions::start;
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{new_token, token_digest};
-use crate::store::{changes, UserRow};
+use crate::store::UserRow;
 use livechat_access::{after_password, AfterPassword, Code, OrganizationId, SecondFactorMethod};
 use serde::Serialize;
 use worker::Response;
@@ -98,7 +98,7 @@ pub async fn signed_in_by_challenge(
         .store
         .batch(vec![ctx.store.consume_challenge(digest, ctx.now)?])
         .await?;
-    if used.first().map(changes) != Some(1) {
+    if used.first().is_none_or(|r| !crate::store::written(r)) {
         return Err(Code::ChallengeExpired.into());
     }
     ctx.store.clear_failures(throttle_key).await?;

@@ -6,7 +6,7 @@
 use crate::ctx::{Ctx, Session};
 use crate::http::{self, ApiError};
 use crate::secrets::{random_bytes, token_digest};
-use crate::store::{changes, UserRow};
+use crate::store::UserRow;
 use livechat_access::{
     accept_totp_step, authorize, may_remove_factor, validate_security, Action, Code, Factors,
     OrganizationId, SecondFactorPolicy, RECOVERY_CODES,
@@ -102,7 +102,7 @@ pub(super) async fn use_totp_code(
             .store
             .use_totp_step(org, &user.id, step, ctx.now)?])
         .await?;
-    Ok(used.first().map(changes) == Some(1))
+    Ok(used.first().is_some_and(crate::store::written))
 }
 
 /// The keys authenticator-app secrets are sealed with (`FACTOR_KEY`); without one, apps cannot

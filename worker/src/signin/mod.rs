@@ -13,7 +13,6 @@ pub mod sessions;
 use crate::ctx::Ctx;
 use crate::http::ApiError;
 use crate::secrets::token_digest;
-use crate::store::changes;
 use challenges::signed_in_by_challenge;
 use factors::use_totp_code;
 use livechat_access::{
@@ -161,7 +160,7 @@ pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
                     ctx.now,
                 )?])
                 .await?;
-            used.first().map(changes) == Some(1)
+            used.first().is_some_and(crate::store::written)
         }
         Proof::Passkey(credential) => {
             crate::signin::passkeys::verify_second_factor(ctx, &org, &user, &challenge, credential)

@@ -12,7 +12,7 @@ use super::factors::factor_added;
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
 use crate::secrets::{base64url, new_token, random_bytes, token_digest};
-use crate::store::{changes, ChallengeRow, UserRow};
+use crate::store::{ChallengeRow, UserRow};
 use base64::Engine;
 use livechat_access::{validate_passkey_name, Code, Factors, OrganizationId};
 use serde::{Deserialize, Serialize};
@@ -243,7 +243,7 @@ pub async fn register(ctx: &mut Ctx) -> Result<Response, ApiError> {
         ])
         .await;
     match written {
-        Ok(results) if results.first().map(changes) == Some(1) => {}
+        Ok(results) if results.first().is_some_and(crate::store::written) => {}
         Ok(_) => return Err(Code::ChallengeExpired.into()),
         // The same credential twice.
         Err(e) if crate::store::is_unique_violation(&e) => return Err(refused("credential")),
@@ -266,7 +266,7 @@ pub async fn rename(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
             &name,
         )?])
         .await?;
-    if done.first().map(changes) != Some(1) {
+    if done.first().is_none_or(|r| !crate::store::written(r)) {
         return Err(Code::NotFound.into());
     }
     Ok(Response::empty()?.with_status(204))
@@ -478,7 +478,7 @@ async fn verify_assertion(
             ctx.now,
         )?])
         .await?;
-    Ok((used.first().map(changes) == Some(1)).then_some(row.user_id))
+    Ok((used.first().is_some_and(crate::store::written)).then_some(row.user_id))
 }
 
 /// Completes a passkey sign-in without a password (`POST /session/second-factor`, method

@@ -5,7 +5,7 @@ use crate::http::ApiError;
 use crate::mail::Outgoing;
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::signin::sessions::{brake, count_failure, start};
-use crate::store::{changes, Store};
+use crate::store::Store;
 use livechat_access::{
     validate_password_change, validate_password_forgot, validate_password_reset, Code, Email,
     LoginThrottle, OrganizationId, PasswordForgot, RESET_TTL_MS,
@@ -110,6 +110,7 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return Err(Code::ResetLinkInvalid.into());
     };
     let org = OrganizationId::new(&reset.organization_id);
+    ctx.touch(&org);
     let hash = ctx.hash_password(&change.password)?;
     let written = ctx
         .store
@@ -127,7 +128,7 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
             )?,
         ])
         .await?;
-    if written.first().map(changes).unwrap_or(0) == 0 {
+    if written.first().is_none_or(|r| !crate::store::written(r)) {
         // Used by a concurrent request a moment ago.
         return Err(Code::ResetLinkInvalid.into());
     }

@@ -1,6 +1,5 @@
 //! Signing in and out, the current user, presence.
 
-use crate::conversations::assign_waiting;
 use crate::ctx::Ctx;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{new_token, token_digest};
@@ -78,6 +77,7 @@ pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, A
         .store
         .insert_session(&token_digest(&token), user, ctx.now, expires_at)?;
     ctx.store.batch(vec![insert]).await?;
+    ctx.touch(&user.organization());
     let body = SessionStarted {
         token: token.clone(),
         expires_at,
@@ -126,10 +126,10 @@ pub async fn presence(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     let presence = validate_presence(&ctx.body().await?).map_err(ApiError::form)?;
     let org = &session.actor.organization;
+    // Coming online picks up waiting conversations: the desk catches up before this answers.
     ctx.store
         .set_presence(org, &session.user.id, presence, ctx.now)
         .await?;
-    assign_waiting(ctx, org).await?;
     let user = ctx
         .store
         .user(org, &session.user.id)

@@ -13,6 +13,9 @@ use worker::{D1PreparedStatement, D1Result};
 pub struct CatalogAt {
     pub catalog: Catalog,
     pub version: i64,
+    /// The organization's access version read with it (what its live desk must have caught up
+    /// with before routing for this request); 0 where unread.
+    pub access_version: i64,
 }
 
 impl CatalogAt {
@@ -21,7 +24,11 @@ impl CatalogAt {
         let value = serde_json::from_str(text).map_err(internal)?;
         let catalog = validate_catalog(&value)
             .map_err(|errors| internal(format!("stored catalog refused: {errors:?}")))?;
-        Ok(CatalogAt { catalog, version })
+        Ok(CatalogAt {
+            catalog,
+            version,
+            access_version: 0,
+        })
     }
 }
 
@@ -63,15 +70,19 @@ impl Store {
         struct Row {
             catalog: String,
             catalog_version: i64,
+            access_version: i64,
         }
         let row: Row = self
             .first(
-                "SELECT catalog, catalog_version FROM organizations WHERE id = ?1",
+                "SELECT catalog, catalog_version, access_version FROM organizations WHERE id = ?1",
                 &[js(org.as_str())],
             )
             .await?
             .ok_or_else(|| internal(format!("no organization {}", org.as_str())))?;
-        CatalogAt::parse(&row.catalog, row.catalog_version)
+        Ok(CatalogAt {
+            access_version: row.access_version,
+            ..CatalogAt::parse(&row.catalog, row.catalog_version)?
+        })
     }
 
     /// Everyone a change that removes `removed` concerns: whoever holds a removed entry, and every

@@ -1,13 +1,10 @@
-//! Conversations: the queue, assignment under capacity, closing.
+//! Conversations as the API shows them. They live in each organization's desk (`live/`); D1 only
+//! holds those written before the desks, until their desk takes them over.
 
-use super::users::UserRow;
 use super::StoreError;
-use super::{changes, js, num, opt, Store};
-use livechat_access::{
-    Channel, ConversationRef, ConversationScope, OrganizationId, WaitingConversation,
-};
+use super::{js, Store};
+use livechat_access::{Channel, ConversationRef, OrganizationId, ReasonCount, WaitingConversation};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
 
 const CONVERSATION_COLUMNS: &str =
     "id, organization_id, questionnaire, language, channel, status, assigned_to, created_at, updated_at";
@@ -36,7 +33,7 @@ pub enum ConversationStatus {
 pub struct ConversationRow {
     pub id: String,
     /// The organization whose visitor opened it.
-    #[serde(rename(deserialize = "organization_id"))]
+    #[serde(rename(deserialize = "organization_id"), alias = "organization")]
     pub organization: String,
     /// The questionnaire (project, site) it came through.
     pub questionnaire: String,
@@ -46,9 +43,47 @@ pub struct ConversationRow {
     pub channel: Channel,
     pub status: ConversationStatus,
     /// Who holds it.
+    #[serde(alias = "assignedTo")]
     pub assigned_to: Option<String>,
+    #[serde(alias = "createdAt")]
     pub created_at: i64,
+    #[serde(alias = "updatedAt")]
     pub updated_at: i64,
+}
+
+/// `POST /conversations`: the conversation, and how routing went.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedConversation {
+    /// Its id.
+    pub id: String,
+    /// `assigned` when an agent took it, else `waiting`.
+    pub status: ConversationStatus,
+    /// Who took it.
+    pub assigned_to: Option<String>,
+    /// The whole conversation.
+    pub conversation: ConversationRow,
+    /// How many agents could take it, and why the others could not.
+    pub routing: RoutingSummary,
+}
+
+/// Routing's tally for one conversation.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoutingSummary {
+    /// Agents who could take it.
+    pub eligible: u32,
+    /// For the others, the first reason each could not, counted.
+    pub reasons: Vec<ReasonCount>,
+}
+
+/// `GET /conversations`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationList {
+    /// Newest first.
+    pub items: Vec<ConversationRow>,
 }
 
 impl ConversationRow {
@@ -59,158 +94,46 @@ impl ConversationRow {
         }
     }
 
-    pub fn waiting(&self) -> Result<WaitingConversation, StoreError> {
-        Ok(WaitingConversation {
+    pub fn waiting(&self) -> WaitingConversation {
+        WaitingConversation {
             organization: OrganizationId::new(&self.organization),
             questionnaire: self.questionnaire.clone(),
             language: self.language.clone(),
             channel: self.channel,
             assigned_to: self.assigned_to.clone(),
-        })
+        }
     }
 }
 
 impl Store {
-    /// The conversation `id` of the organization; another organization's is `None`.
-    pub async fn conversation(
+    /// Conversations still in D1 (written before each organization had its live desk), for the
+    /// desk to take over at its first start.
+    pub async fn leftover_conversations(
         &self,
         org: &OrganizationId,
-        id: &str,
-    ) -> Result<Option<ConversationRow>, StoreError> {
-        self.first(
-            &format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?1 AND id = ?2"
-            ),
-            &[js(org.as_str()), js(id)],
-        )
-        .await
-    }
-
-    pub async fn conversations(
-        &self,
-        org: &OrganizationId,
-        scope: &ConversationScope,
-        status: Option<&str>,
-        limit: u32,
     ) -> Result<Vec<ConversationRow>, StoreError> {
-        let (scope_sql, me) = match scope {
-            ConversationScope::All => ("1", None),
-            ConversationScope::AssignedTo(me) => ("assigned_to = ?1", Some(me.as_str())),
-            ConversationScope::Nothing => return Ok(Vec::new()),
-        };
         self.all(
             &format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?4 AND {scope_sql} \
-                 AND (?2 IS NULL OR status = ?2) ORDER BY created_at DESC, id LIMIT ?3"
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?1 \
+                 ORDER BY created_at, id LIMIT 500"
             ),
-            &[opt(me), opt(status), num(i64::from(limit)), js(org.as_str())],
+            &[js(org.as_str())],
         )
         .await
     }
 
-    pub async fn insert_conversation(
+    /// Removes from D1 the conversations the desk has written to its own storage.
+    pub async fn forget_conversations(
         &self,
-        id: &str,
-        c: &WaitingConversation,
-        now: i64,
+        org: &OrganizationId,
+        ids: &[String],
     ) -> Result<(), StoreError> {
         self.run(
-            "INSERT INTO conversations (id, questionnaire, language, channel, status, created_at, updated_at, \
-             organization_id) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?5, ?6)",
-            &[js(id), js(c.questionnaire.as_str()), js(c.language.as_str()), js(c.channel.as_str()), num(now),
-              js(c.organization.as_str())],
+            "DELETE FROM conversations WHERE organization_id = ?1 \
+             AND id IN (SELECT value FROM json_each(?2))",
+            &[js(org.as_str()), js(serde_json::to_string(ids)?)],
         )
         .await?;
         Ok(())
-    }
-
-    /// Agents who could take conversations at `now` (enabled, online, signed in), with their
-    /// load. Only a narrowing: the core decides among them.
-    pub async fn online_agents(
-        &self,
-        org: &OrganizationId,
-        now: i64,
-    ) -> Result<Vec<UserRow>, StoreError> {
-        self.all(
-            &format!(
-                "SELECT {} FROM users WHERE organization_id = ?1 \
-                 AND presence = 'online' AND disabled = 0 AND {}",
-                super::users::routing_columns(2),
-                super::users::signed_in(2)
-            ),
-            &[js(org.as_str()), num(now)],
-        )
-        .await
-    }
-
-    /// Gives a conversation to an agent if, at the moment of writing, it is still where the
-    /// caller saw it (`from`: waiting, or held by that agent) and the agent still has room; returns
-    /// whether it was written. `room` is the agent's limit (`None`: unlimited).
-    pub async fn assign(
-        &self,
-        org: &OrganizationId,
-        conversation_id: &str,
-        from: Option<&str>,
-        agent_id: &str,
-        room: Option<u8>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let from_sql = if from.is_some() {
-            "status = 'assigned' AND assigned_to = ?4"
-        } else {
-            "status = 'waiting' AND ?4 IS NULL"
-        };
-        let writes = self
-            .batch(vec![
-                self.stmt(
-                    &format!(
-                        "UPDATE conversations SET status = 'assigned', assigned_to = ?2, updated_at = ?3 \
-                         WHERE id = ?1 AND organization_id = ?6 AND {from_sql} \
-                         AND EXISTS (SELECT 1 FROM users WHERE id = ?2 AND organization_id = ?6) \
-                         AND (?5 IS NULL OR (SELECT COUNT(*) FROM conversations \
-                         WHERE assigned_to = ?2 AND status = 'assigned') < ?5)"
-                    ),
-                    &[js(conversation_id), js(agent_id), num(now), opt(from), room.map_or(JsValue::NULL, |n| num(i64::from(n))),
-                      js(org.as_str())],
-                )?,
-                self.stmt(
-                    "UPDATE users SET last_assigned_at = ?3 WHERE id = ?2 AND EXISTS \
-                     (SELECT 1 FROM conversations WHERE id = ?1 AND assigned_to = ?2 AND updated_at = ?3)",
-                    &[js(conversation_id), js(agent_id), num(now)],
-                )?,
-            ])
-            .await?;
-        Ok(writes.first().map(changes) == Some(1))
-    }
-
-    pub async fn close_conversation(
-        &self,
-        org: &OrganizationId,
-        id: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        Ok(self
-            .run(
-                "UPDATE conversations SET status = 'closed', updated_at = ?2 \
-                 WHERE id = ?1 AND organization_id = ?3 AND status != 'closed'",
-                &[js(id), num(now), js(org.as_str())],
-            )
-            .await?
-            == 1)
-    }
-
-    pub async fn waiting_conversations(
-        &self,
-        org: &OrganizationId,
-        limit: u32,
-    ) -> Result<Vec<ConversationRow>, StoreError> {
-        self.all(
-            &format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE organization_id = ?2 \
-                 AND status = 'waiting' ORDER BY created_at, id LIMIT ?1"
-            ),
-            &[num(i64::from(limit)), js(org.as_str())],
-        )
-        .await
     }
 }

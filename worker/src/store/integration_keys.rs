@@ -162,6 +162,7 @@ impl Store {
             key: KeyRecord,
             catalog: String,
             catalog_version: i64,
+            access_version: i64,
         }
         let row: Option<Used> = self
             .first(
@@ -171,7 +172,9 @@ impl Store {
                      (SELECT id FROM organizations WHERE status = 'active') RETURNING {COLUMNS}, \
                      (SELECT catalog FROM organizations o WHERE o.id = organization_id) AS catalog, \
                      (SELECT catalog_version FROM organizations o WHERE o.id = organization_id) \
-                     AS catalog_version"
+                     AS catalog_version, \
+                     (SELECT access_version FROM organizations o WHERE o.id = organization_id) \
+                     AS access_version"
                 ),
                 &[js(digest), num(now)],
             )
@@ -182,7 +185,11 @@ impl Store {
                 id: r.key.id,
                 organization: OrganizationId::new(r.key.organization_id),
             };
-            Ok((key, CatalogAt::parse(&r.catalog, r.catalog_version)?))
+            let catalog = CatalogAt {
+                access_version: r.access_version,
+                ..CatalogAt::parse(&r.catalog, r.catalog_version)?
+            };
+            Ok((key, catalog))
         })
         .transpose()
     }

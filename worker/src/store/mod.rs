@@ -18,7 +18,9 @@ mod users;
 
 pub use audit::{AuditEntry, Record};
 pub use catalogs::CatalogAt;
-pub use conversations::{ConversationRow, ConversationStatus};
+pub use conversations::{
+    ConversationList, ConversationRow, ConversationStatus, OpenedConversation, RoutingSummary,
+};
 pub use factors::{ChallengeRow, PasskeyView};
 pub use integration_keys::IntegrationKeyView;
 pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, InvitationView, Owed};
@@ -30,12 +32,33 @@ pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env, KvStore};
+use worker::{D1DatabaseSession, D1PreparedStatement, D1Result, Env, KvStore};
+
+/// D1 as a request reads and writes it: through a Sessions API session, so that its answer can
+/// carry a bookmark (`x-d1-bookmark`) a later request's lagging reads start from.
+pub struct Database(D1DatabaseSession);
+
+impl Database {
+    fn prepare(&self, sql: &str) -> D1PreparedStatement {
+        self.0.prepare(sql)
+    }
+
+    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
+        self.0.batch(statements).await
+    }
+}
+
+/// Whether a client's bookmark is one D1 could have given (hex groups and dashes): anything
+/// else is ignored rather than handed to D1.
+fn plausible_bookmark(bookmark: &str) -> bool {
+    (1..=128).contains(&bookmark.len())
+        && bookmark.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
 
 /// The bindings, as named in wrangler.toml.
 pub struct Store {
-    /// Users, sessions, invitations, conversations, audit.
-    pub db: D1Database,
+    /// Users, sessions, invitations, audit (conversations are each organization's desk's).
+    pub db: Database,
     /// Invitation tokens.
     pub kv: KvStore,
     /// The outbox: messages owed (a Queue).
@@ -88,6 +111,13 @@ pub fn is_unique_violation(e: &worker::Error) -> bool {
     e.to_string().contains("UNIQUE constraint failed")
 }
 
+/// Whether a write changed anything. D1 counts in `changes` the rows its triggers wrote too
+/// (the access-version triggers, migration 0012): a handler asks whether a guarded write
+/// happened, never for an exact count.
+pub fn written(result: &D1Result) -> bool {
+    changes(result) > 0
+}
+
 /// The `changes` count of a write.
 pub fn changes(result: &D1Result) -> usize {
     result
@@ -99,9 +129,32 @@ pub fn changes(result: &D1Result) -> usize {
 }
 
 impl Store {
+    /// The store on D1's primary (`first-primary`): sign-in, session checks and every write
+    /// read what was last written, wherever replicas stand.
     pub fn open(env: &Env) -> worker::Result<Store> {
+        Store::with(env, "first-primary")
+    }
+
+    /// A store for reads that may lag a little (lists of people, invitations, the audit log):
+    /// any replica will do (`first-unconstrained`), unless the client carried back a bookmark,
+    /// in which case D1 serves them from a copy at least that recent (its own writes included).
+    pub fn lagging(env: &Env, bookmark: Option<&str>) -> worker::Result<Store> {
+        Store::with(
+            env,
+            bookmark
+                .filter(|b| plausible_bookmark(b))
+                .unwrap_or("first-unconstrained"),
+        )
+    }
+
+    /// The latest bookmark this request's session saw, for the client to carry back.
+    pub fn bookmark(&self) -> Option<String> {
+        self.db.0.get_bookmark().ok().flatten()
+    }
+
+    fn with(env: &Env, constraint_or_bookmark: &str) -> worker::Result<Store> {
         Ok(Store {
-            db: env.d1("DB")?,
+            db: Database(env.d1("DB")?.with_session(Some(constraint_or_bookmark))?),
             kv: env.kv("INVITES")?,
             outbox: env.queue("OUTBOX").ok(),
             statements: std::cell::Cell::new(0),

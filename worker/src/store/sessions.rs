@@ -37,6 +37,8 @@ impl Store {
                  (SELECT o.catalog FROM organizations o WHERE o.id = users.organization_id) AS catalog, \
                  (SELECT o.catalog_version FROM organizations o WHERE o.id = users.organization_id) \
                  AS catalog_version, \
+                 (SELECT o.access_version FROM organizations o WHERE o.id = users.organization_id) \
+                 AS access_version, \
                  (SELECT o.second_factor_policy FROM organizations o WHERE o.id = users.organization_id) \
                  AS second_factor_policy, \
                  (EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) \

@@ -37,8 +37,6 @@ pub struct UserRow {
     /// SCIM `locale`.
     #[serde(default)]
     pub locale: Option<String>,
-    #[serde(default)]
-    pub load: Option<i64>,
     /// Their teams' questionnaires (a JSON array), when read for routing.
     #[serde(default)]
     pub team_questionnaires: Option<String>,
@@ -46,11 +44,16 @@ pub struct UserRow {
     /// as signed in.
     #[serde(default)]
     pub signed_in: Option<i64>,
+    /// When their last session ends, when read for their live desk (`roster`).
+    #[serde(default)]
+    pub signed_in_until: Option<i64>,
     /// The organization's catalog and its version, when read with the session.
     #[serde(default)]
     pub catalog: Option<String>,
     #[serde(default)]
     pub catalog_version: Option<i64>,
+    #[serde(default)]
+    pub access_version: Option<i64>,
     /// The organization's second-factor policy and whether they have a factor, when read with
     /// the session.
     #[serde(default)]
@@ -177,7 +180,7 @@ impl UserRow {
                 .map(|l| l.as_str().to_owned())
                 .collect(),
             channels: access.livechat.channels.into_iter().collect(),
-            load: u32::try_from(self.load.unwrap_or(0)).unwrap_or(u32::MAX),
+            load: 0,
             max_conversations: access.livechat.max_conversations,
             last_assigned_at: self.last_assigned_at,
         }
@@ -201,11 +204,10 @@ pub(super) const USER_COLUMNS: &str =
     last_assigned_at, session_epoch, created_at, updated_at, external_id, user_name, emails, locale";
 
 /// The columns of a person as routing sees them at the instant bound at `?{now_param}`: the row,
-/// their load, their teams' questionnaires, whether they are signed in.
+/// their teams' questionnaires, whether they are signed in (their load is their desk's).
 pub(super) fn routing_columns(now_param: usize) -> String {
     format!(
-        "{USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
-         {} AS signed_in",
+        "{USER_COLUMNS}, {TEAM_QUESTIONNAIRES} AS team_questionnaires, {} AS signed_in",
         signed_in(now_param)
     )
 }
@@ -219,14 +221,10 @@ pub(super) fn signed_in(param: usize) -> String {
     )
 }
 
-/// SQL for a user's current load (conversations assigned now).
 /// The questionnaires of every team the user is in (a JSON array).
 pub(super) const TEAM_QUESTIONNAIRES: &str = "(SELECT json_group_array(DISTINCT j.value) \
      FROM team_members m JOIN teams t ON t.id = m.team_id, json_each(t.questionnaires) j \
      WHERE m.user_id = users.id)";
-
-pub(super) const LOAD: &str =
-    "(SELECT COUNT(*) FROM conversations c WHERE c.assigned_to = users.id AND c.status = 'assigned')";
 
 /// The condition a write runs under: when it `removes_admin`, that at least one other active
 /// admin stays in the organization bound at `?{param}`; otherwise none.
@@ -358,7 +356,7 @@ impl Store {
     ) -> Result<Option<UserRow>, StoreError> {
         self.first(
             &format!(
-                "SELECT {USER_COLUMNS}, {LOAD} AS load, {TEAM_QUESTIONNAIRES} AS team_questionnaires \
+                "SELECT {USER_COLUMNS}, {TEAM_QUESTIONNAIRES} AS team_questionnaires \
                  FROM users WHERE organization_id = ?1 AND id = ?2"
             ),
             &[js(org.as_str()), js(id)],
@@ -562,25 +560,6 @@ impl Store {
         )
     }
 
-    /// Puts a deleted or disabled agent's conversations back in the queue.
-    /// Runs under the same last-admin guard as the write it goes with, so both happen or neither.
-    pub fn release_conversations(
-        &self,
-        org: &OrganizationId,
-        user_id: &str,
-        removes_admin: bool,
-        now: i64,
-    ) -> Result<D1PreparedStatement, StoreError> {
-        let guard = admin_guard(removes_admin, 3);
-        self.stmt(
-            &format!(
-                "UPDATE conversations SET status = 'waiting', assigned_to = NULL, updated_at = ?2 \
-                 WHERE assigned_to = ?1 AND organization_id = ?3 AND status = 'assigned' AND {guard}"
-            ),
-            &[js(user_id), num(now), js(org.as_str())],
-        )
-    }
-
     pub async fn set_presence(
         &self,
         org: &OrganizationId,
@@ -595,4 +574,85 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// The organization's people as its live desk needs them (access, teams' questionnaires,
+    /// until when they are signed in), with the access version and status they are at: one
+    /// batch, so one transaction.
+    pub async fn roster(&self, org: &OrganizationId) -> Result<Option<Roster>, StoreError> {
+        #[derive(Deserialize)]
+        struct At {
+            access_version: i64,
+            status: String,
+        }
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "SELECT access_version, status FROM organizations WHERE id = ?1",
+                    &[js(org.as_str())],
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT {USER_COLUMNS}, {TEAM_QUESTIONNAIRES} AS team_questionnaires, \
+                         (SELECT MAX(s.expires_at) FROM sessions s WHERE s.user_id = users.id \
+                         AND s.epoch = users.session_epoch) AS signed_in_until \
+                         FROM users WHERE organization_id = ?1"
+                    ),
+                    &[js(org.as_str())],
+                )?,
+            ])
+            .await?;
+        let mut results = results.into_iter();
+        let (Some(at), Some(people)) = (results.next(), results.next()) else {
+            return Err(internal("roster: two results expected"));
+        };
+        let Some(at) = at.results::<At>()?.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(Some(Roster {
+            version: at.access_version,
+            active: at.status == "active",
+            people: people.results::<UserRow>()?,
+        }))
+    }
+
+    /// Sets someone away if they are online (their last live connection closed a while ago);
+    /// returns whether it changed anything.
+    pub async fn set_away_if_online(
+        &self,
+        org: &OrganizationId,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .run(
+                "UPDATE users SET presence = 'away', updated_at = ?3 \
+                 WHERE id = ?1 AND organization_id = ?2 AND presence = 'online'",
+                &[js(id), js(org.as_str()), num(now)],
+            )
+            .await?
+            > 0)
+    }
+
+    /// The organization's access version (`roster`), alone: whether its desk is behind.
+    pub async fn access_version(&self, org: &OrganizationId) -> Result<Option<i64>, StoreError> {
+        #[derive(Deserialize)]
+        struct At {
+            access_version: i64,
+        }
+        Ok(self
+            .first::<At>(
+                "SELECT access_version FROM organizations WHERE id = ?1",
+                &[js(org.as_str())],
+            )
+            .await?
+            .map(|at| at.access_version))
+    }
+}
+
+/// An organization's people as D1 holds them, at one access version.
+pub struct Roster {
+    pub version: i64,
+    /// Not suspended.
+    pub active: bool,
+    pub people: Vec<UserRow>,
 }
