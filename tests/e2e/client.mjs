@@ -1,4 +1,5 @@
 // A small client for the e2e tests: the Worker's URL comes from scripts/test-worker.
+import WebSocket from 'ws';
 import { createHash, createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -137,6 +138,62 @@ print(json.dumps(rows))
 export async function sql(command) {
   const { stdout } = await promisify(execFile)('python3', ['-c', SQL, process.env.E2E_STATE, command]);
   return JSON.parse(stdout);
+}
+
+const DESK_SQL = `
+import glob, json, sqlite3, sys
+rows = []
+for f in glob.glob(sys.argv[1] + "/v3/do/*-OrganizationDesk/*.sqlite"):
+    db = sqlite3.connect(f, timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        rows += [dict(r) for r in db.execute(sys.argv[2]).fetchall()]
+    except sqlite3.OperationalError:
+        pass  # a desk whose storage was deleted has no tables
+print(json.dumps(rows))
+`;
+/** Reads every organization's desk storage (the Durable Objects' SQLite files), rows concatenated. */
+export async function deskSql(command) {
+  const { stdout } = await promisify(execFile)('python3', ['-c', DESK_SQL, process.env.E2E_STATE, command]);
+  return JSON.parse(stdout);
+}
+
+/**
+ * A live connection (`GET /api/v1/live`) as `token`'s person: every frame kept in `messages`;
+ * `until(predicate)` waits for one. Resolves once open, rejects with the refusal's status.
+ */
+export function liveSocket(token, { origin } = {}) {
+  const headers = { ...CLIENT_HEADERS };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (origin) headers.origin = origin;
+  const socket = new WebSocket(`${BASE.replace(/^http/, 'ws')}/api/v1/live`, { headers });
+  const messages = [];
+  const waiters = new Set();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    messages.push(message);
+    for (const w of waiters) if (w.predicate(message)) { waiters.delete(w); w.resolve(message); }
+  });
+  const live = {
+    socket,
+    messages,
+    events: () => messages.filter((m) => m.type === 'event').map((m) => m.event),
+    until(predicate, timeout = 10000) {
+      const found = messages.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const w = { predicate, resolve };
+        waiters.add(w);
+        setTimeout(() => { waiters.delete(w); reject(new Error(`no such live message in ${timeout} ms: ${JSON.stringify(messages.slice(-5))}`)); }, timeout);
+      });
+    },
+    close: () => new Promise((resolve) => { socket.once('close', resolve); socket.close(); }),
+  };
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(live));
+    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`refused: ${res.statusCode}`), { status: res.statusCode })));
+    socket.once('error', reject);
+  });
 }
 
 export const codes = (body) => (body.errors ?? []).map((e) => [e.field, e.code]).sort();

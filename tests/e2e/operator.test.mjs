@@ -3,7 +3,7 @@
 // password; suspending signs its people out at once; deleting removes every record of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, adminToken, codes, mailsTo, newOrganization as createOrganization, reconfigure, sql, totp, unique, ADMIN, OPERATOR_TOKEN, PASSWORD, SERVICE_TOKEN } from './client.mjs';
+import { api, adminToken, codes, mailsTo, newOrganization as createOrganization, reconfigure, sql, deskSql, totp, unique, ADMIN, OPERATOR_TOKEN, PASSWORD, SERVICE_TOKEN } from './client.mjs';
 
 const slug = () => `co-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const operator = (method, path, body) => api(method, `/operator/organizations${path}`, { token: OPERATOR_TOKEN, body });
@@ -138,6 +138,10 @@ async function fill(org) {
   assert.equal((await api('PUT', '/organization/catalog', { token, body: catalog })).status, 200);
   const box = (await api('POST', '/organization/integration-keys', { token, body: { name: 'Chat box', scopes: ['conversations:open'] } })).body.key;
   assert.equal((await api('POST', '/conversations', { token: box, body: { questionnaire: 'site', language: 'fr', channel: 'chat' } })).status, 201);
+  // A conversation as D1 held them before each organization had its desk (not yet taken over:
+  // the desk took over at its first start, above).
+  await sql(`INSERT INTO conversations (id, organization_id, questionnaire, language, channel, status, created_at, updated_at)
+             VALUES ('legacy-${org.id}', '${org.id}', 'site', 'fr', 'chat', 'waiting', 0, 0)`);
   return { token, agentToken, invitation: new URL(invited.acceptUrl).hash.replace('#token=', '') };
 }
 
@@ -156,6 +160,10 @@ test('deleting an organization removes every row that names it, whatever it hold
   const after = await rowsOf(doomed.id, tables);
   assert.deepEqual(after, Object.fromEntries(Object.keys(before).map((t) => [t, 0])), 'no row names it anywhere');
   assert.deepEqual(await rowsOf(kept.id, tables), keptBefore, 'the other organization is untouched');
+  // Its live desk's storage (the Durable Object's SQLite) is gone too; the other's is not.
+  const desk = (id) => deskSql(`SELECT id FROM conversations WHERE organization_id = '${id}'`);
+  assert.deepEqual(await desk(doomed.id), [], 'the desk kept nothing of it');
+  assert.equal((await desk(kept.id)).length, 1);
   // Its sessions and its invitation links (KV) are gone with it.
   assert.equal((await api('GET', '/me', { token: held.token })).status, 401);
   assert.equal((await api('GET', '/me', { token: held.agentToken })).status, 401);

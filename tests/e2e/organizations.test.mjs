@@ -118,8 +118,8 @@ test("a conversation is never routed or transferred to another organization's ag
   assert.equal(opened.body.routing.eligible, 0);
   const mine = await createUser(admin, { livechat: { questionnaires: [q] } });
   await api('PUT', '/me/presence', { token: mine.token, body: { status: 'online' } });
-  const [row] = await sql(`SELECT assigned_to FROM conversations WHERE id = '${opened.body.id}'`);
-  assert.equal(row.assigned_to, mine.id);
+  const row = (await api('GET', '/conversations?limit=500', { token: admin })).body.items.find((c) => c.id === opened.body.id);
+  assert.equal(row.assignedTo, mine.id);
   const transfer = await api('POST', `/conversations/${opened.body.id}/transfer`, { token: admin, body: { to: theirAgent } });
   assert.equal(transfer.status, 404);
   assert.equal(transfer.body.code, 'not_found');

@@ -147,8 +147,8 @@ test('deprovisioning works at once: Entra-style PATCH of active ("False"), DELET
   assert.equal(off.status, 200, JSON.stringify(off.body));
   assert.equal(off.body.active, false);
   assert.equal((await api('GET', '/me', { token: lea.token })).status, 401, 'signed out on the next request');
-  const [row] = await sql(`SELECT status, assigned_to FROM conversations WHERE id = '${conversation.id}'`);
-  assert.deepEqual(row, { status: 'waiting', assigned_to: null }, 'their conversation is free for routing');
+  const row = (await api('GET', '/conversations?limit=500', { token: admin })).body.items.find((c) => c.id === conversation.id);
+  assert.deepEqual([row.status, row.assignedTo], ['waiting', null], 'their conversation is free for routing');
   const audit = (await api('GET', '/audit?limit=10', { token: admin })).body.items.find((e) => e.targetId === lea.id && e.action === 'disabled');
   assert.match(audit.actorId, /^scim:/, 'attributed to the token');
 
