@@ -81,6 +81,15 @@ const TEXT = {
     noResults: 'Aucun utilisateur', ch_chat: 'Chat', ch_call: 'Appel', ch_video: 'Vidéo', ch_messaging: 'Messagerie',
     m_livechat: 'Livechat', m_statistics: 'Statistiques', m_history: 'Historique', m_users: 'Utilisateurs',
     m_settings: 'Paramètres', presence: 'Présence', switchTo: 'English',
+    supervision: 'Supervision', supervisionTitle: 'Supervision en direct', agentsLive: 'Conseillers', name: 'Nom',
+    load: 'Charge', queue: 'File d’attente', questionnaire: 'Questionnaire', language: 'Langue', waiting: 'En attente',
+    feed: 'En direct', liveOn: 'En direct', liveOff: 'Reconnexion…', noWaiting: 'Personne n’attend',
+    myConversations: 'Mes conversations', noConversation: 'Aucune conversation en cours', unlimited: 'illimité',
+    p_online: 'En ligne', p_away: 'Absent', p_offline: 'Hors ligne',
+    ev_conversationQueued: '{conversation} en attente ({questionnaire}, {language})',
+    ev_conversationAssigned: '{conversation} → {agent}', ev_conversationTransferred: '{conversation} transférée de {from} à {to}',
+    ev_conversationRequeued: '{conversation} remise en attente (était à {from})', ev_conversationClosed: '{conversation} terminée',
+    ev_presenceChanged: '{agent} : {presence}',
   },
   en: {
     brand: 'Settings › User management', signOut: 'Sign out', loading: 'Loading…',
@@ -158,6 +167,15 @@ const TEXT = {
     noResults: 'No users', ch_chat: 'Chat', ch_call: 'Call', ch_video: 'Video', ch_messaging: 'Messaging',
     m_livechat: 'Live chat', m_statistics: 'Statistics', m_history: 'History', m_users: 'Users',
     m_settings: 'Settings', presence: 'Presence', switchTo: 'Français',
+    supervision: 'Supervision', supervisionTitle: 'Live supervision', agentsLive: 'Agents', name: 'Name',
+    load: 'Load', queue: 'Queue', questionnaire: 'Questionnaire', language: 'Language', waiting: 'Waiting',
+    feed: 'Live', liveOn: 'Live', liveOff: 'Reconnecting…', noWaiting: 'Nobody is waiting',
+    myConversations: 'My conversations', noConversation: 'No conversation in progress', unlimited: 'unlimited',
+    p_online: 'Online', p_away: 'Away', p_offline: 'Offline',
+    ev_conversationQueued: '{conversation} waiting ({questionnaire}, {language})',
+    ev_conversationAssigned: '{conversation} → {agent}', ev_conversationTransferred: '{conversation} transferred from {from} to {to}',
+    ev_conversationRequeued: '{conversation} back in the queue (was with {from})', ev_conversationClosed: '{conversation} closed',
+    ev_presenceChanged: '{agent}: {presence}',
   },
 };
 const COMMON_LANGUAGES = ['fr', 'en', 'es', 'de', 'it', 'pt', 'nl', 'ar', 'zh', 'ja', 'ru', 'pl'];
@@ -185,13 +203,19 @@ const languageName = (code) => {
 };
 const announce = (text) => { $('announce').textContent = ''; requestAnimationFrame(() => { $('announce').textContent = text; }); };
 
+// The newest point of D1 this page has seen (D1 Sessions API): lists that may be served by a
+// replica are then at least that recent, the page's own changes included.
+let bookmark = null;
+
 async function api(method, path, body) {
   const headers = { 'accept-language': lang };
   if (token) headers.authorization = `Bearer ${token}`;
+  if (bookmark) headers['x-d1-bookmark'] = bookmark;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch('/api/v1' + path, {
     method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
   });
+  bookmark = res.headers.get('x-d1-bookmark') ?? bookmark;
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = { title: text }; }
@@ -209,7 +233,7 @@ function translatePage() {
 }
 
 function show(view) {
-  for (const id of ['view-sign-in', 'view-second-factor', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-integrations', 'view-security', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
+  for (const id of ['view-sign-in', 'view-second-factor', 'view-users', 'view-catalog', 'view-teams', 'view-scim', 'view-integrations', 'view-supervision', 'view-security', 'view-self', 'view-accept', 'view-reset', 'loading']) $(id).hidden = id !== view;
 }
 
 // ---- signing in and out
@@ -251,6 +275,9 @@ async function signedIn(user) {
   $('open-scim').hidden = $('open-catalog').hidden;
   $('open-integrations').hidden = $('open-catalog').hidden;
   $('open-teams').hidden = $('open-catalog').hidden;
+  // Whoever may see conversations nobody holds (the queue) supervises; an agent sees their own.
+  $('open-supervision').hidden = !core.isAllowed(actor, { type: 'viewConversation', conversation: { organization: actor.organization, assignedTo: null } }).allowed;
+  connectLive();
   if (core.isAllowed(actor, { type: 'listUsers' }).allowed) {
     show('view-users');
     await loadUsers(true);
@@ -294,6 +321,8 @@ function settingsProblem(body) {
 }
 
 $('sign-out').addEventListener('click', async () => {
+  disconnectLive();
+  $('open-supervision').hidden = true;
   await api('DELETE', '/session');
   token = null; me = null; actor = null;
   $('whoami').hidden = true;
@@ -311,6 +340,7 @@ $('lang-switch').addEventListener('click', () => {
   if (!$('view-users').hidden) renderRows();
   if (!$('view-self').hidden) renderSelf();
   if (!$('view-catalog').hidden) renderCatalog();
+  if (deskView) renderDesk();
   if ($('user-dialog').open) { renderChoices(); validateForm(); }
 });
 
@@ -1299,3 +1329,89 @@ async function start() {
 }
 
 start();
+
+// ---- live desk (WebSocket, pushed by the organization's desk; the session cookie authenticates it)
+
+let liveSocket = null;
+let deskView = null;
+const feed = [];
+
+function connectLive() {
+  disconnectLive();
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/live`);
+  liveSocket = socket;
+  socket.onopen = () => liveStatus(true);
+  socket.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === 'desk') { deskView = data.desk; renderDesk(); }
+    if (data.type === 'event') { feed.unshift(data); feed.length = Math.min(feed.length, 30); renderFeed(); }
+  };
+  socket.onclose = () => {
+    liveStatus(false);
+    // Reconnects while signed in (a deploy or a network blip); a refused socket stops after sign-out.
+    if (liveSocket === socket && me) setTimeout(() => { if (liveSocket === socket && me) connectLive(); }, 3000);
+  };
+}
+
+function disconnectLive() {
+  const socket = liveSocket;
+  liveSocket = null;
+  deskView = null;
+  feed.length = 0;
+  socket?.close();
+}
+
+function liveStatus(on) {
+  $('live-status').textContent = t(on ? 'liveOn' : 'liveOff');
+  $('live-status').className = `badge ${on ? '' : 'disabled'}`;
+  $('self-live-status').textContent = t(on ? 'liveOn' : 'liveOff');
+}
+
+const nameOf = (id) => deskView?.agents.find((a) => a.id === id)?.name ?? id?.slice(0, 8) ?? '—';
+
+function renderDesk() {
+  if (!deskView) return;
+  const agents = deskView.agents.map((a) => {
+    const max = a.maxConversations ?? Math.max(a.load, 1);
+    const bar = el('meter', { min: 0, max, value: a.load, low: max * 0.5, high: max * 0.99, optimum: 0 });
+    bar.setAttribute('aria-label', `${a.name} ${a.load} / ${a.maxConversations ?? t('unlimited')}`);
+    return el('tr', { dataset: { agent: a.id, load: String(a.load) } }, el('td', { textContent: a.name }),
+      el('td', {}, el('span', { className: `badge presence-${a.presence}`, textContent: t(`p_${a.presence}`) })),
+      el('td', { className: 'load' }, bar, ` ${a.load} / ${a.maxConversations ?? '∞'}`));
+  });
+  $('live-agents').tBodies[0].replaceChildren(...agents);
+  // The queue by questionnaire and language, the longest first, each against the longest.
+  const groups = new Map();
+  for (const c of deskView.queue) {
+    const key = `${c.questionnaire}\u0000${c.language}`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  const most = Math.max(1, ...groups.values());
+  const rows = [...groups].sort((a, b) => b[1] - a[1]).map(([key, n]) => {
+    const [questionnaire, language] = key.split('\u0000');
+    return el('tr', { dataset: { waiting: String(n) } }, el('td', { textContent: questionnaire }), el('td', { textContent: languageName(language) }),
+      el('td', { className: 'load' }, el('meter', { min: 0, max: most, value: n }), ` ${n}`));
+  });
+  if (!rows.length) rows.push(el('tr', {}, el('td', { colSpan: 3, className: 'hint', textContent: t('noWaiting') })));
+  $('live-queue').tBodies[0].replaceChildren(...rows);
+  $('queue-total').textContent = String(deskView.queue.length);
+  // An agent's own conversations, on their page.
+  $('self-live').hidden = !$('open-supervision').hidden;
+  const mine = deskView.conversations.map((c) => el('li', { dataset: { conversation: c.id }, textContent: `${c.questionnaire} · ${languageName(c.language)} · ${new Date(c.openedAt).toLocaleTimeString(lang === 'en' ? 'en-GB' : 'fr-FR')}` }));
+  if (!mine.length) mine.push(el('li', { className: 'hint', textContent: t('noConversation') }));
+  $('self-conversations').replaceChildren(...mine);
+  renderFeed();
+}
+
+function renderFeed() {
+  $('live-feed').replaceChildren(...feed.map(({ event, at }) => {
+    const vars = { ...event, conversation: event.conversation?.slice(0, 8), agent: nameOf(event.agent), from: nameOf(event.from), to: nameOf(event.to),
+      presence: event.presence ? t(`p_${event.presence}`) : '', language: event.language ? languageName(event.language) : '' };
+    return el('li', { dataset: { type: event.type } }, el('time', { textContent: new Date(at).toLocaleTimeString(lang === 'en' ? 'en-GB' : 'fr-FR') }), ` ${t(`ev_${event.type}`, vars)}`);
+  }));
+}
+
+$('open-supervision').addEventListener('click', () => { show('view-supervision'); renderDesk(); });
+$('supervision-back').addEventListener('click', async () => {
+  if (core.isAllowed(actor, { type: 'listUsers' }).allowed) { show('view-users'); await loadUsers(true); } else { renderSelf(); show('view-self'); }
+});
