@@ -260,6 +260,10 @@ pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::R
         Ok(response) => response,
         Err(error) => http::problem_response(error, locale)?,
     };
+    if response.status_code() == 101 {
+        // A live socket's handshake, as its desk answered it: its headers are not ours to add to.
+        return Ok(response);
+    }
     // The newest point of D1 this request saw (a lagging read's, else the primary's), for the
     // client to carry back so that its next lagging read is at least as recent.
     let bookmark = ctx
@@ -268,11 +272,9 @@ pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::R
         .take()
         .or_else(|| ctx.store.bookmark());
     if let Some(bookmark) = bookmark {
-        if response.status_code() != 101 {
-            response
-                .headers_mut()
-                .set(crate::ctx::BOOKMARK_HEADER, &bookmark)?;
-        }
+        response
+            .headers_mut()
+            .set(crate::ctx::BOOKMARK_HEADER, &bookmark)?;
     }
     if ctx.config.bench_modes {
         // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
