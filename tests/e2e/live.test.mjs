@@ -157,6 +157,19 @@ test('a closed socket is not online for ever: away after the grace period (LIVE_
   assert.equal((await open(co)).body.status, 'waiting');
 });
 
+test('suspending an organization closes its sockets before the operator\'s request answers; the other organization\'s stay open', async () => {
+  const co = await company({ agents: 1, capacity: 2 });
+  const other = await company({ agents: 1, capacity: 2 });
+  const [doomed, kept] = [await liveSocket(co.agents[0].token), await liveSocket(other.agents[0].token)];
+  const closed = new Promise((resolve) => doomed.socket.once('close', (code) => resolve(code)));
+  const suspended = await api('PATCH', `/operator/organizations/${co.org.id}`, { token: OPERATOR_TOKEN, body: { status: 'suspended' } });
+  assert.equal(suspended.status, 200);
+  assert.equal(await closed, 4403);
+  assert.equal(kept.socket.readyState, kept.socket.OPEN);
+  await assert.rejects(liveSocket(co.agents[0].token), (e) => e.status === 401, 'signed out with the suspension');
+  await kept.close();
+});
+
 test('the Worker restarted: the desk comes back from its own SQLite, nothing lost', async () => {
   const co = await company({ agents: 1, capacity: 1 });
   const assigned = (await open(co)).body;
