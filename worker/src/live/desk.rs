@@ -497,17 +497,10 @@ impl OrganizationDesk {
                 version,
                 ..
             } => {
-                self.at(&organization, version, now).await?;
-                if let Some(refusal) = self.moved(&id, from.as_deref())? {
-                    return json(Reply::<()>::refused(&[refusal]));
-                }
-                match self.with_desk(|desk| desk.transfer(&id, &to, now))? {
-                    Err(codes) => json(Reply::<()>::refused(&codes)),
-                    Ok(events) => {
-                        self.publish(events, now)?;
-                        json(Reply::Ok(self.row(&id)?))
-                    }
-                }
+                self.act(&organization, &id, from, now, version, |desk| {
+                    desk.transfer(&id, &to, now)
+                })
+                .await
             }
             Command::Close {
                 id,
@@ -516,17 +509,10 @@ impl OrganizationDesk {
                 version,
                 ..
             } => {
-                self.at(&organization, version, now).await?;
-                if let Some(refusal) = self.moved(&id, from.as_deref())? {
-                    return json(Reply::<()>::refused(&[refusal]));
-                }
-                match self.with_desk(|desk| desk.close(&id, now))? {
-                    Err(code) => json(Reply::<()>::refused(&[code])),
-                    Ok(events) => {
-                        self.publish(events, now)?;
-                        json(Reply::Ok(self.row(&id)?))
-                    }
-                }
+                self.act(&organization, &id, from, now, version, |desk| {
+                    desk.close(&id, now).map_err(|code| vec![code])
+                })
+                .await
             }
             Command::CatchUp { now, .. } => {
                 self.at(&organization, 0, now).await?;
@@ -545,6 +531,31 @@ impl OrganizationDesk {
                 self.state.storage().delete_all().await?;
                 *self.held.borrow_mut() = None;
                 json(Reply::Ok(()))
+            }
+        }
+    }
+
+    /// Acts on conversation `id` the Worker authorized as held by `from`, at `version` at
+    /// least: refused if it moved meanwhile or by the core's reasons; else written, pushed, and
+    /// answered as it now stands.
+    async fn act(
+        &self,
+        organization: &OrganizationId,
+        id: &str,
+        from: Option<String>,
+        now: i64,
+        version: i64,
+        change: impl FnOnce(&mut LiveDesk) -> std::result::Result<Vec<LiveEvent>, Vec<Code>>,
+    ) -> Result<serde_json::Value> {
+        self.at(organization, version, now).await?;
+        if let Some(refusal) = self.moved(id, from.as_deref())? {
+            return json(Reply::<()>::refused(&[refusal]));
+        }
+        match self.with_desk(change)? {
+            Err(codes) => json(Reply::<()>::refused(&codes)),
+            Ok(events) => {
+                self.publish(events, now)?;
+                json(Reply::Ok(self.row(id)?))
             }
         }
     }

@@ -195,7 +195,7 @@ pub async fn caught_up(ctx: &Ctx) {
 /// `GET /live`: a person's live connection (WebSocket), authenticated by their session like any
 /// request, its origin checked (a page of another site cannot open it with the cookie), then
 /// handed to their organization's desk, which accepts it.
-#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/live", operation_id = "live", tag = "conversations", summary = "Live desk events (WebSocket; JSON text frames, LiveMessage)", params(("upgrade" = String, Header, description = "websocket")), responses((status = 101, description = "Switching protocols: frames are LiveMessage JSON", body = livechat_access::LiveMessage), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 426, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/live", operation_id = "live", tag = "conversations", summary = "Live desk events (WebSocket; JSON text frames, LiveMessage)", params(("upgrade" = Option<String>, Header, description = "`websocket`: without it the answer is 426 `websocket_expected`")), responses((status = 101, description = "Switching protocols: frames are LiveMessage JSON", body = livechat_access::LiveMessage), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 426, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn connect(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let session = ctx.session().await?;
     if let Some(origin) = ctx.req.headers().get("origin")? {
