@@ -6,6 +6,10 @@ use crate::session::LoginThrottle;
 /// How long a finished invitation (accepted, revoked, or expired) stays listed for its admins.
 pub const INVITATION_RETENTION_MS: i64 = 30 * 24 * 3600 * 1000;
 
+/// How long a message that left (or had nothing left to send) stays in the outbox: long enough to
+/// answer "was it sent?" for a week, no longer (it holds a sealed link).
+pub const OUTBOX_RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
+
 /// Most rows one purge statement deletes (a Worker's CPU and D1's write lock stay short).
 pub const PURGE_BATCH: u32 = 500;
 
@@ -22,6 +26,8 @@ pub struct PurgeCutoffs {
     pub throttles: i64,
     /// Invitations whose link died before this.
     pub invitations: i64,
+    /// Outbox messages done (sent, or nothing left to send) before this.
+    pub outbox: i64,
 }
 
 /// What the purge may delete at `now`: anything already dead, throttle counters past the longest
@@ -36,6 +42,7 @@ pub fn purge_cutoffs(now: i64) -> PurgeCutoffs {
         resets: now,
         throttles: now.saturating_sub(longest_window),
         invitations: now.saturating_sub(INVITATION_RETENTION_MS),
+        outbox: now.saturating_sub(OUTBOX_RETENTION_MS),
     }
 }
 
@@ -50,6 +57,7 @@ mod tests {
         assert_eq!((cut.sessions, cut.challenges, cut.resets), (now, now, now));
         assert_eq!(cut.throttles, now - 15 * 60 * 1000);
         assert_eq!(cut.invitations, now - 30 * 24 * 3600 * 1000);
+        assert_eq!(cut.outbox, now - 7 * 24 * 3600 * 1000);
         // A counter still inside a brake's window is kept: the brake reads it.
         let brake = LoginThrottle::PER_CLIENT;
         assert!(now - brake.window_ms + 1 > cut.throttles);

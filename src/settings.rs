@@ -53,6 +53,9 @@ pub struct Settings {
     /// How long an agent stays online after their last live connection closed, in seconds
     /// (a closed socket is not "online" forever; a reload reconnects well within it).
     pub live_away_after_seconds: u32,
+    /// How long an owed message (an email, soon an event) may go unanswered before the scheduled
+    /// sweep puts it on the queue again, in seconds.
+    pub outbox_sweep_seconds: u32,
     /// The first admin of the default organization, when the add-user rules accept it.
     pub bootstrap: Option<(String, String)>,
     /// Benchmarks' request modes (`BENCH_MODES=1`).
@@ -196,6 +199,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "IDENTITY_KEYS",
     "IDENTITY_TOKEN_TTL_SECONDS",
     "LIVE_AWAY_AFTER_SECONDS",
+    "OUTBOX_SWEEP_SECONDS",
     "BOOTSTRAP_ADMIN_EMAIL",
     "BOOTSTRAP_ADMIN_PASSWORD",
     "BENCH_MODES",
@@ -234,6 +238,7 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
     let mail_retry_seconds = number("MAIL_RETRY_SECONDS", 30, 1, 3600);
     let identity_token_ttl_seconds = number("IDENTITY_TOKEN_TTL_SECONDS", 300, 60, 3600);
     let live_away_after_seconds = number("LIVE_AWAY_AFTER_SECONDS", 60, 1, 3600);
+    let outbox_sweep_seconds = number("OUTBOX_SWEEP_SECONDS", 120, 1, 3600);
     if u64::from(hash_cost.m_kib) * u64::from(hash_cost.t) < MIN_HASH_WORK_KIB {
         let mut problem = SettingProblem::new("ARGON2_T", Code::HashCostTooLow);
         problem.params.min = Some(MIN_HASH_WORK_KIB as usize);
@@ -377,6 +382,7 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             identity_keys,
             identity_token_ttl_seconds,
             live_away_after_seconds,
+            outbox_sweep_seconds,
             bootstrap,
             bench_modes,
             test_clock,

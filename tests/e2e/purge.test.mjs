@@ -58,7 +58,7 @@ test('the purge deletes what expired and keeps what lives', async () => {
 test('the purge finds what expired by an index, in every table it cleans', async () => {
   // The purge's own query (worker/src/store/purge.rs), planned by SQLite on the Worker's database.
   for (const [table, column] of [['sessions', 'expires_at'], ['sign_in_challenges', 'expires_at'],
-    ['password_resets', 'expires_at'], ['login_failures', 'window_start'], ['invitations', 'expires_at']]) {
+    ['password_resets', 'expires_at'], ['login_failures', 'window_start'], ['invitations', 'expires_at'], ['outbox', 'done_at']]) {
     const plan = await sql(`EXPLAIN QUERY PLAN SELECT rowid FROM ${table} WHERE ${column} < 0 LIMIT 10`);
     const steps = plan.map((row) => row.detail).join(' | ');
     assert.match(steps, new RegExp(`SEARCH ${table} USING (COVERING )?INDEX \\w+ \\(${column}<\\?\\)`), `${table}: ${steps}`);

@@ -148,13 +148,9 @@ impl Config {
 /// end-to-end tests set it to write dates in every month; no public address can reach it.
 pub fn now_of(req: &Request, config: &Config) -> i64 {
     let clock = js_sys::Date::now() as i64;
-    if !config.report.settings.test_clock {
+    if !under_test(req, config) {
         return clock;
     }
-    let loopback = req
-        .url()
-        .ok()
-        .is_some_and(|url| matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
     let asked = req
         .headers()
         .get("x-test-clock")
@@ -162,10 +158,26 @@ pub fn now_of(req: &Request, config: &Config) -> i64 {
         .flatten()
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|ms| (0..=MAX_SAFE_INTEGER).contains(ms));
-    match asked {
-        Some(ms) if loopback => ms,
-        _ => clock,
-    }
+    asked.unwrap_or(clock)
+}
+
+/// Whether the request asks for a fault the end-to-end tests inject (`x-test-fault`), under
+/// the same rule as `x-test-clock`: only with `TEST_CLOCK=1`, only over loopback. `queue-lost`: the
+/// request's queue messages are never sent, as when the Worker dies between its D1 write and
+/// the queue's send.
+pub fn test_fault(req: &Request, config: &Config, fault: &str) -> bool {
+    under_test(req, config)
+        && req.headers().get("x-test-fault").ok().flatten().as_deref() == Some(fault)
+}
+
+/// The deployment runs with `TEST_CLOCK=1` and the request came over loopback: no public
+/// address can reach what the tests set.
+fn under_test(req: &Request, config: &Config) -> bool {
+    config.report.settings.test_clock
+        && req
+            .url()
+            .ok()
+            .is_some_and(|url| matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
 }
 
 /// Someone signed in.

@@ -3,7 +3,7 @@
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
-use crate::mail::Outgoing;
+use crate::mail::{self, Outgoing, Owing, QueueBody};
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::{is_unique_violation, DeliveryStatus, InvitationRow, InvitationStatus, Store};
 use livechat_access::{
@@ -128,24 +128,19 @@ pub struct Resent {
     pub delivery: DeliveryStatus,
 }
 
-/// Puts invitation emails in the outbox, written to D1 just before as `queued`. When the outbox
-/// cannot take them they are marked `failed` with the reason, where the list shows them and
-/// resend works: an invitation is never silently left unsent.
+/// Puts invitation emails on the queue, owed in D1 (the outbox, in the batch that wrote them as
+/// `queued`). When the queue cannot take them they are marked `failed` with the reason, where the
+/// list shows them and resend works: an invitation is never silently left unsent.
 pub async fn post(
     store: &Store,
-    messages: Vec<Outgoing>,
+    messages: Vec<(String, QueueBody)>,
     now: i64,
 ) -> Result<DeliveryStatus, ApiError> {
-    match store.enqueue(&messages).await {
+    let bodies: Vec<QueueBody> = messages.iter().map(|(_, b)| b.clone()).collect();
+    match store.enqueue(&bodies).await {
         Ok(()) => Ok(DeliveryStatus::Queued),
         Err(e) => {
-            let deliveries: Vec<&str> = messages
-                .iter()
-                .filter_map(|m| match m {
-                    Outgoing::Invitation { delivery, .. } => Some(delivery.as_str()),
-                    Outgoing::PasswordReset { .. } | Outgoing::Activation { .. } => None,
-                })
-                .collect();
+            let deliveries: Vec<&str> = messages.iter().map(|(d, _)| d.as_str()).collect();
             worker::console_error!("outbox: {e}");
             store
                 .outbox_refused(&deliveries, &format!("outbox: {e}"), now)
@@ -153,6 +148,32 @@ pub async fn post(
             Ok(DeliveryStatus::Failed)
         }
     }
+}
+
+/// An invitation's email, owed in the batch that writes its link `digest`, only if that write
+/// happened.
+pub fn owe_invitation(
+    ctx: &Ctx,
+    org: &livechat_access::OrganizationId,
+    invitation: &str,
+    digest: &str,
+    link: String,
+) -> Result<Owing, ApiError> {
+    mail::owe(
+        &ctx.store,
+        &ctx.config,
+        org,
+        Outgoing::Invitation {
+            invitation: invitation.to_owned(),
+            delivery: digest.to_owned(),
+            link,
+        },
+        (
+            "EXISTS (SELECT 1 FROM invitations WHERE id = ?6 AND delivery_id = ?7 AND status = 'pending')",
+            &[digest],
+        ),
+        ctx.now,
+    )
 }
 
 pub fn accept_url(ctx: &Ctx, token: &str) -> Result<String, ApiError> {
@@ -209,6 +230,9 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let mut writes = vec![ctx
         .store
         .expire_invitations(&session.actor.organization, ctx.now)?];
+    // Each email owed, in the same batch, after the invitations (their indices stay as below).
+    let mut owings = Vec::new();
+    let mut bodies: HashMap<String, QueueBody> = HashMap::new();
     for check in &request.emails {
         let verdict = check.localize(locale);
         let Some(email) = check
@@ -240,6 +264,15 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         }
         let (id, token) = (new_id(), new_token());
         let digest = token_digest(&token);
+        let owing = owe_invitation(
+            ctx,
+            &session.actor.organization,
+            &id,
+            &digest,
+            accept_url(ctx, &token)?,
+        )?;
+        owings.extend(owing.statement);
+        bodies.insert(id.clone(), owing.body);
         writes.push(ctx.store.insert_invitation(
             &session.actor.organization,
             &id,
@@ -268,6 +301,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         });
     }
     let (org, version) = (&session.actor.organization, session.catalog.version);
+    writes.extend(owings);
     let written = if ctx.bench_rows() {
         ctx.store.one_by_one(writes).await?
     } else {
@@ -295,24 +329,24 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         }
         ctx.store.remember_token(digest, id, ttl_s).await?;
         let link = accept_url(ctx, token)?;
-        owed.push((
-            *index,
-            Outgoing::Invitation {
-                invitation: id.clone(),
-                delivery: digest.clone(),
-                link: link.clone(),
-            },
-        ));
+        if let Some(body) = bodies.remove(id) {
+            owed.push((*index, (digest.clone(), body)));
+        }
         result.invitation_id = Some(id.clone());
         result.accept_url = Some(link);
         result.expires_at = Some(expires_at);
     }
-    let delivery = post(
-        &ctx.store,
-        owed.iter().map(|(_, m)| m).cloned().collect(),
-        ctx.now,
-    )
-    .await?;
+    let delivery = if crate::ctx::test_fault(&ctx.req, &ctx.config, "queue-lost") {
+        // The end-to-end tests' crash between the D1 write and the queue (owed all the same).
+        DeliveryStatus::Queued
+    } else {
+        post(
+            &ctx.store,
+            owed.iter().map(|(_, m)| m).cloned().collect(),
+            ctx.now,
+        )
+        .await?
+    };
     for (index, _) in &owed {
         if let Some(result) = results.get_mut(*index) {
             result.delivery = Some(delivery);
@@ -473,6 +507,7 @@ async fn change_pending(
     invitation: &InvitationRow,
     change: worker::D1PreparedStatement,
     action: &str,
+    owing: Option<worker::D1PreparedStatement>,
 ) -> Result<(), ApiError> {
     let audit = ctx.store.audit::<Access>(
         &actor.organization,
@@ -483,7 +518,9 @@ async fn change_pending(
         None,
         None,
     )?;
-    let written = ctx.store.batch(vec![change, audit]).await?;
+    let mut writes = vec![change, audit];
+    writes.extend(owing);
+    let written = ctx.store.batch(writes).await?;
     if written.first().is_none_or(|r| !crate::store::written(r)) {
         return Err(gone(invitation, ctx.now));
     }
@@ -501,6 +538,7 @@ pub async fn revoke(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         ctx.store
             .revoke_invitation(&session.actor.organization, id)?,
         "revoked",
+        None,
     )
     .await?;
     if let Some(digest) = ctx
@@ -525,7 +563,17 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let renew = ctx
         .store
         .renew_invitation(org, id, &digest, ctx.now, expires_at)?;
-    change_pending(ctx, &session.actor, &invitation, renew, "reinvited").await?;
+    let link = accept_url(ctx, &token)?;
+    let owing = owe_invitation(ctx, org, id, &digest, link.clone())?;
+    change_pending(
+        ctx,
+        &session.actor,
+        &invitation,
+        renew,
+        "reinvited",
+        owing.statement,
+    )
+    .await?;
     if let Some(old) = old_digest {
         ctx.store.forget_token(&old).await?;
     }
@@ -536,17 +584,7 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
             u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60),
         )
         .await?;
-    let link = accept_url(ctx, &token)?;
-    let delivery = post(
-        &ctx.store,
-        vec![Outgoing::Invitation {
-            invitation: id.to_owned(),
-            delivery: digest,
-            link: link.clone(),
-        }],
-        ctx.now,
-    )
-    .await?;
+    let delivery = post(&ctx.store, vec![(digest, owing.body)], ctx.now).await?;
     http::json(
         200,
         &Resent {

@@ -54,14 +54,31 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 
 /// The outbox's consumer: sends what requests owe (`mail.rs`).
 #[event(queue)]
-async fn queue(batch: MessageBatch<mail::Outgoing>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: MessageBatch<mail::QueueBody>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     mail::consume(batch, env).await
 }
 
-/// The Cron Trigger: the purge of what expired (`purge.rs`).
+/// The purge's Cron Trigger (`wrangler.toml`); every other trigger (each minute) sweeps the outbox.
+const PURGE_CRON: &str = "*/30 * * * *";
+
+/// The Cron Triggers: the purge of what expired (`purge.rs`), every half hour; the outbox's sweep
+/// of what is still owed (`mail::sweep`), every minute.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    if let Err(e) = purge::run(&env, js_sys::Date::now() as i64).await {
-        worker::console_error!("purge: {e:?}");
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = js_sys::Date::now() as i64;
+    if event.cron() == PURGE_CRON {
+        if let Err(e) = purge::run(&env, now).await {
+            worker::console_error!("purge: {e:?}");
+        }
+    } else {
+        match mail::sweep(&env, now).await {
+            Ok(0) => {}
+            Ok(n) => worker::console_log!("outbox: {n} owed message(s) queued again"),
+            Err(e) => worker::console_error!("outbox sweep: {e:?}"),
+        }
     }
 }

@@ -34,6 +34,107 @@ pub enum Outgoing {
     Activation { reset: String, link: String },
 }
 
+/// What the queue carries: the id of an outbox row (the message sealed in D1, written with the
+/// change that owes it), or the message itself (queued before the outbox, or with no FACTOR_KEY
+/// to seal its link with).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum QueueBody {
+    Owed { outbox: String },
+    Message(Outgoing),
+}
+
+/// A message owed with the change that owes it: the statement for that change's batch, and what
+/// to put on the queue once the batch committed.
+pub struct Owing {
+    pub statement: Option<worker::D1PreparedStatement>,
+    pub body: QueueBody,
+}
+
+/// Owes `message` of `org`, as long as `condition` holds when the batch runs (SQL over the batch's
+/// earlier writes, `values` bound from `?7`: the invitation inserted, the reset link written).
+pub fn owe(
+    store: &Store,
+    config: &crate::ctx::Config,
+    org: &livechat_access::OrganizationId,
+    message: Outgoing,
+    (condition, values): (&str, &[&str]),
+    now: i64,
+) -> Result<Owing, crate::http::ApiError> {
+    let Some(sealed) = config.factor_keys.seal(&serde_json::to_string(&message)?) else {
+        // Nothing to seal its link with (FACTOR_KEY refused, named by /health): straight to the
+        // queue, as before the outbox.
+        return Ok(Owing {
+            statement: None,
+            body: QueueBody::Message(message),
+        });
+    };
+    let id = crate::secrets::new_id();
+    let due = now + sweep_ms(config);
+    let subject = match &message {
+        Outgoing::Invitation { invitation, .. } => invitation,
+        Outgoing::PasswordReset { reset, .. } | Outgoing::Activation { reset, .. } => reset,
+    };
+    Ok(Owing {
+        statement: Some(store.owe(&id, org, subject, &sealed, condition, values, now, due)?),
+        body: QueueBody::Owed { outbox: id },
+    })
+}
+
+/// A reset link's email (a password reset, or an account's activation), owed in the batch that
+/// writes the link `reset`, only if that write happened; then put on the queue.
+pub async fn owe_reset(
+    store: &Store,
+    config: &crate::ctx::Config,
+    org: &livechat_access::OrganizationId,
+    link_write: worker::D1PreparedStatement,
+    message: Outgoing,
+    now: i64,
+) -> Result<(), crate::http::ApiError> {
+    let owing = owe(
+        store,
+        config,
+        org,
+        message,
+        ("EXISTS (SELECT 1 FROM password_resets WHERE id = ?6)", &[]),
+        now,
+    )?;
+    let mut writes = vec![link_write];
+    writes.extend(owing.statement);
+    store.batch(writes).await?;
+    store.enqueue(&[owing.body]).await?;
+    Ok(())
+}
+
+fn sweep_ms(config: &crate::ctx::Config) -> i64 {
+    i64::from(config.report.settings.outbox_sweep_seconds) * 1000
+}
+
+/// The Cron Trigger's sweep: whatever is still owed past its time (its queue message lost, the
+/// Worker killed before it sent it) goes on the queue again, once a sweep; the delivery's claim
+/// in D1 keeps it from being sent twice.
+pub async fn sweep(env: &Env, now: i64) -> Result<usize, crate::http::ApiError> {
+    let store = Store::open(env)?;
+    let config = crate::ctx::Config::from_env(env);
+    let overdue = store.overdue_messages(now, 100).await?;
+    if overdue.is_empty() {
+        return Ok(0);
+    }
+    let bodies: Vec<QueueBody> = overdue
+        .iter()
+        .map(|m| QueueBody::Owed {
+            outbox: m.id.clone(),
+        })
+        .collect();
+    store.enqueue(&bodies).await?;
+    for message in &overdue {
+        store
+            .outbox_due(&message.id, now + sweep_ms(&config))
+            .await?;
+    }
+    Ok(overdue.len())
+}
+
 /// Who the messages come from (`MAIL_FROM`, `MAIL_FROM_NAME`).
 #[derive(Debug, Clone)]
 pub struct Sender {
@@ -73,8 +174,8 @@ pub fn message(sender: &Sender, to: &str, mail: &Mail, id: &str, date_s: i64) ->
 }
 
 impl Store {
-    /// Puts messages in the outbox. On failure the caller records it where an admin sees it.
-    pub async fn enqueue(&self, messages: &[Outgoing]) -> worker::Result<()> {
+    /// Puts messages on the queue. On failure the caller records it where an admin sees it.
+    pub async fn enqueue(&self, messages: &[QueueBody]) -> worker::Result<()> {
         if messages.is_empty() {
             return Ok(());
         }
@@ -93,8 +194,9 @@ struct Retries {
 }
 
 /// The outbox's consumer.
-pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<()> {
+pub async fn consume(batch: MessageBatch<QueueBody>, env: Env) -> worker::Result<()> {
     let store = Store::open(&env)?;
+    let config = crate::ctx::Config::from_env(&env);
     let sender = Sender::from_env(&env);
     let mailer = env.send_email("MAILER")?;
     let settings = &crate::ctx::settings(&env).settings;
@@ -104,26 +206,49 @@ pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<
     };
     for message in batch.messages()? {
         let now = js_sys::Date::now() as i64;
-        let outcome = try_once(&store, &sender, &mailer, message.body(), now).await;
+        let (outbox, outgoing) = match message.body() {
+            QueueBody::Message(outgoing) => (None, outgoing.clone()),
+            QueueBody::Owed { outbox } => match owed_message(&store, &config, outbox).await {
+                Ok(Some(outgoing)) => (Some(outbox.clone()), outgoing),
+                // Done already (sent, or by another copy of this message), or unreadable.
+                Ok(None) => {
+                    message.ack();
+                    continue;
+                }
+                Err(e) => {
+                    worker::console_error!("mail: {e:?}");
+                    message.retry();
+                    continue;
+                }
+            },
+        };
+        let outcome = try_once(&store, &sender, &mailer, &outgoing, now).await;
         match outcome {
-            Ok(Attempt::Done) => message.ack(),
+            Ok(Attempt::Done) => {
+                outbox_done(&store, outbox.as_deref(), now).await;
+                message.ack();
+            }
             Ok(Attempt::Failed { attempt, error }) => {
                 let last = attempt >= retries.attempts;
                 store
-                    .record_delivery(owed(message.body(), now), Err((&error, last)), now)
+                    .record_delivery(owed(&outgoing, now), Err((&error, last)), now)
                     .await
                     .ok();
                 worker::console_error!("mail: attempt {attempt} failed: {error}");
                 if last {
+                    outbox_done(&store, outbox.as_deref(), now).await;
                     message.ack();
                 } else {
                     let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+                    let delay = livechat_access::retry_delay_s(retries.first_delay_s, attempt);
+                    // The sweep leaves it to this retry, unless the retry too is lost.
+                    if let Some(id) = &outbox {
+                        let due = now + i64::from(delay) * 1000 + sweep_ms(&config);
+                        store.outbox_due(id, due).await.ok();
+                    }
                     message.retry_with_options(
                         &QueueRetryOptionsBuilder::new()
-                            .with_delay_seconds(livechat_access::retry_delay_s(
-                                retries.first_delay_s,
-                                attempt,
-                            ))
+                            .with_delay_seconds(delay)
                             .build(),
                     );
                 }
@@ -136,6 +261,32 @@ pub async fn consume(batch: MessageBatch<Outgoing>, env: Env) -> worker::Result<
         }
     }
     Ok(())
+}
+
+/// An outbox row is no longer owed (sent, or nothing left to send); should this write fail, the
+/// sweep queues it again and the delivery's claim finds nothing to send.
+async fn outbox_done(store: &Store, outbox: Option<&str>, now: i64) {
+    if let Some(id) = outbox {
+        if let Err(e) = store.outbox_done(id, now).await {
+            worker::console_error!("outbox {id}: {e:?}");
+        }
+    }
+}
+
+/// The message an outbox row holds, while it is owed.
+async fn owed_message(
+    store: &Store,
+    config: &crate::ctx::Config,
+    id: &str,
+) -> Result<Option<Outgoing>, crate::http::ApiError> {
+    let Some(row) = store.owed_message(id).await? else {
+        return Ok(None);
+    };
+    let Some(opened) = config.factor_keys.open(&row.message) else {
+        worker::console_error!("mail: outbox {id} cannot be opened with FACTOR_KEY");
+        return Ok(None);
+    };
+    Ok(Some(serde_json::from_str(&opened.plain)?))
 }
 
 /// What one try came to.

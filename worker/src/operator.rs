@@ -85,7 +85,10 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let (invitation_id, token) = (new_id(), new_token());
     let digest = token_digest(&token);
     let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
-    let writes = vec![
+    let link = accept_url(ctx, &token)?;
+    let owing =
+        crate::invitations::owe_invitation(ctx, &org, &invitation_id, &digest, link.clone())?;
+    let mut writes = vec![
         ctx.store.insert_organization(&org, &new, ctx.now)?,
         ctx.store.insert_invitation(
             &org,
@@ -107,6 +110,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
             Some(&access),
         )?,
     ];
+    writes.extend(owing.statement);
     match ctx.store.batch(writes).await {
         // Another request took the slug between our look and our write.
         Err(e) if is_unique_violation(&e) => return Err(slug_taken()),
@@ -116,17 +120,8 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     ctx.store
         .remember_token(&digest, &invitation_id, ttl_s)
         .await?;
-    let link = accept_url(ctx, &token)?;
-    let delivery = crate::invitations::post(
-        &ctx.store,
-        vec![crate::mail::Outgoing::Invitation {
-            invitation: invitation_id.clone(),
-            delivery: digest,
-            link: link.clone(),
-        }],
-        ctx.now,
-    )
-    .await?;
+    let delivery =
+        crate::invitations::post(&ctx.store, vec![(digest, owing.body)], ctx.now).await?;
     let organization = ctx
         .store
         .organization(org.as_str())

@@ -20,6 +20,7 @@ pub async fn run(env: &Env, now: i64) -> Result<(), crate::http::ApiError> {
             Purge::Resets => cut.resets,
             Purge::Throttles => cut.throttles,
             Purge::Invitations => cut.invitations,
+            Purge::Outbox => cut.outbox,
         };
         let mut deleted = 0;
         for _ in 0..ROUNDS {

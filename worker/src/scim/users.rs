@@ -163,22 +163,17 @@ pub(super) async fn create_user(
     } else if new.password.is_empty() && activation_emails(ctx, org).await? {
         let (reset, link_token) = (new_id(), new_token());
         let expires_at = ctx.now + ctx.config.invitation_ttl_s * 1000;
-        ctx.store
-            .batch(vec![ctx.store.insert_reset(
-                &reset,
-                org,
-                &id,
-                &token_digest(&link_token),
-                ctx.now,
-                expires_at,
-            )?])
-            .await
-            .map_err(ApiError::from)?;
+        let link_write = ctx.store.insert_reset(
+            &reset,
+            org,
+            &id,
+            &token_digest(&link_token),
+            ctx.now,
+            expires_at,
+        )?;
         let link = format!("{}/reset#token={link_token}", ctx.origin()?);
-        ctx.store
-            .enqueue(&[crate::mail::Outgoing::Activation { reset, link }])
-            .await
-            .map_err(ApiError::from)?;
+        let message = crate::mail::Outgoing::Activation { reset, link };
+        crate::mail::owe_reset(&ctx.store, &ctx.config, org, link_write, message, ctx.now).await?;
     }
     Ok(resource_of(&row, base)?)
 }

@@ -70,24 +70,21 @@ async fn send_link(
         return Ok(());
     }
     let (id, token) = (new_id(), new_token());
-    store
-        .batch(vec![store.insert_reset(
-            &id,
-            &organization,
-            &user.id,
-            &token_digest(&token),
-            now,
-            now + RESET_TTL_MS,
-        )?])
-        .await?;
+    let link_write = store.insert_reset(
+        &id,
+        &organization,
+        &user.id,
+        &token_digest(&token),
+        now,
+        now + RESET_TTL_MS,
+    )?;
     // In the fragment, so the token never reaches a server log or a Referer header.
-    store
-        .enqueue(&[Outgoing::PasswordReset {
-            reset: id,
-            link: format!("{origin}/reset#token={token}"),
-        }])
-        .await?;
-    Ok(())
+    let message = Outgoing::PasswordReset {
+        reset: id,
+        link: format!("{origin}/reset#token={token}"),
+    };
+    let config = crate::ctx::Config::from_env(&env);
+    crate::mail::owe_reset(&store, &config, &organization, link_write, message, now).await
 }
 
 /// `POST /password/reset` {token, password}: the new password, every session of the account

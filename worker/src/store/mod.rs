@@ -9,6 +9,7 @@ mod factors;
 mod integration_keys;
 mod invitations;
 mod organizations;
+mod outbox;
 mod purge;
 mod resets;
 mod scim_tokens;

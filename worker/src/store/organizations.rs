@@ -50,7 +50,8 @@ impl OrganizationRow {
 
 /// Every table whose rows name an organization (`organization_id`), children before the tables
 /// they reference.
-pub const ORGANIZATION_TABLES: [&str; 14] = [
+pub const ORGANIZATION_TABLES: [&str; 15] = [
+    "outbox",
     "team_members",
     "teams",
     "scim_tokens",

@@ -12,15 +12,17 @@ pub enum Purge {
     Resets,
     Throttles,
     Invitations,
+    Outbox,
 }
 
 impl Purge {
-    pub const ALL: [Purge; 5] = [
+    pub const ALL: [Purge; 6] = [
         Purge::Sessions,
         Purge::Challenges,
         Purge::Resets,
         Purge::Throttles,
         Purge::Invitations,
+        Purge::Outbox,
     ];
 
     fn table_and_column(self) -> (&'static str, &'static str) {
@@ -30,6 +32,7 @@ impl Purge {
             Purge::Resets => ("password_resets", "expires_at"),
             Purge::Throttles => ("login_failures", "window_start"),
             Purge::Invitations => ("invitations", "expires_at"),
+            Purge::Outbox => ("outbox", "done_at"),
         }
     }
 
