@@ -414,7 +414,7 @@ impl OrganizationDesk {
         Ok(())
     }
 
-    async fn run(&self, command: Command) -> Result<serde_json::Value> {
+    async fn run(&self, command: Command) -> Result<String> {
         let organization = OrganizationId::new(command.organization());
         match command {
             Command::Open {
@@ -546,7 +546,7 @@ impl OrganizationDesk {
         now: i64,
         version: i64,
         change: impl FnOnce(&mut LiveDesk) -> std::result::Result<Vec<LiveEvent>, Vec<Code>>,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<String> {
         self.at(organization, version, now).await?;
         if let Some(refusal) = self.moved(id, from.as_deref())? {
             return json(Reply::<()>::refused(&[refusal]));
@@ -641,8 +641,9 @@ impl OrganizationDesk {
     }
 }
 
-fn json<T: Serialize>(reply: Reply<T>) -> Result<serde_json::Value> {
-    serde_json::to_value(reply).map_err(failed)
+/// A reply as the JSON text the Worker reads.
+fn json<T: Serialize>(reply: Reply<T>) -> Result<String> {
+    serde_json::to_string(&reply).map_err(failed)
 }
 
 fn status_name(status: crate::store::ConversationStatus) -> &'static str {
@@ -675,7 +676,11 @@ impl DurableObject for OrganizationDesk {
             "/connect" => self.accept_person(&req).await,
             "/command" => {
                 let command: Command = req.json().await?;
-                Response::from_json(&self.run(command).await?)
+                let mut response = Response::ok(self.run(command).await?)?;
+                response
+                    .headers_mut()
+                    .set("content-type", "application/json")?;
+                Ok(response)
             }
             _ => Response::error("not found", 404),
         }
