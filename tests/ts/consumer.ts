@@ -5,6 +5,7 @@ import init, * as web from '../../pkg/web/livechat_access.js';
 import * as node from '../../pkg/node/livechat_access.js';
 import type { Action, Actor, AgentSnapshot, Code, NewUser, Outcome, UserInput } from '../../pkg/web/livechat_access.js';
 import type { IdentityClaims, Scope, SettingError, SettingsCheck } from '../../pkg/node/livechat_access.js';
+import type { DeskView, LiveEvent, LiveMessage } from '../../pkg/web/livechat_access.js';
 
 export async function browser(): Promise<string[]> {
   await init();
@@ -108,4 +109,25 @@ export function held(claims: IdentityClaims): boolean {
   const open = actor.isAllowed({ type: 'viewConversation', conversation: { organization: claims.org, assignedTo: claims.sub } });
   actor.free();
   return open.allowed && code === null && unlimited && scopes.length === 2;
+}
+
+export function live(frame: LiveMessage): string {
+  // A frame of GET /api/v1/live, as an agent console or the page reads it.
+  if (frame.type === 'event') {
+    const seq: number = frame.seq;
+    const event: LiveEvent = frame.event;
+    if (event.type === 'conversationTransferred') {
+      const from: string | null = event.from;
+      return `${seq} ${event.conversation} ${from ?? '-'} → ${event.to}`;
+    }
+    // @ts-expect-error events are a closed union
+    const never: LiveEvent = { type: 'conversationExploded', conversation: 'c' };
+    void never;
+    return `${seq} ${event.type}`;
+  }
+  const desk: DeskView = frame.desk;
+  const loads: number[] = desk.agents.map((a) => a.load);
+  const capacity: (number | null)[] = desk.agents.map((a) => a.maxConversations);
+  const waiting: string[] = desk.queue.map((c) => `${c.questionnaire}/${c.language}`);
+  return `${loads.length} ${capacity.length} ${waiting.join(',')}`;
 }
