@@ -816,10 +816,11 @@ $('catalog-form').addEventListener('submit', async (event) => {
 const teamForm = { id: null, people: [] };
 
 async function openTeams() {
-  show('view-teams');
+  // The form is ready before it shows: what someone types is never wiped by a late reset.
   const people = await api('GET', '/users?limit=100');
   teamForm.people = people.body?.items ?? [];
   editTeam(null);
+  show('view-teams');
   await loadTeams();
 }
 
