@@ -227,6 +227,10 @@ codes! {
     PayloadTooLarge => "payload_too_large", "Requête trop volumineuse", "Request body too large";
     UnsupportedMediaType => "unsupported_media_type", "Le contenu doit être en JSON", "The body must be JSON";
     CrossOrigin => "cross_origin", "Requête d'une autre origine refusée", "Cross-origin request refused";
+    WebhookUrlNotHttps => "webhook_url_not_https", "L'adresse doit commencer par https://", "The address must start with https://";
+    WebhookAddressForbidden => "webhook_address_forbidden", "Cette adresse est interne ou réservée : elle ne peut pas recevoir d'événements", "This address is internal or reserved: it cannot receive events";
+    EventTypeUnknown => "event_type_unknown", "Type d'événement inconnu", "Unknown event type";
+    EventsEmpty => "events_empty", "Choisissez au moins un type d'événement", "Choose at least one event type";
     WebSocketExpected => "websocket_expected", "Cette adresse attend une connexion WebSocket", "This address expects a WebSocket connection";
     Internal => "internal", "Erreur interne, réessayez", "Internal error, please retry";
 }

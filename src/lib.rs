@@ -46,6 +46,7 @@ mod settings;
 mod team;
 mod time;
 mod user;
+mod webhooks;
 mod words;
 
 #[cfg(feature = "wasm")]
@@ -134,4 +135,8 @@ pub use user::{
     validate_provisioned_user, validate_user, validate_user_patch, Account, NewUser, Profile,
     ProfileInput, ProfilePatch, UserInput, UserPatch, UserPatchInput, MAX_NAME_CHARS,
     MAX_PSEUDONYM_CHARS,
+};
+pub use webhooks::{
+    address_allowed, url_refusal, validate_webhook_endpoint, webhook_retry_delay_s, EventType,
+    WebhookEndpoint, WebhookEndpointInput,
 };
