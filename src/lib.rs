@@ -137,6 +137,6 @@ pub use user::{
     MAX_PSEUDONYM_CHARS,
 };
 pub use webhooks::{
-    address_allowed, url_refusal, validate_webhook_endpoint, webhook_retry_delay_s, EventType,
-    WebhookEndpoint, WebhookEndpointInput,
+    address_allowed, person_edit_events, url_refusal, validate_webhook_endpoint,
+    webhook_retry_delay_s, EventType, WebhookEndpoint, WebhookEndpointInput,
 };

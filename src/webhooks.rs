@@ -84,6 +84,29 @@ impl EventType {
     }
 }
 
+/// What a person's edit is published as: `person.disabled` / `person.enabled` when that flipped,
+/// `person.role_changed` when the role did, `person.access_changed` when anything else routing or
+/// authorization reads did (modules, questionnaires, languages, channels, capacity). A profile
+/// edit alone publishes nothing: nobody downstream acts on a pseudonym.
+pub fn person_edit_events(
+    (before, was_disabled): (&crate::Access, bool),
+    (after, is_disabled): (&crate::Access, bool),
+) -> Vec<EventType> {
+    let mut events = Vec::new();
+    match (was_disabled, is_disabled) {
+        (false, true) => events.push(EventType::PersonDisabled),
+        (true, false) => events.push(EventType::PersonEnabled),
+        _ => {}
+    }
+    if before.role != after.role {
+        events.push(EventType::PersonRoleChanged);
+    }
+    if before.modules != after.modules || before.livechat != after.livechat {
+        events.push(EventType::PersonAccessChanged);
+    }
+    events
+}
+
 /// The longest endpoint address accepted.
 pub const MAX_WEBHOOK_URL: usize = 2048;
 
@@ -365,6 +388,32 @@ mod tests {
         assert!(delays.windows(2).all(|w| w[1] >= w[0]));
         assert_eq!(*delays.last().unwrap(), 24 * 3600);
         assert_eq!(webhook_retry_delay_s(u32::MAX), 24 * 3600);
+    }
+
+    #[test]
+    fn an_edit_publishes_what_changed_and_nothing_for_a_profile() {
+        let agent: crate::Access =
+            serde_json::from_value(json!({"role": "agent", "modules": ["livechat"],
+            "livechat": {"maxConversations": 3, "languages": ["fr"], "mainLanguage": "fr",
+            "questionnaires": ["site"], "channels": ["chat"]}}))
+            .unwrap();
+        assert!(person_edit_events((&agent, false), (&agent, false)).is_empty());
+        assert_eq!(
+            person_edit_events((&agent, false), (&agent, true)),
+            [EventType::PersonDisabled]
+        );
+        let mut manager = agent.clone();
+        manager.role = crate::Role::Manager;
+        assert_eq!(
+            person_edit_events((&agent, true), (&manager, false)),
+            [EventType::PersonEnabled, EventType::PersonRoleChanged]
+        );
+        let mut wider = agent.clone();
+        wider.livechat.max_conversations = crate::ConversationLimit::Unlimited;
+        assert_eq!(
+            person_edit_events((&agent, false), (&wider, false)),
+            [EventType::PersonAccessChanged]
+        );
     }
 
     #[test]
