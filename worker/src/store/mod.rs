@@ -16,6 +16,7 @@ mod scim_tokens;
 mod sessions;
 mod teams;
 mod users;
+mod webhooks;
 
 pub use audit::{AuditEntry, Record};
 pub use catalogs::CatalogAt;
@@ -30,6 +31,7 @@ pub use purge::Purge;
 pub use scim_tokens::ScimTokenRow;
 pub use teams::TeamView;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
+pub use webhooks::WebhookEndpointView;
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
