@@ -230,6 +230,7 @@ codes! {
     WebhookUrlNotHttps => "webhook_url_not_https", "L'adresse doit commencer par https://", "The address must start with https://";
     WebhookAddressForbidden => "webhook_address_forbidden", "Cette adresse est interne ou réservée : elle ne peut pas recevoir d'événements", "This address is internal or reserved: it cannot receive events";
     EventTypeUnknown => "event_type_unknown", "Type d'événement inconnu", "Unknown event type";
+    WebhookLoopbackOn => "webhook_loopback_on", "Webhooks vers la boucle locale autorisés (développement et tests seulement, jamais en production)", "Webhooks to loopback allowed (development and tests only, never in production)";
     EventsEmpty => "events_empty", "Choisissez au moins un type d'événement", "Choose at least one event type";
     WebSocketExpected => "websocket_expected", "Cette adresse attend une connexion WebSocket", "This address expects a WebSocket connection";
     Internal => "internal", "Erreur interne, réessayez", "Internal error, please retry";

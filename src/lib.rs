@@ -82,8 +82,8 @@ pub use live::{
     OpenConversation,
 };
 pub use mail::{
-    format_utc, header_text, invitation_mail, reset_mail, retry_delay_s, InvitationMail, Mail,
-    ResetMail,
+    endpoint_disabled_mail, format_utc, header_text, invitation_mail, reset_mail, retry_delay_s,
+    EndpointDisabledMail, InvitationMail, Mail, ResetMail,
 };
 pub use organization::{
     is_organization_slug, may_suspend_or_delete, validate_organization,
@@ -137,6 +137,7 @@ pub use user::{
     MAX_PSEUDONYM_CHARS,
 };
 pub use webhooks::{
-    address_allowed, person_edit_events, url_refusal, validate_webhook_endpoint,
-    webhook_retry_delay_s, EventType, WebhookEndpoint, WebhookEndpointInput,
+    address_allowed, events_of_change, person_edit_events, url_refusal, validate_redelivery,
+    validate_webhook_endpoint, webhook_retry_delay_s, ChangeData, EventData, EventSubject,
+    EventType, RedeliverInput, WebhookEndpoint, WebhookEndpointInput, WebhookEvent,
 };

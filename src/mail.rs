@@ -42,6 +42,49 @@ pub struct ResetMail<'a> {
     pub expires_at: i64,
 }
 
+/// An organization's webhook endpoint, disabled after failing for too long.
+#[derive(Debug, Clone)]
+pub struct EndpointDisabledMail<'a> {
+    /// The organization's name.
+    pub organization: &'a str,
+    /// The endpoint's address.
+    pub url: &'a str,
+    /// Since when it failed, ms since the epoch.
+    pub failing_since: i64,
+    /// Where its admins see its deliveries and enable it again (the admin page).
+    pub link: &'a str,
+}
+
+/// Tells an organization's admins that one of its webhook endpoints was disabled.
+pub fn endpoint_disabled_mail(m: &EndpointDisabledMail<'_>, locale: Locale) -> Mail {
+    let organization = header_text(m.organization);
+    let since = format_utc(m.failing_since, locale);
+    match locale {
+        Locale::Fr => compose(
+            format!("Webhook désactivé – {organization}"),
+            &[
+                "Bonjour,".to_owned(),
+                format!("L'adresse {} ne reçoit plus les événements de {organization} : elle échoue depuis le {since}.", m.url),
+                "Les événements non livrés restent dans son journal ; une fois l'adresse réparée, réactivez-la et relivrez ceux qui vous manquent.".to_owned(),
+            ],
+            "Voir les webhooks",
+            m.link,
+            "Vous recevez ce message parce que vous administrez cette organisation.",
+        ),
+        Locale::En => compose(
+            format!("Webhook disabled – {organization}"),
+            &[
+                "Hello,".to_owned(),
+                format!("The address {} no longer receives {organization}'s events: it has been failing since {since}.", m.url),
+                "Undelivered events stay in its log; once the address is fixed, enable it again and redeliver those you miss.".to_owned(),
+            ],
+            "See the webhooks",
+            m.link,
+            "You receive this message because you administer this organization.",
+        ),
+    }
+}
+
 /// Text for a header: every control character (CR, LF, TAB…) and line or paragraph separator
 /// becomes a space and runs of spaces one, so a name can never start another header; and `=?`,
 /// which opens an RFC 2047 encoded word, gets a word joiner (U+2060) between its two characters,

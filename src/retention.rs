@@ -10,6 +10,10 @@ pub const INVITATION_RETENTION_MS: i64 = 30 * 24 * 3600 * 1000;
 /// answer "was it sent?" for a week, no longer (it holds a sealed link).
 pub const OUTBOX_RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
 
+/// How long an event and its delivery log stay readable (by then every delivery is settled:
+/// retries stop at a day apart and an endpoint failing for 3 days is disabled).
+pub const EVENT_RETENTION_MS: i64 = 30 * 24 * 3600 * 1000;
+
 /// Most rows one purge statement deletes (a Worker's CPU and D1's write lock stay short).
 pub const PURGE_BATCH: u32 = 500;
 
@@ -28,6 +32,8 @@ pub struct PurgeCutoffs {
     pub invitations: i64,
     /// Outbox messages done (sent, or nothing left to send) before this.
     pub outbox: i64,
+    /// Events (with their deliveries and attempts) published before this.
+    pub events: i64,
 }
 
 /// What the purge may delete at `now`: anything already dead, throttle counters past the longest
@@ -43,6 +49,7 @@ pub fn purge_cutoffs(now: i64) -> PurgeCutoffs {
         throttles: now.saturating_sub(longest_window),
         invitations: now.saturating_sub(INVITATION_RETENTION_MS),
         outbox: now.saturating_sub(OUTBOX_RETENTION_MS),
+        events: now.saturating_sub(EVENT_RETENTION_MS),
     }
 }
 

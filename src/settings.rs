@@ -56,6 +56,18 @@ pub struct Settings {
     /// How long an owed message (an email, soon an event) may go unanswered before the scheduled
     /// sweep puts it on the queue again, in seconds.
     pub outbox_sweep_seconds: u32,
+    /// A failed webhook delivery's first retry delay (doubled each time, a day at most), in seconds.
+    pub webhook_retry_seconds: u32,
+    /// How long an endpoint may fail without a success before it is disabled and its
+    /// organization's admins are told, in seconds (3 days).
+    pub webhook_disable_after_seconds: u32,
+    /// How long a receiver has to answer, in seconds.
+    pub webhook_timeout_seconds: u32,
+    /// Where delivery asks DNS what an endpoint's name points to (DNS over HTTPS, JSON).
+    pub webhook_dns_resolver: String,
+    /// Endpoints on loopback (`http://127.0.0.1:…`) are allowed (`WEBHOOK_ALLOW_LOOPBACK=1`):
+    /// local development and tests only.
+    pub webhook_allow_loopback: bool,
     /// The first admin of the default organization, when the add-user rules accept it.
     pub bootstrap: Option<(String, String)>,
     /// Benchmarks' request modes (`BENCH_MODES=1`).
@@ -85,6 +97,9 @@ pub struct IdentityKey {
     /// tokens it signed until they expire.
     pub signs: bool,
 }
+
+/// Cloudflare's DNS over HTTPS (JSON API): what delivery asks unless `WEBHOOK_DNS_RESOLVER` says.
+pub const DEFAULT_DNS_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
 
 /// The id of a key given without one.
 pub const LEGACY_KEY_ID: &str = "v1";
@@ -200,6 +215,11 @@ pub const SETTING_NAMES: &[&str] = &[
     "IDENTITY_TOKEN_TTL_SECONDS",
     "LIVE_AWAY_AFTER_SECONDS",
     "OUTBOX_SWEEP_SECONDS",
+    "WEBHOOK_RETRY_SECONDS",
+    "WEBHOOK_DISABLE_AFTER_SECONDS",
+    "WEBHOOK_TIMEOUT_SECONDS",
+    "WEBHOOK_DNS_RESOLVER",
+    "WEBHOOK_ALLOW_LOOPBACK",
     "BOOTSTRAP_ADMIN_EMAIL",
     "BOOTSTRAP_ADMIN_PASSWORD",
     "BENCH_MODES",
@@ -239,6 +259,19 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
     let identity_token_ttl_seconds = number("IDENTITY_TOKEN_TTL_SECONDS", 300, 60, 3600);
     let live_away_after_seconds = number("LIVE_AWAY_AFTER_SECONDS", 60, 1, 3600);
     let outbox_sweep_seconds = number("OUTBOX_SWEEP_SECONDS", 120, 1, 3600);
+    let webhook_retry_seconds = number(
+        "WEBHOOK_RETRY_SECONDS",
+        crate::webhooks::WEBHOOK_FIRST_RETRY_S,
+        1,
+        3600,
+    );
+    let webhook_disable_after_seconds = number(
+        "WEBHOOK_DISABLE_AFTER_SECONDS",
+        3 * 24 * 3600,
+        1,
+        30 * 24 * 3600,
+    );
+    let webhook_timeout_seconds = number("WEBHOOK_TIMEOUT_SECONDS", 10, 1, 30);
     if u64::from(hash_cost.m_kib) * u64::from(hash_cost.t) < MIN_HASH_WORK_KIB {
         let mut problem = SettingProblem::new("ARGON2_T", Code::HashCostTooLow);
         problem.params.min = Some(MIN_HASH_WORK_KIB as usize);
@@ -367,6 +400,23 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
     if test_clock {
         warnings.push(SettingProblem::new("TEST_CLOCK", Code::TestClockOn));
     }
+    let webhook_allow_loopback = flag("WEBHOOK_ALLOW_LOOPBACK");
+    if webhook_allow_loopback {
+        warnings.push(SettingProblem::new(
+            "WEBHOOK_ALLOW_LOOPBACK",
+            Code::WebhookLoopbackOn,
+        ));
+    }
+    let webhook_dns_resolver = match get("WEBHOOK_DNS_RESOLVER") {
+        None => DEFAULT_DNS_RESOLVER.to_owned(),
+        Some(url) => match crate::webhooks::url_refusal(url.trim(), webhook_allow_loopback) {
+            None => url.trim().to_owned(),
+            Some(code) => {
+                problems.push(SettingProblem::new("WEBHOOK_DNS_RESOLVER", code));
+                DEFAULT_DNS_RESOLVER.to_owned()
+            }
+        },
+    };
 
     SettingsReport {
         settings: Settings {
@@ -383,6 +433,11 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             identity_token_ttl_seconds,
             live_away_after_seconds,
             outbox_sweep_seconds,
+            webhook_retry_seconds,
+            webhook_disable_after_seconds,
+            webhook_timeout_seconds,
+            webhook_dns_resolver,
+            webhook_allow_loopback,
             bootstrap,
             bench_modes,
             test_clock,

@@ -1,6 +1,6 @@
-//! Events out (issue #22, work in progress): what an organization's webhook endpoints may
-//! subscribe to, the endpoint form, which addresses a delivery may reach, and when a failed
-//! delivery is tried again. Signing (Standard Webhooks) and sending are the Worker's.
+//! Events out: what an organization's webhook endpoints may subscribe to, which change publishes
+//! which event and what it carries, the endpoint form, which addresses a delivery may reach, and
+//! when a failed delivery is tried again. Signing (Standard Webhooks) and sending are the Worker's.
 
 use crate::error::{Code, Violation};
 use crate::input::{keys_of, object};
@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 macro_rules! event_types {
-    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+    ($($variant:ident => $name:tt, $doc:tt;)*) => {
         /// What happened, as a webhook names it: one catalogue for people, invitations, teams,
         /// settings, keys, the organization and the live desk.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,6 +28,11 @@ macro_rules! event_types {
             /// The wire name (`person.created`).
             pub fn as_str(self) -> &'static str {
                 match self { $(EventType::$variant => $name,)* }
+            }
+
+            /// What it means, in a sentence (the API description's).
+            pub fn description(self) -> &'static str {
+                match self { $(EventType::$variant => $doc,)* }
             }
         }
     };
@@ -107,6 +112,111 @@ pub fn person_edit_events(
     events
 }
 
+/// What an audited change publishes: `action` is the audit log's name for it, `before`/`after`
+/// the records it keeps (a person's access, the catalog…). A change nobody downstream acts on
+/// (a password changed, a profile edit alone) publishes nothing.
+pub fn events_of_change(
+    action: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Vec<EventType> {
+    use EventType::*;
+    let access = |v: Option<&Value>| v.and_then(|v| crate::Access::deserialize(v).ok());
+    match action {
+        "created" => vec![PersonCreated],
+        "accepted" => vec![InvitationAccepted, PersonCreated],
+        "invited" | "reinvited" => vec![InvitationSent],
+        "revoked" => vec![InvitationRevoked],
+        "expired" => vec![InvitationExpired],
+        "delivery_failed" => vec![InvitationDeliveryFailed],
+        "changed" | "disabled" | "enabled" => match (access(before), access(after)) {
+            (Some(b), Some(a)) => {
+                person_edit_events((&b, action == "enabled"), (&a, action == "disabled"))
+            }
+            _ => Vec::new(),
+        },
+        "removed" => vec![PersonDeleted],
+        "second_factors_reset" => vec![PersonSecondFactorsReset],
+        "team_created" => vec![TeamCreated],
+        "team_changed" => vec![TeamChanged],
+        "team_removed" => vec![TeamDeleted],
+        "catalog_changed" => vec![CatalogChanged],
+        "second_factor_policy" => vec![SecurityPolicyChanged],
+        "scim_token_created" => vec![ScimTokenCreated],
+        "scim_token_revoked" => vec![ScimTokenRevoked],
+        "integration_key_created" => vec![IntegrationKeyCreated],
+        "integration_key_revoked" => vec![IntegrationKeyRevoked],
+        "organization_suspended" => vec![OrganizationSuspended],
+        "organization_resumed" => vec![OrganizationResumed],
+        _ => Vec::new(),
+    }
+}
+
+/// What an event is about: the account, invitation, team, key… (`null` for organization-wide
+/// changes such as the catalog).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventSubject {
+    /// Its id.
+    pub id: Option<String>,
+    /// Its address or name, as the audit log shows it.
+    pub name: Option<String>,
+}
+
+/// What an access change's event carries: who did it, to what, and the record before and after
+/// (a person's access, the catalog), as the audit log has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeData {
+    /// The account or token that made the change (`null`: the deployment, the operator, time).
+    pub actor: Option<String>,
+    /// What it changed.
+    pub subject: EventSubject,
+    /// The record before (`null` for a creation).
+    #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub before: Option<Value>,
+    /// The record after (`null` for a deletion): the state the receiver should hold.
+    #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub after: Option<Value>,
+}
+
+/// An event's data: an access change as audited, or what a live desk did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum EventData {
+    /// People, invitations, teams, catalog, policy, tokens, keys, the organization.
+    Change(ChangeData),
+    /// Conversations and presence.
+    Live(LiveEvent),
+}
+
+/// The body of every delivery (Standard Webhooks: `webhook-id` is `id`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEvent {
+    /// The event's id: the same on every attempt (drop duplicates by it).
+    pub id: String,
+    /// What happened.
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// The organization it happened in (an endpoint only ever receives its own).
+    pub organization: String,
+    /// Increases with every event of the organization, in the order the changes were made:
+    /// reorder by it (gaps are events of types an endpoint did not subscribe to).
+    pub seq: i64,
+    /// When it happened (ms since the epoch).
+    pub at: i64,
+    /// What it carries.
+    pub data: EventData,
+}
+
 /// The longest endpoint address accepted.
 pub const MAX_WEBHOOK_URL: usize = 2048;
 
@@ -119,6 +229,9 @@ pub struct WebhookEndpointInput {
     pub url: String,
     /// The event types it receives; at least one.
     pub events: Vec<EventType>,
+    /// Whether it receives events (`true` when left out); `false` disables it.
+    #[serde(default)]
+    pub enabled: Option<bool>,
 }
 
 /// A valid endpoint: its address and the events it wants.
@@ -128,6 +241,8 @@ pub struct WebhookEndpoint {
     pub url: String,
     /// Each event type once.
     pub events: SortedSet<EventType>,
+    /// Whether it receives events.
+    pub enabled: bool,
 }
 
 /// Validates an endpoint's form: an `https://` address whose host is a name or a public address
@@ -163,8 +278,34 @@ pub fn validate_webhook_endpoint(
             errors.push(Violation::new("events", Code::EventsEmpty));
         }
     }
+    let enabled = obj.boolean("enabled", &mut errors).unwrap_or(true);
     match url {
-        Some(url) if errors.is_empty() => Ok(WebhookEndpoint { url, events }),
+        Some(url) if errors.is_empty() => Ok(WebhookEndpoint {
+            url,
+            events,
+            enabled,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// `POST /organization/webhooks/{id}/redeliver`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RedeliverInput {
+    /// The event to send again (its `webhook-id`).
+    pub event: String,
+}
+
+/// Reads a redelivery request: the event's id.
+pub fn validate_redelivery(input: &Value) -> Result<String, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let Some(obj) = object(input, "", keys_of::<RedeliverInput>(), &mut errors) else {
+        return Err(errors);
+    };
+    match obj.required_text("event", 64, &mut errors) {
+        Some(event) if errors.is_empty() => Ok(event),
         _ => Err(errors),
     }
 }
@@ -258,11 +399,11 @@ pub const WEBHOOK_FIRST_RETRY_S: u32 = 30;
 /// The ceiling of a delivery's doubling delays, in seconds.
 pub const WEBHOOK_RETRY_CEILING_S: u32 = 24 * 3600;
 
-/// How long to wait before the `attempt`-th retry of a failed delivery: 30 s, doubling, never
-/// more than a day apart.
-pub fn webhook_retry_delay_s(attempt: u32) -> u32 {
+/// How long to wait before the `attempt`-th retry of a failed delivery: `first_s`
+/// (`WEBHOOK_RETRY_SECONDS`, 30 by default), doubling, never more than a day apart.
+pub fn webhook_retry_delay_s(first_s: u32, attempt: u32) -> u32 {
     let doubled = 1u64 << attempt.saturating_sub(1).min(32);
-    u64::from(WEBHOOK_FIRST_RETRY_S)
+    u64::from(first_s)
         .saturating_mul(doubled)
         .min(u64::from(WEBHOOK_RETRY_CEILING_S)) as u32
 }
@@ -382,12 +523,90 @@ mod tests {
     }
 
     #[test]
+    fn each_audited_change_publishes_its_events_and_a_profile_edit_none() {
+        let agent = json!({"role": "agent", "modules": ["livechat"], "livechat": {
+            "maxConversations": 2, "languages": ["fr"], "mainLanguage": "fr", "questionnaires": ["q1"],
+            "channels": []}});
+        let mut manager = agent.clone();
+        manager["role"] = json!("manager");
+        let mut narrowed = agent.clone();
+        narrowed["livechat"]["questionnaires"] = json!([]);
+        let of = |action, b: &Value, a: &Value| events_of_change(action, Some(b), Some(a));
+        assert_eq!(of("changed", &agent, &agent), []);
+        assert_eq!(
+            of("changed", &agent, &manager),
+            [EventType::PersonRoleChanged]
+        );
+        assert_eq!(
+            of("changed", &agent, &narrowed),
+            [EventType::PersonAccessChanged]
+        );
+        assert_eq!(
+            of("disabled", &agent, &manager),
+            [EventType::PersonDisabled, EventType::PersonRoleChanged]
+        );
+        assert_eq!(of("enabled", &agent, &agent), [EventType::PersonEnabled]);
+        assert_eq!(
+            events_of_change("accepted", None, Some(&agent)),
+            [EventType::InvitationAccepted, EventType::PersonCreated]
+        );
+        assert_eq!(events_of_change("password_changed", None, None), []);
+        // Every event type but the live ones has a change that publishes it.
+        let audited = [
+            "created",
+            "accepted",
+            "invited",
+            "revoked",
+            "expired",
+            "delivery_failed",
+            "disabled",
+            "enabled",
+            "removed",
+            "second_factors_reset",
+            "team_created",
+            "team_changed",
+            "team_removed",
+            "catalog_changed",
+            "second_factor_policy",
+            "scim_token_created",
+            "scim_token_revoked",
+            "integration_key_created",
+            "integration_key_revoked",
+            "organization_suspended",
+            "organization_resumed",
+        ];
+        let mut published: Vec<EventType> = audited
+            .iter()
+            .flat_map(|a| events_of_change(a, Some(&agent), Some(&manager)))
+            .chain(of("changed", &agent, &narrowed))
+            .collect();
+        published.sort();
+        published.dedup();
+        let live = [
+            EventType::ConversationQueued,
+            EventType::ConversationAssigned,
+            EventType::ConversationTransferred,
+            EventType::ConversationClosed,
+            EventType::AgentPresenceChanged,
+        ];
+        let expected: Vec<EventType> = EventType::ALL
+            .iter()
+            .copied()
+            .filter(|t| !live.contains(t))
+            .collect();
+        assert_eq!(published, expected);
+    }
+
+    #[test]
     fn retries_double_from_thirty_seconds_up_to_a_day() {
-        let delays: Vec<u32> = (1..=14).map(webhook_retry_delay_s).collect();
+        let delays: Vec<u32> = (1..=14)
+            .map(|n| webhook_retry_delay_s(WEBHOOK_FIRST_RETRY_S, n))
+            .collect();
         assert_eq!(&delays[..5], [30, 60, 120, 240, 480]);
         assert!(delays.windows(2).all(|w| w[1] >= w[0]));
         assert_eq!(*delays.last().unwrap(), 24 * 3600);
-        assert_eq!(webhook_retry_delay_s(u32::MAX), 24 * 3600);
+        assert_eq!(webhook_retry_delay_s(1, u32::MAX), 24 * 3600);
+        assert_eq!(webhook_retry_delay_s(1, 3), 4);
     }
 
     #[test]
