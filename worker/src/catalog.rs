@@ -32,7 +32,7 @@ pub async fn replace(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let mut writes = vec![ctx
         .store
         .set_catalog(org, &next, current.version, &removed)?];
-    writes.push(ctx.store.audit(
+    writes.extend(ctx.store.audit(
         org,
         ctx.now,
         Some(&session.user.id),
@@ -53,7 +53,7 @@ pub async fn replace(ctx: &mut Ctx) -> Result<Response, ApiError> {
             ctx.store
                 .realign_access(org, holder, access, current.version)?,
         );
-        writes.push(ctx.store.audit(
+        writes.extend(ctx.store.audit(
             org,
             ctx.now,
             Some(&session.user.id),

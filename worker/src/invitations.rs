@@ -283,7 +283,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             ctx.now,
             expires_at,
         )?);
-        writes.push(ctx.store.audit(
+        writes.extend(ctx.store.audit(
             &session.actor.organization,
             ctx.now,
             Some(&session.user.id),
@@ -434,25 +434,30 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let organization = OrganizationId::new(&invitation.organization_id);
     let written = match ctx
         .store
-        .batch(vec![
-            ctx.store.insert_invited_user(
-                &invitation.id,
-                &user_id,
-                &hash,
-                &acceptance.profile,
-                ctx.now,
-            )?,
-            ctx.store.mark_accepted(&invitation.id, &user_id, ctx.now)?,
-            ctx.store.audit(
-                &organization,
-                ctx.now,
-                Some(&user_id),
-                "accepted",
-                (Some(&user_id), Some(&invitation.email)),
-                None,
-                Some(&access),
-            )?,
-        ])
+        .batch(
+            [
+                vec![
+                    ctx.store.insert_invited_user(
+                        &invitation.id,
+                        &user_id,
+                        &hash,
+                        &acceptance.profile,
+                        ctx.now,
+                    )?,
+                    ctx.store.mark_accepted(&invitation.id, &user_id, ctx.now)?,
+                ],
+                ctx.store.audit(
+                    &organization,
+                    ctx.now,
+                    Some(&user_id),
+                    "accepted",
+                    (Some(&user_id), Some(&invitation.email)),
+                    None,
+                    Some(&access),
+                )?,
+            ]
+            .concat(),
+        )
         .await
     {
         Err(e) if is_unique_violation(&e) => return Err(Code::AlreadyMember.into()),
@@ -518,7 +523,8 @@ async fn change_pending(
         None,
         None,
     )?;
-    let mut writes = vec![change, audit];
+    let mut writes = vec![change];
+    writes.extend(audit);
     writes.extend(owing);
     let written = ctx.store.batch(writes).await?;
     if written.first().is_none_or(|r| !crate::store::written(r)) {
@@ -594,4 +600,16 @@ pub async fn resend(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
             delivery,
         },
     )
+}
+
+/// The minute's note of invitations whose link died unused: each published once
+/// (`invitation.expired`), then its deliveries queued.
+pub async fn note_expiries(env: &worker::Env, now: i64) -> Result<usize, ApiError> {
+    let store = crate::store::Store::open(env)?;
+    let expired = store.unnoted_expiries(now, 100).await?;
+    for row in &expired {
+        store.note_expiry(row, now).await?;
+    }
+    crate::integration::webhooks::dispatch(&store).await;
+    Ok(expired.len())
 }

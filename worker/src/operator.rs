@@ -88,18 +88,20 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let link = accept_url(ctx, &token)?;
     let owing =
         crate::invitations::owe_invitation(ctx, &org, &invitation_id, &digest, link.clone())?;
-    let mut writes = vec![
-        ctx.store.insert_organization(&org, &new, ctx.now)?,
-        ctx.store.insert_invitation(
-            &org,
-            &invitation_id,
-            &new.admin,
-            &access,
-            &digest,
-            "operator",
-            ctx.now,
-            expires_at,
-        )?,
+    let mut writes = [
+        vec![
+            ctx.store.insert_organization(&org, &new, ctx.now)?,
+            ctx.store.insert_invitation(
+                &org,
+                &invitation_id,
+                &new.admin,
+                &access,
+                &digest,
+                "operator",
+                ctx.now,
+                expires_at,
+            )?,
+        ],
         ctx.store.audit(
             &org,
             ctx.now,
@@ -109,7 +111,8 @@ pub async fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
             None,
             Some(&access),
         )?,
-    ];
+    ]
+    .concat();
     writes.extend(owing.statement);
     match ctx.store.batch(writes).await {
         // Another request took the slug between our look and our write.
@@ -150,7 +153,7 @@ pub async fn change(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let status = validate_organization_patch(&ctx.body().await?).map_err(ApiError::form)?;
     let org = OrganizationId::new(&row.id);
     ctx.store
-        .batch(ctx.store.set_organization_status(&org, status)?)
+        .batch(ctx.store.set_organization_status(&org, status, ctx.now)?)
         .await?;
     // Its desk catches up before this answers: suspended, its sockets close.
     ctx.touch(&org);

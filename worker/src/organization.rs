@@ -30,18 +30,21 @@ pub async fn write_audited(
     target: (Option<&str>, Option<&str>),
 ) -> Result<(), ApiError> {
     ctx.store
-        .batch(vec![
-            write,
-            ctx.store.audit::<livechat_access::Access>(
-                &session.actor.organization,
-                ctx.now,
-                Some(&session.user.id),
-                action,
-                target,
-                None,
-                None,
-            )?,
-        ])
+        .batch(
+            [
+                vec![write],
+                ctx.store.audit::<livechat_access::Access>(
+                    &session.actor.organization,
+                    ctx.now,
+                    Some(&session.user.id),
+                    action,
+                    target,
+                    None,
+                    None,
+                )?,
+            ]
+            .concat(),
+        )
         .await?;
     Ok(())
 }

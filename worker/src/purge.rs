@@ -21,6 +21,7 @@ pub async fn run(env: &Env, now: i64) -> Result<(), crate::http::ApiError> {
             Purge::Throttles => cut.throttles,
             Purge::Invitations => cut.invitations,
             Purge::Outbox => cut.outbox,
+            Purge::Events => cut.events,
         };
         let mut deleted = 0;
         for _ in 0..ROUNDS {

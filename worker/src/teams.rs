@@ -74,7 +74,10 @@ async fn save(ctx: &mut Ctx, existing: Option<&str>) -> Result<Response, ApiErro
     let mut writes =
         ctx.store
             .write_team(&org, &id, &team, external_id, ctx.now, before.is_none())?;
-    writes.push(ctx.store.audit::<livechat_access::Access>(
+    // The audit entry follows the team's own row: the member statements after it may change
+    // nothing (a team left without members), and the entry must not hang on them.
+    let members = writes.split_off(1);
+    writes.extend(ctx.store.audit::<livechat_access::Access>(
         &org,
         ctx.now,
         Some(&session.user.id),
@@ -87,6 +90,7 @@ async fn save(ctx: &mut Ctx, existing: Option<&str>) -> Result<Response, ApiErro
         None,
         None,
     )?);
+    writes.extend(members);
     let version = session.catalog.version;
     match ctx.store.batch_at(&org, version, writes).await {
         Ok(_) => {}
@@ -106,18 +110,21 @@ pub async fn remove(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     let team = ctx.store.team(org, id).await?.ok_or(Code::NotFound)?;
     let written = ctx
         .store
-        .batch(vec![
-            ctx.store.delete_team(org, id)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "team_removed",
-                (Some(id), Some(&team.name)),
-                None,
-                None,
-            )?,
-        ])
+        .batch(
+            [
+                vec![ctx.store.delete_team(org, id)?],
+                ctx.store.audit::<livechat_access::Access>(
+                    org,
+                    ctx.now,
+                    Some(&session.user.id),
+                    "team_removed",
+                    (Some(id), Some(&team.name)),
+                    None,
+                    None,
+                )?,
+            ]
+            .concat(),
+        )
         .await?;
     // Its memberships go with it, and D1 counts them in `changes`.
     if written.first().is_none_or(|r| !crate::store::written(r)) {

@@ -121,7 +121,8 @@ pub async fn insert_new_user(
         None,
         Some(&new.access),
     )?;
-    let mut writes = vec![insert, audit];
+    let mut writes = vec![insert];
+    writes.extend(audit);
     if let Some(identity) = identity {
         writes.push(ctx.store.set_identity(organization, &id, identity)?);
     }
@@ -354,7 +355,7 @@ pub async fn edit_account(
         removes_admin,
         ctx.now,
     )?);
-    writes.push(ctx.store.audit(
+    writes.extend(ctx.store.audit(
         &actor.organization,
         ctx.now,
         Some(&actor.id),
@@ -415,18 +416,21 @@ pub async fn delete_account(
     let access = row.access()?;
     let results = ctx
         .store
-        .batch(vec![
-            ctx.store.delete_user(org, id, removes_admin)?,
-            ctx.store.audit(
-                &actor.organization,
-                ctx.now,
-                Some(&actor.id),
-                "removed",
-                (Some(id), Some(&row.email)),
-                Some(&access),
-                None,
-            )?,
-        ])
+        .batch(
+            [
+                vec![ctx.store.delete_user(org, id, removes_admin)?],
+                ctx.store.audit(
+                    &actor.organization,
+                    ctx.now,
+                    Some(&actor.id),
+                    "removed",
+                    (Some(id), Some(&row.email)),
+                    Some(&access),
+                    None,
+                )?,
+            ]
+            .concat(),
+        )
         .await?;
     // D1 counts the rows its foreign keys delete with the account (sessions, team memberships)
     // in `changes`: refused means none.

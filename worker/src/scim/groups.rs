@@ -96,7 +96,10 @@ pub(super) async fn save_group(
         ctx.now,
         existing.is_none(),
     )?;
-    writes.push(ctx.store.audit::<livechat_access::Access>(
+    // The audit entry follows the team's own row: the member statements after it may change
+    // nothing (a team left without members), and the entry must not hang on them.
+    let members = writes.split_off(1);
+    writes.extend(ctx.store.audit::<livechat_access::Access>(
         org,
         ctx.now,
         Some(&actor.id),
@@ -109,6 +112,7 @@ pub(super) async fn save_group(
         None,
         None,
     )?);
+    writes.extend(members);
     match ctx.store.batch_at(org, catalog.version, writes).await {
         Ok(_) => {}
         Err(e) if crate::store::is_unique_violation(&e) => {
@@ -170,18 +174,21 @@ pub(super) async fn delete_group(
     let current = team(ctx, org, id).await?;
     let (actor, _) = provisioner(ctx, org, token).await?;
     ctx.store
-        .batch(vec![
-            ctx.store.delete_team(org, id)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&actor.id),
-                "team_removed",
-                (Some(id), Some(&current.name)),
-                None,
-                None,
-            )?,
-        ])
+        .batch(
+            [
+                vec![ctx.store.delete_team(org, id)?],
+                ctx.store.audit::<livechat_access::Access>(
+                    org,
+                    ctx.now,
+                    Some(&actor.id),
+                    "team_removed",
+                    (Some(id), Some(&current.name)),
+                    None,
+                    None,
+                )?,
+            ]
+            .concat(),
+        )
         .await
         .map_err(ApiError::from)?;
     Ok(())

@@ -347,18 +347,21 @@ async fn audit(
 ) -> Result<(), ApiError> {
     let org = &session.actor.organization;
     ctx.store
-        .batch(vec![ctx.store.audit::<livechat_access::Access>(
-            org,
-            ctx.now,
-            Some(&session.user.id),
-            action,
-            (
+        .batch(
+            [ctx.store.audit::<livechat_access::Access>(
+                org,
+                ctx.now,
                 Some(&session.user.id),
-                what.or(Some(session.user.email.as_str())),
-            ),
-            None,
-            None,
-        )?])
+                action,
+                (
+                    Some(&session.user.id),
+                    what.or(Some(session.user.email.as_str())),
+                ),
+                None,
+                None,
+            )?]
+            .concat(),
+        )
         .await?;
     Ok(())
 }
@@ -377,7 +380,7 @@ pub async fn reset(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
         },
     )?;
     let mut writes = ctx.store.reset_factors(&org, id, ctx.now)?;
-    writes.push(ctx.store.audit::<livechat_access::Access>(
+    writes.extend(ctx.store.audit::<livechat_access::Access>(
         &org,
         ctx.now,
         Some(&session.user.id),

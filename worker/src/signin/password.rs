@@ -111,19 +111,24 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let hash = ctx.hash_password(&change.password)?;
     let written = ctx
         .store
-        .batch(vec![
-            ctx.store.use_reset(&reset, ctx.now)?,
-            ctx.store.set_password(&org, &user.id, &hash, ctx.now)?,
-            ctx.store.audit::<livechat_access::Access>(
-                &org,
-                ctx.now,
-                Some(&user.id),
-                "password_reset",
-                (Some(&user.id), Some(&user.email)),
-                None,
-                None,
-            )?,
-        ])
+        .batch(
+            [
+                vec![
+                    ctx.store.use_reset(&reset, ctx.now)?,
+                    ctx.store.set_password(&org, &user.id, &hash, ctx.now)?,
+                ],
+                ctx.store.audit::<livechat_access::Access>(
+                    &org,
+                    ctx.now,
+                    Some(&user.id),
+                    "password_reset",
+                    (Some(&user.id), Some(&user.email)),
+                    None,
+                    None,
+                )?,
+            ]
+            .concat(),
+        )
         .await?;
     if written.first().is_none_or(|r| !crate::store::written(r)) {
         // Used by a concurrent request a moment ago.
@@ -170,19 +175,23 @@ pub async fn change(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let org = &session.actor.organization;
     let hash = ctx.hash_password(&change.new)?;
     ctx.store
-        .batch(vec![
-            ctx.store
-                .set_password(org, &session.user.id, &hash, ctx.now)?,
-            ctx.store.audit::<livechat_access::Access>(
-                org,
-                ctx.now,
-                Some(&session.user.id),
-                "password_changed",
-                (Some(&session.user.id), Some(&session.user.email)),
-                None,
-                None,
-            )?,
-        ])
+        .batch(
+            [
+                vec![ctx
+                    .store
+                    .set_password(org, &session.user.id, &hash, ctx.now)?],
+                ctx.store.audit::<livechat_access::Access>(
+                    org,
+                    ctx.now,
+                    Some(&session.user.id),
+                    "password_changed",
+                    (Some(&session.user.id), Some(&session.user.email)),
+                    None,
+                    None,
+                )?,
+            ]
+            .concat(),
+        )
         .await?;
     ctx.store.clear_failures(&keys[0].0).await?;
     signed_in_again(ctx, org, &session.user.id).await

@@ -1,8 +1,11 @@
 //! The audit log: who changed whose access.
 
+use super::EventRecord;
 use super::StoreError;
 use super::{js, num, opt, Store};
-use livechat_access::{Access, CatalogInput, OrganizationId};
+use livechat_access::{
+    events_of_change, Access, CatalogInput, ChangeData, EventData, EventSubject, OrganizationId,
+};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -56,8 +59,9 @@ fn record_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Record
 }
 
 impl Store {
-    /// An audit entry for the write just before it in the same batch: written only if that
-    /// write changed something, so a refused or raced write leaves no trace.
+    /// An audit entry for the write just before it in the same batch, and the events that
+    /// change publishes (`livechat_access::events_of_change`): written only if that write
+    /// changed something, so a refused or raced write leaves no trace and publishes nothing.
     #[allow(clippy::too_many_arguments)]
     pub fn audit<T: Serialize>(
         &self,
@@ -68,9 +72,11 @@ impl Store {
         target: (Option<&str>, Option<&str>),
         before: Option<&T>,
         after: Option<&T>,
-    ) -> Result<D1PreparedStatement, StoreError> {
-        let to_json = |a: Option<&T>| a.map(serde_json::to_string).transpose();
-        self.stmt(
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        let to_value = |a: Option<&T>| a.map(serde_json::to_value).transpose();
+        let (before, after) = (to_value(before)?, to_value(after)?);
+        let to_json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+        let mut writes = vec![self.stmt(
             "INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after, \
              organization_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0",
             &[
@@ -79,11 +85,29 @@ impl Store {
                 js(action),
                 opt(target.0),
                 opt(target.1),
-                opt(to_json(before)?.as_deref()),
-                opt(to_json(after)?.as_deref()),
+                opt(to_json(&before).as_deref()),
+                opt(to_json(&after).as_deref()),
                 js(organization.as_str()),
             ],
-        )
+        )?];
+        let types = events_of_change(action, before.as_ref(), after.as_ref());
+        if !types.is_empty() && self.publishing.get() {
+            let data = EventData::Change(ChangeData {
+                actor: actor_id.map(str::to_owned),
+                subject: EventSubject {
+                    id: target.0.map(str::to_owned),
+                    name: target.1.map(str::to_owned),
+                },
+                before,
+                after,
+            });
+            let events = types
+                .into_iter()
+                .map(|t| EventRecord::new(organization, t, data.clone(), now))
+                .collect::<Result<Vec<_>, _>>()?;
+            writes.extend(self.publish(organization, &events, "changes() > 0", now)?);
+        }
+        Ok(writes)
     }
 
     pub async fn audit_entries(

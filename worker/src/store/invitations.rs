@@ -250,6 +250,53 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.kind, r.email_key)).collect())
     }
 
+    /// An invitation by id alone (the outbox's consumer and the sweep, outside any request).
+    pub async fn invitation_by_id(&self, id: &str) -> Result<Option<InvitationRow>, StoreError> {
+        self.first(
+            &format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE id = ?1"),
+            &[js(id)],
+        )
+        .await
+    }
+
+    /// Invitations whose link died unused and whose expiry is not published yet, oldest first.
+    pub async fn unnoted_expiries(
+        &self,
+        now: i64,
+        limit: u32,
+    ) -> Result<Vec<InvitationRow>, StoreError> {
+        self.all(
+            &format!(
+                "SELECT {INVITATION_COLUMNS} FROM invitations WHERE expiry_noted_at IS NULL \
+                 AND status IN ('pending', 'expired') AND expires_at <= ?1 \
+                 ORDER BY expires_at LIMIT ?2"
+            ),
+            &[num(now), num(i64::from(limit))],
+        )
+        .await
+    }
+
+    /// Notes that invitation `row` expired: audited and published (`invitation.expired`) once.
+    pub async fn note_expiry(&self, row: &InvitationRow, now: i64) -> Result<(), StoreError> {
+        let org = OrganizationId::new(&row.organization_id);
+        let mut writes = vec![self.stmt(
+            "UPDATE invitations SET expiry_noted_at = ?2 WHERE id = ?1 AND expiry_noted_at IS NULL \
+             AND status IN ('pending', 'expired') AND expires_at <= ?2",
+            &[js(row.id.as_str()), num(now)],
+        )?];
+        writes.extend(self.audit(
+            &org,
+            now,
+            None,
+            "expired",
+            (Some(&row.id), Some(&row.email)),
+            None,
+            Some(&row.access()?),
+        )?);
+        self.batch(writes).await?;
+        Ok(())
+    }
+
     /// Marks pending invitations past their expiry as expired, so the address can be invited
     /// again.
     pub fn expire_invitations(
@@ -501,7 +548,7 @@ impl Store {
         };
         match owed {
             Owed::Invitation { .. } => {
-                self.run(
+                let mut writes = vec![self.stmt(
                     "UPDATE invitations SET delivery = ?3, delivery_error = ?4, delivery_at = ?5 \
                      WHERE id = ?1 AND delivery_id = ?2",
                     &[
@@ -511,8 +558,24 @@ impl Store {
                         opt(error),
                         num(now),
                     ],
-                )
-                .await?
+                )?];
+                // The last try failed: audited and published (`invitation.delivery_failed`).
+                if status == "failed" {
+                    if let Some(row) = self.invitation_by_id(owed.id()).await? {
+                        let org = OrganizationId::new(&row.organization_id);
+                        writes.extend(self.audit(
+                            &org,
+                            now,
+                            None,
+                            "delivery_failed",
+                            (Some(&row.id), Some(&row.email)),
+                            None,
+                            Some(&row.access()?),
+                        )?);
+                    }
+                }
+                self.batch(writes).await?;
+                0
             }
             Owed::Reset { .. } => {
                 self.run(

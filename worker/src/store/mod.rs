@@ -31,7 +31,9 @@ pub use purge::Purge;
 pub use scim_tokens::ScimTokenRow;
 pub use teams::TeamView;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
-pub use webhooks::WebhookEndpointView;
+pub use webhooks::{
+    AttemptOutcome, ClaimedDelivery, DeliveryView, EventRecord, WebhookEndpointView,
+};
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -68,6 +70,12 @@ pub struct Store {
     pub outbox: Option<worker::Queue>,
     /// D1 statements prepared for this request, for the benchmarks' query counts.
     pub statements: std::cell::Cell<u32>,
+    /// Events this request's batches wrote deliveries for: put on the queue once the request
+    /// is done (`integration::webhooks::dispatch`); the sweep covers a queue message lost.
+    pub owed_events: std::cell::RefCell<Vec<String>>,
+    /// Whether audited changes publish their events: always, but for the benchmark that
+    /// measures what publishing costs a write (`x-bench-events: off`, BENCH_MODES only).
+    pub publishing: std::cell::Cell<bool>,
 }
 
 pub fn js(value: impl Into<JsValue>) -> JsValue {
@@ -161,6 +169,8 @@ impl Store {
             kv: env.kv("INVITES")?,
             outbox: env.queue("OUTBOX").ok(),
             statements: std::cell::Cell::new(0),
+            owed_events: Default::default(),
+            publishing: std::cell::Cell::new(true),
         })
     }
 
@@ -197,7 +207,9 @@ impl Store {
         &self,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, worker::Error> {
-        self.db.batch(statements).await
+        let results = self.db.batch(statements).await?;
+        self.note_deliveries(&results);
+        Ok(results)
     }
 
     /// The same writes one round trip each, without a transaction: only for the benchmark that

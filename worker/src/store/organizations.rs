@@ -50,7 +50,10 @@ impl OrganizationRow {
 
 /// Every table whose rows name an organization (`organization_id`), children before the tables
 /// they reference.
-pub const ORGANIZATION_TABLES: [&str; 15] = [
+pub const ORGANIZATION_TABLES: [&str; 18] = [
+    "webhook_deliveries",
+    "events",
+    "webhook_endpoints",
     "outbox",
     "team_members",
     "teams",
@@ -123,15 +126,31 @@ impl Store {
 
     /// Suspends or resumes; suspending also ends every session of its people (they are refused on
     /// their next request either way: the session check reads the organization's status).
+    /// The operator's change is audited in the organization's log and published
+    /// (`organization.suspended`, `organization.resumed`) when the status did change.
     pub fn set_organization_status(
         &self,
         id: &OrganizationId,
         status: OrganizationStatus,
+        now: i64,
     ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let mut writes = vec![self.stmt(
-            "UPDATE organizations SET status = ?2 WHERE id = ?1",
+            "UPDATE organizations SET status = ?2 WHERE id = ?1 AND status <> ?2",
             &[js(id.as_str()), js(status.as_str())],
         )?];
+        let action = match status {
+            OrganizationStatus::Suspended => "organization_suspended",
+            OrganizationStatus::Active => "organization_resumed",
+        };
+        writes.extend(self.audit::<livechat_access::Access>(
+            id,
+            now,
+            None,
+            action,
+            (Some(id.as_str()), None),
+            None,
+            None,
+        )?);
         if status == OrganizationStatus::Suspended {
             writes.push(self.stmt(
                 "DELETE FROM sessions WHERE organization_id = ?1",

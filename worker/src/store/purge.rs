@@ -13,16 +13,18 @@ pub enum Purge {
     Throttles,
     Invitations,
     Outbox,
+    Events,
 }
 
 impl Purge {
-    pub const ALL: [Purge; 6] = [
+    pub const ALL: [Purge; 7] = [
         Purge::Sessions,
         Purge::Challenges,
         Purge::Resets,
         Purge::Throttles,
         Purge::Invitations,
         Purge::Outbox,
+        Purge::Events,
     ];
 
     fn table_and_column(self) -> (&'static str, &'static str) {
@@ -33,6 +35,7 @@ impl Purge {
             Purge::Throttles => ("login_failures", "window_start"),
             Purge::Invitations => ("invitations", "expires_at"),
             Purge::Outbox => ("outbox", "done_at"),
+            Purge::Events => ("events", "created_at"),
         }
     }
 
