@@ -38,6 +38,14 @@ pub enum Endpoint {
     IntegrationKeys,
     CreateIntegrationKey,
     RevokeIntegrationKey,
+    Webhooks,
+    AddWebhook,
+    ChangeWebhook,
+    DeleteWebhook,
+    RotateWebhookSecret,
+    EndWebhookRotation,
+    WebhookDeliveries,
+    RedeliverWebhook,
     IdentityToken,
     Jwks,
     SecondFactor,
@@ -128,6 +136,34 @@ pub const ROUTES: &[Route] = {
             "/organization/integration-keys/{id}",
             RevokeIntegrationKey,
         ),
+        route("GET", "/organization/webhooks", Webhooks),
+        route("POST", "/organization/webhooks", AddWebhook),
+        route("PUT", "/organization/webhooks/{id}", ChangeWebhook),
+        route(
+            "DELETE",
+            "/organization/webhooks/{id}",
+            DeleteWebhook,
+        ),
+        route(
+            "POST",
+            "/organization/webhooks/{id}/secret",
+            RotateWebhookSecret,
+        ),
+        route(
+            "DELETE",
+            "/organization/webhooks/{id}/previous-secret",
+            EndWebhookRotation,
+        ),
+        route(
+            "GET",
+            "/organization/webhooks/{id}/deliveries",
+            WebhookDeliveries,
+        ),
+        route(
+            "POST",
+            "/organization/webhooks/{id}/redeliver",
+            RedeliverWebhook,
+        ),
         route("POST", "/token", IdentityToken),
         route("GET", "/jwks.json", Jwks),
         route("PUT", "/organization/security", ChangeSecurity),
@@ -215,9 +251,14 @@ pub fn routes_of<'a>(segments: &[&'a str]) -> Vec<(&'static Route, Option<&'a st
 /// The request's context.
 fn context(req: Request, env: Env, event: worker::Context) -> worker::Result<Ctx> {
     let config = Config::from_env(&env);
+    let store = Store::open(&env)?;
+    // What publishing events costs a write, measured against not publishing (benchmarks only).
+    if config.bench_modes && req.headers().get("x-bench-events")?.as_deref() == Some("off") {
+        store.publishing.set(false);
+    }
     Ok(Ctx {
         locale: http::locale_of(&req),
-        store: Store::open(&env)?,
+        store,
         now: crate::ctx::now_of(&req, &config),
         req,
         config,
@@ -240,6 +281,7 @@ pub async fn handle_scim(
     if is_write && response.status_code() < 400 {
         crate::live::caught_up(&ctx).await;
     }
+    crate::integration::webhooks::after_request(&ctx).await;
     if ctx.config.bench_modes {
         // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
         let count = ctx.store.statements.get().to_string();
@@ -256,6 +298,8 @@ pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::R
         Ok(()) => dispatch(&mut ctx).await,
         Err(e) => Err(e),
     };
+    // Events this request published go on the queue, whatever it answered.
+    crate::integration::webhooks::after_request(&ctx).await;
     let mut response = match result {
         Ok(response) => response,
         Err(error) => http::problem_response(error, locale)?,
@@ -338,6 +382,14 @@ async fn answer(ctx: &mut Ctx, endpoint: Endpoint, id: &str) -> Result<Response,
         IntegrationKeys => integration::keys::list(ctx).await,
         CreateIntegrationKey => integration::keys::create(ctx).await,
         RevokeIntegrationKey => integration::keys::revoke(ctx, &id).await,
+        Webhooks => integration::endpoints::list(ctx).await,
+        AddWebhook => integration::endpoints::create(ctx).await,
+        ChangeWebhook => integration::endpoints::change(ctx, &id).await,
+        DeleteWebhook => integration::endpoints::remove(ctx, &id).await,
+        RotateWebhookSecret => integration::endpoints::rotate(ctx, &id).await,
+        EndWebhookRotation => integration::endpoints::end_rotation(ctx, &id).await,
+        WebhookDeliveries => integration::endpoints::deliveries(ctx, &id).await,
+        RedeliverWebhook => integration::endpoints::redeliver(ctx, &id).await,
         IdentityToken => integration::identity::issue(ctx).await,
         Jwks => integration::identity::jwks(&ctx.config),
         ChangeSecurity => signin::factors::security(ctx).await,

@@ -59,7 +59,14 @@ async fn queue(
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
-    mail::consume(batch, env).await
+    let messages = batch.messages()?;
+    let (webhooks, mail): (Vec<_>, Vec<_>) = messages
+        .into_iter()
+        .partition(|m| matches!(m.body(), mail::QueueBody::Webhooks { .. }));
+    if !webhooks.is_empty() {
+        integration::webhooks::consume(webhooks, &env).await?;
+    }
+    mail::consume(mail, env).await
 }
 
 /// The purge's Cron Trigger (`wrangler.toml`); every other trigger (each minute) sweeps the outbox.
@@ -79,6 +86,14 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             Ok(0) => {}
             Ok(n) => worker::console_log!("outbox: {n} owed message(s) queued again"),
             Err(e) => worker::console_error!("outbox sweep: {e:?}"),
+        }
+        if let Err(e) = invitations::note_expiries(&env, now).await {
+            worker::console_error!("invitation expiries: {e:?}");
+        }
+        match integration::webhooks::sweep(&env, now).await {
+            Ok(0) => {}
+            Ok(n) => worker::console_log!("webhooks: {n} owed event(s) queued again"),
+            Err(e) => worker::console_error!("webhooks sweep: {e:?}"),
         }
     }
 }

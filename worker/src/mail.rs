@@ -7,10 +7,11 @@
 use crate::ctx::var;
 use crate::store::{CatalogAt, Owed, Store};
 use livechat_access::{
-    header_text, invitation_mail, reset_mail, InvitationMail, Mail, ResetMail, Role,
+    endpoint_disabled_mail, header_text, invitation_mail, reset_mail, EndpointDisabledMail,
+    InvitationMail, Mail, ResetMail, Role,
 };
 use serde::{Deserialize, Serialize};
-use worker::{EmailMessage, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+use worker::{EmailMessage, Env, MessageExt, QueueRetryOptionsBuilder};
 
 /// One message owed, as the outbox carries it. The link travels here (its token is stored only
 /// hashed); everything else is read from D1 when it is sent, so a revoked invitation or a used
@@ -32,6 +33,10 @@ pub enum Outgoing {
     /// invitation's words, a reset link's mechanics.
     #[serde(rename_all = "camelCase")]
     Activation { reset: String, link: String },
+    /// The notice to one admin that an endpoint of their organization was disabled after
+    /// failing for too long (sent at most once: nothing to claim it by).
+    #[serde(rename_all = "camelCase")]
+    EndpointDisabled { endpoint: String, admin: String },
 }
 
 /// What the queue carries: the id of an outbox row (the message sealed in D1, written with the
@@ -40,8 +45,14 @@ pub enum Outgoing {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum QueueBody {
-    Owed { outbox: String },
+    Owed {
+        outbox: String,
+    },
     Message(Outgoing),
+    /// Events whose webhook deliveries are owed (`integration::webhooks`).
+    Webhooks {
+        webhooks: Vec<String>,
+    },
 }
 
 /// A message owed with the change that owes it: the statement for that change's batch, and what
@@ -74,6 +85,7 @@ pub fn owe(
     let subject = match &message {
         Outgoing::Invitation { invitation, .. } => invitation,
         Outgoing::PasswordReset { reset, .. } | Outgoing::Activation { reset, .. } => reset,
+        Outgoing::EndpointDisabled { endpoint, .. } => endpoint,
     };
     Ok(Owing {
         statement: Some(store.owe(&id, org, subject, &sealed, condition, values, now, due)?),
@@ -103,6 +115,33 @@ pub async fn owe_reset(
     writes.extend(owing.statement);
     store.batch(writes).await?;
     store.enqueue(&[owing.body]).await?;
+    Ok(())
+}
+
+/// The notice that endpoint `endpoint` of `org` was disabled, owed to each of its active admins
+/// through the outbox.
+pub async fn owe_endpoint_disabled(
+    store: &Store,
+    config: &crate::ctx::Config,
+    org: &livechat_access::OrganizationId,
+    endpoint: &str,
+    now: i64,
+) -> Result<(), crate::http::ApiError> {
+    let mut writes = Vec::new();
+    let mut bodies = Vec::new();
+    for admin in store.admin_ids(org).await? {
+        let message = Outgoing::EndpointDisabled {
+            endpoint: endpoint.to_owned(),
+            admin,
+        };
+        let owing = owe(store, config, org, message, ("1", &[]), now)?;
+        writes.extend(owing.statement);
+        bodies.push(owing.body);
+    }
+    if !writes.is_empty() {
+        store.batch(writes).await?;
+    }
+    store.enqueue(&bodies).await?;
     Ok(())
 }
 
@@ -194,7 +233,7 @@ struct Retries {
 }
 
 /// The outbox's consumer.
-pub async fn consume(batch: MessageBatch<QueueBody>, env: Env) -> worker::Result<()> {
+pub async fn consume(messages: Vec<worker::Message<QueueBody>>, env: Env) -> worker::Result<()> {
     let store = Store::open(&env)?;
     let config = crate::ctx::Config::from_env(&env);
     let sender = Sender::from_env(&env);
@@ -204,9 +243,10 @@ pub async fn consume(batch: MessageBatch<QueueBody>, env: Env) -> worker::Result
         attempts: i64::from(settings.mail_attempts),
         first_delay_s: settings.mail_retry_seconds,
     };
-    for message in batch.messages()? {
+    for message in messages {
         let now = js_sys::Date::now() as i64;
         let (outbox, outgoing) = match message.body() {
+            QueueBody::Webhooks { .. } => continue,
             QueueBody::Message(outgoing) => (None, outgoing.clone()),
             QueueBody::Owed { outbox } => match owed_message(&store, &config, outbox).await {
                 Ok(Some(outgoing)) => (Some(outbox.clone()), outgoing),
@@ -230,10 +270,12 @@ pub async fn consume(batch: MessageBatch<QueueBody>, env: Env) -> worker::Result
             }
             Ok(Attempt::Failed { attempt, error }) => {
                 let last = attempt >= retries.attempts;
-                store
-                    .record_delivery(owed(&outgoing, now), Err((&error, last)), now)
-                    .await
-                    .ok();
+                if let Some(claim) = owed(&outgoing, now) {
+                    store
+                        .record_delivery(claim, Err((&error, last)), now)
+                        .await
+                        .ok();
+                }
                 worker::console_error!("mail: attempt {attempt} failed: {error}");
                 if last {
                     outbox_done(&store, outbox.as_deref(), now).await;
@@ -260,6 +302,8 @@ pub async fn consume(batch: MessageBatch<QueueBody>, env: Env) -> worker::Result
             }
         }
     }
+    // A last failure published `invitation.delivery_failed`: its deliveries go on the queue.
+    crate::integration::webhooks::dispatch(&store).await;
     Ok(())
 }
 
@@ -331,7 +375,17 @@ async fn try_once(
     message: &Outgoing,
     now: i64,
 ) -> Result<Attempt, crate::http::ApiError> {
-    let claim = owed(message, now);
+    let Some(claim) = owed(message, now) else {
+        // A notice: no row to claim it by, one try.
+        let Some((to, mail)) = compose(store, sender, message, now).await? else {
+            return Ok(Attempt::Done);
+        };
+        let id = crate::secrets::new_id();
+        if let Err(e) = send(mailer, sender, &to, &mail, &id, now).await {
+            worker::console_error!("mail: notice not sent: {e}");
+        }
+        return Ok(Attempt::Done);
+    };
     let Some(attempt) = store.claim_delivery(claim, now).await? else {
         return Ok(Attempt::Done);
     };
@@ -392,6 +446,25 @@ async fn compose(
                 Some((owed.email, mail))
             }
         },
+        Outgoing::EndpointDisabled { endpoint, admin } => {
+            match store.endpoint_notice(endpoint, admin).await? {
+                None => None,
+                Some(notice) => {
+                    let locale = CatalogAt::parse(&notice.catalog, 0)?.catalog.locale();
+                    let link = format!("{}#webhooks", notice.page_url.as_deref().unwrap_or("/"));
+                    let mail = endpoint_disabled_mail(
+                        &EndpointDisabledMail {
+                            organization: &notice.organization,
+                            url: &notice.url,
+                            failing_since: notice.failing_since,
+                            link: &link,
+                        },
+                        locale,
+                    );
+                    Some((notice.email, mail))
+                }
+            }
+        }
         Outgoing::PasswordReset { reset, link } => match store.reset_mail(reset, now).await? {
             None => None,
             Some(owed) => {
@@ -410,20 +483,21 @@ async fn compose(
     })
 }
 
-/// The record of a message of the outbox.
-fn owed(message: &Outgoing, now: i64) -> Owed<'_> {
+/// The record a message's delivery is claimed and recorded in (a notice has none).
+fn owed(message: &Outgoing, now: i64) -> Option<Owed<'_>> {
     match message {
         Outgoing::Invitation {
             invitation,
             delivery,
             ..
-        } => Owed::Invitation {
+        } => Some(Owed::Invitation {
             id: invitation,
             delivery,
-        },
+        }),
         Outgoing::PasswordReset { reset, .. } | Outgoing::Activation { reset, .. } => {
-            Owed::Reset { id: reset, now }
+            Some(Owed::Reset { id: reset, now })
         }
+        Outgoing::EndpointDisabled { .. } => None,
     }
 }
 

@@ -46,6 +46,14 @@ use utoipa::{Modify, OpenApi};
         integration::keys::list,
         integration::keys::create,
         integration::keys::revoke,
+        integration::endpoints::list,
+        integration::endpoints::create,
+        integration::endpoints::change,
+        integration::endpoints::remove,
+        integration::endpoints::rotate,
+        integration::endpoints::end_rotation,
+        integration::endpoints::deliveries,
+        integration::endpoints::redeliver,
         integration::identity::issue,
         integration::identity::jwks,
         signin::factors::security,
@@ -94,7 +102,8 @@ use utoipa::{Modify, OpenApi};
             livechat_access::EmailStatus,
             livechat_access::HeldEntry,
             livechat_access::HolderRef,
-            livechat_access::HolderKind
+            livechat_access::HolderKind,
+            livechat_access::WebhookEvent
         ),
         responses(crate::http::ProblemBody)
     ),
@@ -151,7 +160,48 @@ pub fn document() -> Value {
         close_inline(paths);
         may_require_a_second_factor(paths);
     }
+    doc["webhooks"] = webhooks();
     doc
+}
+
+/// The events an organization's endpoints receive (OpenAPI 3.1 `webhooks`): one POST per event
+/// type, its body a `WebhookEvent`, signed per Standard Webhooks.
+fn webhooks() -> Value {
+    let header = |name: &str, description: &str| {
+        json!({"name": name, "in": "header", "required": true, "schema": {"type": "string"},
+               "description": description})
+    };
+    let parameters = json!([
+        header(
+            "webhook-id",
+            "The event's id: the same on every attempt (drop duplicates by it)"
+        ),
+        header(
+            "webhook-timestamp",
+            "When this attempt was signed, Unix seconds (refuse old ones)"
+        ),
+        header(
+            "webhook-signature",
+            "`v1,<base64 HMAC-SHA256 of id.timestamp.body>` per live secret, space-separated \
+             (two during a rotation)",
+        ),
+    ]);
+    let mut hooks = serde_json::Map::new();
+    for event in livechat_access::EventType::ALL {
+        hooks.insert(
+            event.as_str().to_owned(),
+            json!({"post": {
+                "operationId": format!("event_{}", event.as_str().replace('.', "_")),
+                "summary": event.description(),
+                "parameters": parameters,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/WebhookEvent"}}}},
+                "responses": {"2XX": {"description": "Delivered; anything else (or no answer \
+                    within WEBHOOK_TIMEOUT_SECONDS) is tried again, doubling the delay"}}
+            }}),
+        );
+    }
+    Value::Object(hooks)
 }
 
 /// Every operation that takes a session may answer 403 `second_factor_required` (a session whose

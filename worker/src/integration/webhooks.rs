@@ -1,8 +1,18 @@
-//! Webhooks (issue #22, work in progress): the Standard Webhooks headers of one delivery, made by
-//! the specification's own Rust library, so that any Standard Webhooks verifier reads them as they
-//! are. Endpoints, the outbox's events and their deliveries are still to come.
+//! Webhook delivery: the Standard Webhooks headers of one attempt, made by the specification's
+//! own Rust library (so any Standard Webhooks verifier reads them as they are); putting a
+//! request's owed events on the queue; the queue's consumer, which checks where an endpoint's name
+//! points, posts, records every attempt, retries with doubling delays and disables an endpoint
+//! failing for too long (its organization's admins emailed); and the minute's sweep of whatever
+//! is still owed.
 
+use crate::ctx::Config;
+use crate::mail::QueueBody;
+use crate::store::{AttemptOutcome, ClaimedDelivery, Store};
+use futures_util::future::{select, Either};
+use livechat_access::{address_allowed, webhook_retry_delay_s};
 use standardwebhooks::Webhook;
+use std::net::IpAddr;
+use worker::{Env, Headers, Message, MessageExt, Method, Request, RequestInit};
 
 /// The three headers of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +43,331 @@ pub fn sign(secrets: &[&str], id: &str, timestamp_s: i64, body: &str) -> Option<
         timestamp: timestamp_s.to_string(),
         signature: signatures.join(" "),
     })
+}
+
+/// How many events one queue message names.
+const EVENTS_PER_MESSAGE: usize = 25;
+/// How long a claimed delivery is held for its attempt before the sweep may take it again.
+const LEASE_MS: i64 = 60_000;
+/// The longest a queue message may be delayed (Cloudflare Queues: 12 hours); a retry due later
+/// is the sweep's to send.
+const MAX_QUEUE_DELAY_S: u32 = 12 * 3600;
+/// How much of a receiver's answer the delivery log keeps.
+const EXCERPT_CHARS: usize = 200;
+
+/// The queue messages for `events`.
+fn messages(events: &[String]) -> Vec<QueueBody> {
+    events
+        .chunks(EVENTS_PER_MESSAGE)
+        .map(|chunk| QueueBody::Webhooks {
+            webhooks: chunk.to_vec(),
+        })
+        .collect()
+}
+
+/// Puts the events this request's batches owe deliveries for on the queue. A message lost here
+/// (the Worker stopped before it) is the sweep's to find.
+pub async fn dispatch(store: &Store) {
+    let owed = std::mem::take(&mut *store.owed_events.borrow_mut());
+    if owed.is_empty() {
+        return;
+    }
+    if let Err(e) = store.enqueue(&messages(&owed)).await {
+        worker::console_error!("webhooks: {} event(s) left to the sweep: {e:?}", owed.len());
+    }
+}
+
+/// After a request: its owed events go on the queue, unless the end-to-end tests make the queue
+/// lose them (`x-test-fault: queue-lost`, loopback and `TEST_CLOCK` only), as when the Worker
+/// dies right after its write.
+pub async fn after_request(ctx: &crate::ctx::Ctx) {
+    if crate::ctx::test_fault(&ctx.req, &ctx.config, "queue-lost") {
+        ctx.store.owed_events.borrow_mut().clear();
+        return;
+    }
+    dispatch(&ctx.store).await;
+}
+
+/// The minute's sweep: events with a delivery owed past its time plus `OUTBOX_SWEEP_SECONDS`
+/// (its queue message lost, a retry beyond the queue's longest delay) go on the queue again;
+/// the claim keeps two copies from sending twice.
+pub async fn sweep(env: &Env, now: i64) -> Result<usize, crate::http::ApiError> {
+    let store = Store::open(env)?;
+    let config = Config::from_env(env);
+    let sweep_ms = i64::from(config.report.settings.outbox_sweep_seconds) * 1000;
+    let overdue = store.overdue_events(now - sweep_ms, 500).await?;
+    store.enqueue(&messages(&overdue)).await?;
+    Ok(overdue.len())
+}
+
+/// The queue's webhook messages: each names events whose due deliveries are claimed, sent,
+/// and recorded.
+pub async fn consume(messages: Vec<Message<QueueBody>>, env: &Env) -> worker::Result<()> {
+    let store = Store::open(env)?;
+    let config = Config::from_env(env);
+    for message in messages {
+        let QueueBody::Webhooks { webhooks } = message.body() else {
+            continue;
+        };
+        let now = js_sys::Date::now() as i64;
+        match store.claim_deliveries(webhooks, now, LEASE_MS).await {
+            Ok(claimed) => {
+                for delivery in &claimed {
+                    attempt(&store, &config, delivery).await;
+                }
+                message.ack();
+            }
+            // D1 unreachable: the queue tries again later.
+            Err(e) => {
+                worker::console_error!("webhooks: {e:?}");
+                message.retry();
+            }
+        }
+    }
+    dispatch(&store).await;
+    Ok(())
+}
+
+/// What one try came to.
+struct Tried {
+    status: Option<u16>,
+    error: Option<String>,
+}
+
+/// One attempt of `delivery`, recorded; a failure is owed again after the core's delay, or the
+/// endpoint disabled when it has failed for too long.
+async fn attempt(store: &Store, config: &Config, delivery: &ClaimedDelivery) {
+    let settings = &config.report.settings;
+    let started = js_sys::Date::now() as i64;
+    let tried = if delivery.disabled != 0 {
+        Tried {
+            status: None,
+            error: Some("endpoint disabled".into()),
+        }
+    } else {
+        post(config, delivery, started).await
+    };
+    let now = js_sys::Date::now() as i64;
+    let delivered = tried.status.is_some_and(|s| (200..300).contains(&s));
+    let failing_for = now - delivery.failing_since.unwrap_or(now);
+    let give_up = delivery.disabled != 0
+        || (!delivered && failing_for >= i64::from(settings.webhook_disable_after_seconds) * 1000);
+    let delay_s = webhook_retry_delay_s(
+        settings.webhook_retry_seconds,
+        u32::try_from(delivery.attempts).unwrap_or(u32::MAX),
+    );
+    let outcome = if delivered {
+        AttemptOutcome::Delivered
+    } else if give_up {
+        AttemptOutcome::GiveUp
+    } else {
+        AttemptOutcome::Retry {
+            at: now + i64::from(delay_s) * 1000,
+        }
+    };
+    let recorded = store
+        .record_attempt(
+            delivery,
+            now,
+            tried.status,
+            now - started,
+            tried.error.as_deref(),
+            outcome,
+        )
+        .await;
+    if let Err(e) = recorded {
+        // Left claimed: the sweep takes it again after the lease.
+        worker::console_error!("webhooks: attempt not recorded: {e:?}");
+        return;
+    }
+    match outcome {
+        AttemptOutcome::Retry { .. } if delay_s <= MAX_QUEUE_DELAY_S => {
+            let body = QueueBody::Webhooks {
+                webhooks: vec![delivery.event_id.clone()],
+            };
+            if let Some(queue) = &store.outbox {
+                let message = worker::MessageBuilder::new(body)
+                    .delay_seconds(delay_s)
+                    .build();
+                if let Err(e) = queue.send(message).await {
+                    worker::console_error!("webhooks: retry left to the sweep: {e:?}");
+                }
+            }
+        }
+        AttemptOutcome::GiveUp if delivery.disabled == 0 => {
+            disable(store, config, delivery, now).await;
+        }
+        _ => {}
+    }
+}
+
+/// Disables an endpoint that failed for too long and tells its organization's admins.
+async fn disable(store: &Store, config: &Config, delivery: &ClaimedDelivery, now: i64) {
+    match store
+        .disable_failing_endpoint(&delivery.endpoint_id, now)
+        .await
+    {
+        Ok(true) => {
+            let org = livechat_access::OrganizationId::new(&delivery.organization_id);
+            if let Err(e) =
+                crate::mail::owe_endpoint_disabled(store, config, &org, &delivery.endpoint_id, now)
+                    .await
+            {
+                worker::console_error!("webhooks: admins not told: {e:?}");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => worker::console_error!("webhooks: endpoint not disabled: {e:?}"),
+    }
+}
+
+/// Posts the event to its endpoint, signed, within the timeout, after checking where its name
+/// points.
+async fn post(config: &Config, delivery: &ClaimedDelivery, now: i64) -> Tried {
+    let failed = |error: String| Tried {
+        status: None,
+        error: Some(error),
+    };
+    let settings = &config.report.settings;
+    if let Err(error) = reachable(config, &delivery.url).await {
+        return failed(error);
+    }
+    let mut secrets = Vec::with_capacity(2);
+    for sealed in std::iter::once(&delivery.secret).chain(delivery.previous_secret.as_ref()) {
+        match config.factor_keys.open(sealed) {
+            Some(opened) => secrets.push(opened.plain),
+            None => return failed("secret cannot be opened with FACTOR_KEY".into()),
+        }
+    }
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let Some(signed) = sign(&secrets, &delivery.event_id, now / 1000, &delivery.payload) else {
+        return failed("secret unreadable".into());
+    };
+    let headers = Headers::new();
+    let set = |name: &str, value: &str| headers.set(name, value);
+    let ok = set("content-type", "application/json")
+        .and(set("user-agent", "livechat-access-webhooks/1"))
+        .and(set("webhook-id", &signed.id))
+        .and(set("webhook-timestamp", &signed.timestamp))
+        .and(set("webhook-signature", &signed.signature));
+    if let Err(e) = ok {
+        return failed(e.to_string());
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(delivery.payload.clone().into()))
+        .with_redirect(worker::RequestRedirect::Manual);
+    let request = match Request::new_with_init(&delivery.url, &init) {
+        Ok(r) => r,
+        Err(e) => return failed(e.to_string()),
+    };
+    let timeout = worker::Delay::from(std::time::Duration::from_secs(u64::from(
+        settings.webhook_timeout_seconds,
+    )));
+    let fetcher = worker::Fetch::Request(request);
+    let fetch = Box::pin(fetcher.send());
+    let outcome = match select(fetch, timeout).await {
+        Either::Left((result, _)) => Some(result),
+        Either::Right(_) => None,
+    };
+    let tried = match outcome {
+        Some(Ok(mut response)) => {
+            let status = response.status_code();
+            let error = if (200..300).contains(&status) {
+                None
+            } else {
+                let text = response.text().await.unwrap_or_default();
+                Some(excerpt(&format!("HTTP {status}: {text}")))
+            };
+            Tried {
+                status: Some(status),
+                error,
+            }
+        }
+        Some(Err(e)) => failed(excerpt(&e.to_string())),
+        None => failed(format!(
+            "no answer within {} s",
+            settings.webhook_timeout_seconds
+        )),
+    };
+    tried
+}
+
+fn excerpt(text: &str) -> String {
+    text.chars().take(EXCERPT_CHARS).collect()
+}
+
+/// Whether a delivery may reach `url`: the core's form rule again, then, for a name, every
+/// address DNS answers for it (DNS over HTTPS, `WEBHOOK_DNS_RESOLVER`) must be one it allows.
+async fn reachable(config: &Config, url: &str) -> Result<(), String> {
+    let loopback = config.report.settings.webhook_allow_loopback;
+    if let Some(code) = livechat_access::url_refusal(url, loopback) {
+        return Err(code.as_str().to_owned());
+    }
+    let parsed = worker::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = match parsed.host() {
+        Some(worker::url::Host::Domain(name)) => name.to_owned(),
+        Some(_) => return Ok(()), // a literal address: checked by the form rule above
+        None => return Err("no host".into()),
+    };
+    let addresses = resolve(config, &host).await?;
+    if addresses.is_empty() {
+        return Err(format!("{host}: no address"));
+    }
+    match addresses.iter().find(|ip| !address_allowed(**ip, loopback)) {
+        Some(ip) => Err(format!(
+            "{}: {host} points to {ip}",
+            livechat_access::Code::WebhookAddressForbidden.as_str()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The A and AAAA records of `host`, from the DNS-over-HTTPS resolver's JSON answer.
+async fn resolve(config: &Config, host: &str) -> Result<Vec<IpAddr>, String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "type")]
+        kind: u16,
+        data: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        #[serde(rename = "Answer", default)]
+        answer: Vec<Answer>,
+    }
+    let resolver = &config.report.settings.webhook_dns_resolver;
+    let mut addresses = Vec::new();
+    for kind in ["A", "AAAA"] {
+        let mut url = worker::Url::parse(resolver).map_err(|e| e.to_string())?;
+        url.query_pairs_mut()
+            .append_pair("name", host)
+            .append_pair("type", kind);
+        let headers = Headers::new();
+        headers
+            .set("accept", "application/dns-json")
+            .map_err(|e| e.to_string())?;
+        let mut init = RequestInit::new();
+        init.with_headers(headers);
+        let request = Request::new_with_init(url.as_str(), &init).map_err(|e| e.to_string())?;
+        let mut response = worker::Fetch::Request(request)
+            .send()
+            .await
+            .map_err(|e| format!("dns: {e}"))?;
+        if response.status_code() != 200 {
+            return Err(format!("dns: HTTP {}", response.status_code()));
+        }
+        let reply: Reply = response.json().await.map_err(|e| format!("dns: {e}"))?;
+        addresses.extend(
+            reply
+                .answer
+                .iter()
+                .filter(|a| a.kind == 1 || a.kind == 28)
+                .filter_map(|a| a.data.parse::<IpAddr>().ok()),
+        );
+    }
+    Ok(addresses)
 }
 
 #[cfg(test)]

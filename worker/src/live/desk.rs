@@ -32,7 +32,12 @@ CREATE INDEX IF NOT EXISTS conversations_by_time ON conversations (created_at, i
 CREATE INDEX IF NOT EXISTS conversations_open ON conversations (status) WHERE status <> 'closed';
 CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, last_assigned_at INTEGER);
 CREATE TABLE IF NOT EXISTS leaving (id TEXT PRIMARY KEY, due INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_outbox (
+  n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL);
 ";
+
+/// How many of its events a desk hands to D1 in one batch.
+const WEBHOOK_FLUSH: usize = 50;
 
 const COLUMNS: &str =
     "id, organization_id, questionnaire, language, channel, status, assigned_to, created_at, updated_at";
@@ -315,6 +320,7 @@ impl OrganizationDesk {
         }
         for event in &events {
             self.persist(event, now)?;
+            self.owe_webhook(event, now)?;
         }
         #[derive(Deserialize)]
         struct Seq {
@@ -368,6 +374,98 @@ impl OrganizationDesk {
             }
         }
         Ok(())
+    }
+
+    /// Keeps `event` for the organization's webhooks, in the same storage transaction as the
+    /// change it reports (the output gate holds the answer until both are durable); the alarm
+    /// hands it to D1 (`flush_webhooks`).
+    fn owe_webhook(&self, event: &LiveEvent, now: i64) -> Result<()> {
+        let organization = match self.held.borrow().as_ref() {
+            Some(held) => held.organization.clone(),
+            None => return Ok(()),
+        };
+        let event_type = livechat_access::EventType::of_live(event);
+        let record = crate::store::EventRecord::new(
+            &organization,
+            event_type,
+            livechat_access::EventData::Live(event.clone()),
+            now,
+        )
+        .map_err(failed)?;
+        self.sql().exec(
+            "INSERT INTO webhook_outbox (id, type, payload) VALUES (?, ?, ?)",
+            vec![
+                text(&record.id),
+                text(event_type.as_str()),
+                text(&record.payload),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Sets the alarm now when events are owed to D1 and it is not set sooner.
+    async fn schedule_flush(&self) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        let owed = self
+            .sql()
+            .exec("SELECT COUNT(*) AS n FROM webhook_outbox", None)?
+            .to_array::<Count>()?
+            .pop()
+            .is_some_and(|c| c.n > 0);
+        let storage = self.state.storage();
+        if owed && storage.get_alarm().await?.is_none() {
+            storage.set_alarm(1).await?;
+        }
+        Ok(())
+    }
+
+    /// Hands the events owed to webhooks to D1, numbered with the organization's other events,
+    /// written once each (their ids are this desk's) and only when an endpoint wants their type;
+    /// then their deliveries go on the queue. A failure leaves them owed: the alarm is retried.
+    async fn flush_webhooks(&self, organization: &OrganizationId, now: i64) -> Result<bool> {
+        #[derive(Deserialize)]
+        struct Owed {
+            n: i64,
+            id: String,
+            #[serde(rename = "type")]
+            event_type: String,
+            payload: String,
+        }
+        let owed: Vec<Owed> = self
+            .sql()
+            .exec(
+                "SELECT n, id, type, payload FROM webhook_outbox ORDER BY n LIMIT ?",
+                vec![SqlStorageValue::from(WEBHOOK_FLUSH as i64)],
+            )?
+            .to_array()?;
+        let Some(last) = owed.last().map(|o| o.n) else {
+            return Ok(false);
+        };
+        let records: Vec<crate::store::EventRecord> = owed
+            .into_iter()
+            .filter_map(|o| {
+                Some(crate::store::EventRecord {
+                    event_type: livechat_access::EventType::parse(&o.event_type)?,
+                    id: o.id,
+                    payload: o.payload,
+                })
+            })
+            .collect();
+        let store = Store::open(&self.env)?;
+        let guard = Store::once_if_subscribed("?1");
+        let writes = store
+            .publish(organization, &records, &guard, now)
+            .map_err(failed)?;
+        store.batch(writes).await?;
+        self.sql().exec(
+            "DELETE FROM webhook_outbox WHERE n <= ?",
+            vec![SqlStorageValue::from(last)],
+        )?;
+        crate::integration::webhooks::dispatch(&store).await;
+        Ok(true)
     }
 
     fn persist(&self, event: &LiveEvent, now: i64) -> Result<()> {
@@ -676,7 +774,9 @@ impl DurableObject for OrganizationDesk {
             "/connect" => self.accept_person(&req).await,
             "/command" => {
                 let command: Command = req.json().await?;
-                let mut response = Response::ok(self.run(command).await?)?;
+                let answer = self.run(command).await?;
+                self.schedule_flush().await?;
+                let mut response = Response::ok(answer)?;
                 response
                     .headers_mut()
                     .set("content-type", "application/json")?;
@@ -753,6 +853,10 @@ impl DurableObject for OrganizationDesk {
         }
         if changed {
             self.catch_up(&organization, now).await?;
+        }
+        if self.flush_webhooks(&organization, now).await? {
+            // More may be owed: the next alarm looks at once.
+            next = Some(next.map_or(now, |due: i64| due.min(now)));
         }
         if let Some(due) = next {
             self.state.storage().set_alarm((due - now).max(1)).await?;
