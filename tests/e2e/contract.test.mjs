@@ -11,7 +11,13 @@ test('the served description is the committed one', async () => {
   assert.equal(served.status, 200);
   assert.deepEqual(served.body, OPENAPI);
   assert.equal(OPENAPI.openapi, '3.1.0');
-  assert.equal(Object.keys(OPENAPI.paths).length, 45);
+  assert.equal(Object.keys(OPENAPI.paths).length, 51);
+  // The events endpoints receive (OpenAPI 3.1 webhooks): one per type of the core's catalogue.
+  assert.deepEqual(Object.keys(OPENAPI.webhooks).sort(), [...OPENAPI.components.schemas.EventType.enum].sort());
+  for (const hook of Object.values(OPENAPI.webhooks)) {
+    assert.equal(hook.post.requestBody.content['application/json'].schema.$ref, '#/components/schemas/WebhookEvent');
+    assert.deepEqual(hook.post.parameters.map((p) => p.name), ['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+  }
   // Integration keys are a security scheme of their own, on the operations a key may call.
   assert.equal(OPENAPI.components.securitySchemes.integrationKey.bearerFormat, 'lca_live_…');
   const byKey = Object.entries(OPENAPI.paths).flatMap(([path, ops]) => Object.entries(ops)

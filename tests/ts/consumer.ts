@@ -5,7 +5,7 @@ import init, * as web from '../../pkg/web/livechat_access.js';
 import * as node from '../../pkg/node/livechat_access.js';
 import type { Action, Actor, AgentSnapshot, Code, NewUser, Outcome, UserInput } from '../../pkg/web/livechat_access.js';
 import type { IdentityClaims, Scope, SettingError, SettingsCheck } from '../../pkg/node/livechat_access.js';
-import type { DeskView, LiveEvent, LiveMessage } from '../../pkg/web/livechat_access.js';
+import type { DeskView, EventType, LiveEvent, LiveMessage, WebhookEvent } from '../../pkg/web/livechat_access.js';
 
 export async function browser(): Promise<string[]> {
   await init();
@@ -130,4 +130,19 @@ export function live(frame: LiveMessage): string {
   const capacity: (number | null)[] = desk.agents.map((a) => a.maxConversations);
   const waiting: string[] = desk.queue.map((c) => `${c.questionnaire}/${c.language}`);
   return `${loads.length} ${capacity.length} ${waiting.join(',')}`;
+}
+
+export function received(event: WebhookEvent): string {
+  // A webhook's body as a receiver reads it once its signature verified (Standard Webhooks).
+  const type: EventType = event.type;
+  const order: number = event.seq;
+  // @ts-expect-error event types are a closed list
+  const wrong: EventType = 'person.hacked';
+  void wrong;
+  if ('subject' in event.data) {
+    const who: string | null = event.data.subject.id;
+    return `${order} ${type} ${who ?? '-'} by ${event.data.actor ?? 'the platform'}`;
+  }
+  const live: LiveEvent = event.data;
+  return `${order} ${type} ${live.type}`;
 }
