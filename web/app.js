@@ -63,6 +63,13 @@ const TEXT = {
     keyName: 'Nom de la clé', keyCreate: 'Créer une clé', keyScopes: 'Portées', keyHint: 'Début de la clé',
     keyShownOnce: 'Copiez cette clé maintenant : elle ne sera plus affichée.', keyDeploymentSecret: 'secret du déploiement, à remplacer par une clé',
     confirmRevokeKey: 'Révoquer la clé « {name} » ? Les services qui l’utilisent seront refusés aussitôt.',
+    webhooksTitle: 'Webhooks', hookUrl: 'Adresse (https://)', hookCreate: 'Ajouter un webhook', hookEvents: 'Événements',
+    hookShownOnce: 'Copiez ce secret maintenant : il ne sera plus affiché. Vos serveurs vérifient chaque signature avec lui.',
+    hookAll: 'Tous', hookLog: 'Journal', hookRotate: 'Nouveau secret', hookEndRotation: 'Retirer l’ancien secret',
+    hookDisable: 'Désactiver', hookEnable: 'Réactiver', hookFailing: 'Désactivé : échecs répétés', hookRotating: 'deux secrets signent',
+    hookEvent: 'Événement', hookAttempts: 'Tentatives', hookRedeliver: 'Relivrer', hookLogOf: 'Livraisons vers {url}',
+    hookNoAttempt: 'en attente', 'delivery.pending': 'À livrer', 'delivery.delivered': 'Livré', 'delivery.failed': 'Abandonné',
+    confirmRemoveHook: 'Supprimer le webhook {url} et son journal ?',
     'scope.conversations:open': 'Ouvrir des conversations (fenêtre de chat)', 'scope.people:read': 'Lire les personnes et leurs accès',
     'scope.conversations:read': 'Lire les conversations', 'scope.conversations:manage': 'Transférer et clore les conversations',
     'scope.identity:issue': 'Obtenir le jeton d’identité d’une personne',
@@ -149,6 +156,13 @@ const TEXT = {
     keyName: 'Key name', keyCreate: 'Create a key', keyScopes: 'Scopes', keyHint: 'Key starts with',
     keyShownOnce: 'Copy this key now: it will not be shown again.', keyDeploymentSecret: 'deployment secret, to replace with a key',
     confirmRevokeKey: 'Revoke the key “{name}”? Services using it are refused at once.',
+    webhooksTitle: 'Webhooks', hookUrl: 'Address (https://)', hookCreate: 'Add a webhook', hookEvents: 'Events',
+    hookShownOnce: 'Copy this secret now: it will not be shown again. Your servers verify every signature with it.',
+    hookAll: 'All', hookLog: 'Log', hookRotate: 'New secret', hookEndRotation: 'Remove the old secret',
+    hookDisable: 'Disable', hookEnable: 'Enable', hookFailing: 'Disabled: kept failing', hookRotating: 'two secrets sign',
+    hookEvent: 'Event', hookAttempts: 'Attempts', hookRedeliver: 'Redeliver', hookLogOf: 'Deliveries to {url}',
+    hookNoAttempt: 'waiting', 'delivery.pending': 'To deliver', 'delivery.delivered': 'Delivered', 'delivery.failed': 'Given up',
+    confirmRemoveHook: 'Remove the webhook {url} and its log?',
     'scope.conversations:open': 'Open conversations (chat box)', 'scope.people:read': 'Read people and their access',
     'scope.conversations:read': 'Read conversations', 'scope.conversations:manage': 'Transfer and close conversations',
     'scope.identity:issue': 'Get a person’s identity token',
@@ -930,7 +944,7 @@ async function openIntegrations() {
   $('key-scopes').replaceChildren(el('legend', { textContent: t('keyScopes') }), ...SCOPES.map((scope) => el('label', { className: 'check' },
     el('input', { type: 'checkbox', value: scope, checked: scope === 'conversations:open' }), ` ${t(`scope.${scope}`)}`)));
   show('view-integrations');
-  await loadIntegrationKeys();
+  await Promise.all([loadIntegrationKeys(), openWebhooks()]);
   $('key-name').focus();
 }
 
@@ -970,6 +984,111 @@ $('key-form').addEventListener('submit', async (event) => {
   $('key-new-value').textContent = res.body.key;
   $('key-new').hidden = false;
   await loadIntegrationKeys();
+});
+
+// ---- webhook endpoints (admins): Intégrations › Webhooks
+
+let eventTypes = null;
+/** The event catalogue, as the API describes it (the core's EventType). */
+async function loadEventTypes() {
+  if (!eventTypes) {
+    const doc = (await api('GET', '/openapi.json')).body;
+    eventTypes = doc?.components?.schemas?.EventType?.enum ?? [];
+  }
+  return eventTypes;
+}
+
+async function openWebhooks() {
+  $('hook-new').hidden = true;
+  $('hook-error').textContent = '';
+  $('hook-log').hidden = true;
+  const types = await loadEventTypes();
+  const all = el('input', { type: 'checkbox', id: 'hook-all' });
+  all.onchange = () => $('hook-events').querySelectorAll('input[data-type]').forEach((i) => { i.checked = all.checked; });
+  $('hook-events').replaceChildren(el('legend', { textContent: t('hookEvents') }),
+    el('label', { className: 'check' }, all, ` ${t('hookAll')}`),
+    ...types.map((type) => el('label', { className: 'check' }, el('input', { type: 'checkbox', value: type, dataset: { type } }), ` ${type}`)));
+  await loadWebhooks();
+}
+
+async function loadWebhooks() {
+  const res = await api('GET', '/organization/webhooks');
+  const rows = (res.body?.items ?? []).map((hook) => {
+    const button = (label, action, className = '') => {
+      const b = el('button', { type: 'button', className, textContent: t(label) });
+      b.setAttribute('aria-label', `${t(label)} ${hook.url}`);
+      b.onclick = action;
+      return b;
+    };
+    const put = (enabled) => async () => {
+      await api('PUT', `/organization/webhooks/${hook.id}`, { url: hook.url, events: hook.events, enabled });
+      await loadWebhooks();
+    };
+    const actions = [button('hookLog', () => openDeliveries(hook))];
+    actions.push(button('hookRotate', async () => {
+      const r = await api('POST', `/organization/webhooks/${hook.id}/secret`);
+      if (r.status === 200) { $('hook-new-value').textContent = r.body.secret; $('hook-new').hidden = false; }
+      await loadWebhooks();
+    }));
+    if (hook.rotating) {
+      actions.push(button('hookEndRotation', async () => { await api('DELETE', `/organization/webhooks/${hook.id}/previous-secret`); await loadWebhooks(); }));
+    }
+    actions.push(hook.disabledAt ? button('hookEnable', put(true)) : button('hookDisable', put(false)));
+    actions.push(button('remove', () => confirmThen(t('confirmRemoveHook', { url: hook.url }), async () => {
+      await api('DELETE', `/organization/webhooks/${hook.id}`);
+      $('hook-log').hidden = true;
+      await loadWebhooks();
+    }), 'danger'));
+    const status = hook.disabledAt ? (hook.disabledReason === 'failing' ? t('hookFailing') : t('disabled'))
+      : `${t('active')}${hook.rotating ? ` · ${t('hookRotating')}` : ''}`;
+    return el('tr', { dataset: { id: hook.id } }, el('td', {}, el('code', { textContent: hook.url })),
+      el('td', { textContent: hook.events.join(', ') }),
+      el('td', {}, el('span', { className: `badge ${hook.disabledAt ? 'disabled' : ''}`, textContent: status })),
+      el('td', { className: 'row-actions' }, ...actions));
+  });
+  $('webhook-endpoints').tBodies[0].replaceChildren(...rows);
+}
+
+async function openDeliveries(hook) {
+  const res = await api('GET', `/organization/webhooks/${hook.id}/deliveries`);
+  $('hook-log-title').textContent = t('hookLogOf', { url: hook.url });
+  const rows = (res.body?.items ?? []).map((d) => {
+    const attempts = d.attempts.map((a) => `${date(a.at)} · ${a.status ?? '—'} · ${a.durationMs} ms${a.error ? ` · ${a.error}` : ''}`);
+    const again = el('button', { type: 'button', textContent: t('hookRedeliver') });
+    again.setAttribute('aria-label', `${t('hookRedeliver')} ${d.type} #${d.seq}`);
+    again.onclick = async () => {
+      await api('POST', `/organization/webhooks/${hook.id}/redeliver`, { event: d.eventId });
+      // The log follows the new attempt: read again until it is recorded (15 s at most).
+      for (let i = 0; i < 30; i++) {
+        const items = await openDeliveries(hook);
+        const now = items.find((x) => x.eventId === d.eventId);
+        if (!now || (now.status !== 'pending' && now.attempts.length > d.attempts.length)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    return el('tr', { dataset: { event: d.eventId } }, el('td', {}, el('code', { textContent: `#${d.seq} ${d.type}` })),
+      el('td', { textContent: t(`delivery.${d.status}`) }),
+      el('td', {}, ...(attempts.length ? attempts.map((a) => el('div', { className: 'attempt', textContent: a })) : [t('hookNoAttempt')])),
+      el('td', { className: 'row-actions' }, again));
+  });
+  $('hook-deliveries').tBodies[0].replaceChildren(...rows);
+  $('hook-log').hidden = false;
+  return res.body?.items ?? [];
+}
+
+$('hook-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const events = [...$('hook-events').querySelectorAll('input[data-type]:checked')].map((i) => i.value);
+  const res = await api('POST', '/organization/webhooks', { url: $('hook-url').value, events });
+  if (res.status !== 201) {
+    $('hook-error').textContent = res.body?.errors?.map((e) => e.message).join(' · ') ?? res.body?.title ?? String(res.status);
+    return;
+  }
+  $('hook-error').textContent = '';
+  $('hook-url').value = '';
+  $('hook-new-value').textContent = res.body.secret;
+  $('hook-new').hidden = false;
+  await loadWebhooks();
 });
 
 // ---- a forgotten password, and changing one's own
