@@ -1,6 +1,7 @@
 // Email that arrives, end to end: the request writes D1 and the outbox (a local Queue), the
 // consumer sends through the real send_email binding, which wrangler dev writes to .eml files.
 // The tests read those files, follow their links in Chromium, and sign in.
+import { receiver } from './receiver.mjs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -66,9 +67,12 @@ test('invite two addresses: two emails, each link opens the accept page, the inv
   }
 });
 
-test('a refused send shows as failed with the sender\'s reason, and a resend goes through', async () => {
+test('a refused send shows as failed with the sender\'s reason, publishes invitation.delivery_failed, and a resend goes through', async () => {
   const admin = await adminToken();
   const [ok, refused] = [unique('allowed'), unique('refused')];
+  const hook = await receiver();
+  const endpoint = await api('POST', '/organization/webhooks', { token: admin, body: { url: hook.url, events: ['invitation.delivery_failed'] } });
+  assert.equal(endpoint.status, 201);
   // A probe invitation: what the sender does with a new address now.
   const probe = async () => (await deliveryOf(admin, (await invite(admin, unique('probe'))).email)).delivery.status;
   // The sender now takes one destination only (as Cloudflare does for unverified addresses).
@@ -83,7 +87,14 @@ test('a refused send shows as failed with the sender\'s reason, and a resend goe
     assert.match(failed.delivery.error, /not allowed/);
     // `failed` is final (every attempt made): no email can still be on its way.
     assert.equal((await mailsTo(refused, { timeout: 0 })).length, 0);
+    // …and the organization's webhook hears of it, once, signed.
+    const [event] = await hook.until((g) => g.some((x) => x.event.data.subject.name === refused), 'invitation.delivery_failed');
+    assert.equal(event.event.type, 'invitation.delivery_failed');
+    hook.verify(event, endpoint.body.secret);
+    assert.equal(hook.got.filter((x) => x.event.data.subject.name === ok).length, 0, 'a sent invitation publishes no failure');
   } finally {
+    await api('DELETE', `/organization/webhooks/${endpoint.body.id}`, { token: admin });
+    await hook.down();
     await reconfigure((config) => config.replace(/\nallowed_destination_addresses = \[[^\]]*\]/, ''),
       async () => (await probe()) === 'sent');
   }
