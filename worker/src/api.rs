@@ -139,11 +139,7 @@ pub const ROUTES: &[Route] = {
         route("GET", "/organization/webhooks", Webhooks),
         route("POST", "/organization/webhooks", AddWebhook),
         route("PUT", "/organization/webhooks/{id}", ChangeWebhook),
-        route(
-            "DELETE",
-            "/organization/webhooks/{id}",
-            DeleteWebhook,
-        ),
+        route("DELETE", "/organization/webhooks/{id}", DeleteWebhook),
         route(
             "POST",
             "/organization/webhooks/{id}/secret",

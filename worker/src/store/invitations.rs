@@ -278,23 +278,33 @@ impl Store {
 
     /// Notes that invitation `row` expired: audited and published (`invitation.expired`) once.
     pub async fn note_expiry(&self, row: &InvitationRow, now: i64) -> Result<(), StoreError> {
-        let org = OrganizationId::new(&row.organization_id);
         let mut writes = vec![self.stmt(
             "UPDATE invitations SET expiry_noted_at = ?2 WHERE id = ?1 AND expiry_noted_at IS NULL \
              AND status IN ('pending', 'expired') AND expires_at <= ?2",
             &[js(row.id.as_str()), num(now)],
         )?];
-        writes.extend(self.audit(
-            &org,
+        writes.extend(self.audit_by_platform(row, "expired", now)?);
+        self.batch(writes).await?;
+        Ok(())
+    }
+
+    /// The audit entry (and events) of what happened to invitation `row` by no one's hand (time,
+    /// the mail sender), right after the write that records it.
+    fn audit_by_platform(
+        &self,
+        row: &InvitationRow,
+        action: &str,
+        now: i64,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        self.audit(
+            &OrganizationId::new(&row.organization_id),
             now,
             None,
-            "expired",
+            action,
             (Some(&row.id), Some(&row.email)),
             None,
             Some(&row.access()?),
-        )?);
-        self.batch(writes).await?;
-        Ok(())
+        )
     }
 
     /// Marks pending invitations past their expiry as expired, so the address can be invited
@@ -562,16 +572,7 @@ impl Store {
                 // The last try failed: audited and published (`invitation.delivery_failed`).
                 if status == "failed" {
                     if let Some(row) = self.invitation_by_id(owed.id()).await? {
-                        let org = OrganizationId::new(&row.organization_id);
-                        writes.extend(self.audit(
-                            &org,
-                            now,
-                            None,
-                            "delivery_failed",
-                            (Some(&row.id), Some(&row.email)),
-                            None,
-                            Some(&row.access()?),
-                        )?);
+                        writes.extend(self.audit_by_platform(&row, "delivery_failed", now)?);
                     }
                 }
                 self.batch(writes).await?;
