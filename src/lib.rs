@@ -78,8 +78,8 @@ pub use invitation::{
     InvitationRejection, InvitationRequest, MAX_EMAILS, TOKEN_BYTES,
 };
 pub use live::{
-    sees, DeskAgent, DeskConversation, DeskMember, DeskView, LiveDesk, LiveEvent, LiveMessage,
-    OpenConversation,
+    may_watch, sees, DeskAgent, DeskConversation, DeskMember, DeskView, LiveDesk, LiveEvent,
+    LiveMessage, OpenConversation,
 };
 pub use mail::{
     endpoint_disabled_mail, format_utc, header_text, invitation_mail, reset_mail, retry_delay_s,

@@ -110,6 +110,15 @@ impl LiveEvent {
     }
 }
 
+/// Whether `actor` may hold a live connection to their organization's desk, and keep it: the
+/// organization active, the person enabled, with a conversation scope (an agent their own, a
+/// manager or admin the desk). Anyone else is refused, or their sockets closed when it changes.
+pub fn may_watch(actor: &Actor, organization_active: bool) -> bool {
+    organization_active
+        && !actor.disabled
+        && !matches!(conversation_scope(actor), ConversationScope::Nothing)
+}
+
 /// Whether `actor` may see `event`: managers and admins with the desk see everything of their
 /// organization, the queue included; an agent what is about them (their assignments, transfers to
 /// and from them, their closes, their presence); nobody else anything. The same rule as
@@ -554,6 +563,39 @@ impl LiveDesk {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn who_may_hold_a_live_connection() {
+        let org = crate::OrganizationId::new("o1");
+        let person = |role: crate::Role, modules: &[&str], disabled: bool| Actor {
+            id: "p1".into(),
+            organization: org.clone(),
+            role,
+            modules: modules.iter().map(|m| crate::Module::named(m)).collect(),
+            questionnaires: Default::default(),
+            disabled,
+        };
+        assert!(may_watch(
+            &person(crate::Role::Agent, &["livechat"], false),
+            true
+        ));
+        assert!(may_watch(
+            &person(crate::Role::Admin, &["livechat"], false),
+            true
+        ));
+        assert!(
+            !may_watch(&person(crate::Role::Agent, &["livechat"], false), false),
+            "suspended"
+        );
+        assert!(
+            !may_watch(&person(crate::Role::Agent, &["livechat"], true), true),
+            "disabled"
+        );
+        assert!(
+            !may_watch(&person(crate::Role::Agent, &["statistics"], false), true),
+            "no live-chat module: no conversation to watch"
+        );
+    }
+
     use super::*;
     use crate::access::{Channel, ConversationLimit, Module, Role};
     use crate::OrganizationId;

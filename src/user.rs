@@ -30,6 +30,24 @@ pub struct Profile {
     pub time_zone: crate::access::TimeZone,
 }
 
+impl Profile {
+    /// How the team sees this person named (supervision, lists): the pseudonym, else first and
+    /// last name, else `email`.
+    pub fn display_name(&self, email: &str) -> String {
+        let full = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        match self.pseudonym.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(pseudonym) => pseudonym.to_owned(),
+            None if !full.is_empty() => full,
+            None => email.to_owned(),
+        }
+    }
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Profile {
@@ -421,6 +439,24 @@ pub fn validate_user_patch(input: &Value, catalog: &Catalog) -> Result<UserPatch
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_person_is_named_by_pseudonym_then_name_then_address() {
+        let mut p = Profile::default();
+        assert_eq!(p.display_name("lea@exemple.fr"), "lea@exemple.fr");
+        p.last_name = Some("Martin".into());
+        assert_eq!(p.display_name("lea@exemple.fr"), "Martin");
+        p.first_name = Some("Léa".into());
+        assert_eq!(p.display_name("lea@exemple.fr"), "Léa Martin");
+        p.pseudonym = Some("  ".into());
+        assert_eq!(
+            p.display_name("lea@exemple.fr"),
+            "Léa Martin",
+            "a blank pseudonym is none"
+        );
+        p.pseudonym = Some("Léa du support".into());
+        assert_eq!(p.display_name("lea@exemple.fr"), "Léa du support");
+    }
+
     use super::*;
     use crate::access::ConversationLimit;
     use serde_json::json;

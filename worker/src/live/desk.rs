@@ -9,8 +9,8 @@
 use super::wire::{Command, Reply, ORGANIZATION_HEADER, PERSON_HEADER, VERSION_HEADER};
 use crate::store::{ConversationRow, OpenedConversation, RoutingSummary, Store, UserRow};
 use livechat_access::{
-    conversation_scope, sees, Actor, Code, ConversationScope, DeskMember, LiveDesk, LiveEvent,
-    LiveMessage, OpenConversation, OrganizationId, Profile, WaitingConversation,
+    conversation_scope, may_watch, sees, Actor, Code, ConversationScope, DeskMember, LiveDesk,
+    LiveEvent, LiveMessage, OpenConversation, OrganizationId, Profile, WaitingConversation,
 };
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -80,19 +80,11 @@ fn opt_text(s: Option<&str>) -> SqlStorageValue {
     s.map_or(SqlStorageValue::Null, text)
 }
 
-/// How supervisors see a person named: pseudonym, else first and last name, else address.
+/// How supervisors see a person named (the core's rule, `Profile::display_name`).
 fn display_name(row: &UserRow) -> String {
-    let profile: Profile = serde_json::from_str(&row.profile).unwrap_or_default();
-    let full = [profile.first_name, profile.last_name]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    profile
-        .pseudonym
-        .filter(|p| !p.trim().is_empty())
-        .or_else(|| (!full.trim().is_empty()).then_some(full))
-        .unwrap_or_else(|| row.email.clone())
+    serde_json::from_str::<Profile>(&row.profile)
+        .unwrap_or_default()
+        .display_name(&row.email)
 }
 
 impl OrganizationDesk {
@@ -287,10 +279,9 @@ impl OrganizationDesk {
         } else {
             self.close_sockets(
                 |person| {
-                    people.get(person).is_none_or(|actor| {
-                        actor.disabled
-                            || matches!(conversation_scope(actor), ConversationScope::Nothing)
-                    })
+                    people
+                        .get(person)
+                        .is_none_or(|actor| !may_watch(actor, true))
                 },
                 "access ended",
             );
@@ -691,13 +682,7 @@ impl OrganizationDesk {
                 return Response::error("desk not loaded", 500);
             };
             match held.people.get(&person) {
-                Some(actor)
-                    if held.active
-                        && !actor.disabled
-                        && !matches!(conversation_scope(actor), ConversationScope::Nothing) =>
-                {
-                    held.desk.view(actor, now)
-                }
+                Some(actor) if may_watch(actor, held.active) => held.desk.view(actor, now),
                 _ => return Response::error("forbidden", 403),
             }
         };
