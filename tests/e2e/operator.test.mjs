@@ -111,6 +111,10 @@ async function rowsOf(id, tables) {
 /** Fills an organization through every feature it has, and returns what a check needs. */
 async function fill(org) {
   const token = org.session.token;
+  // A webhook endpoint nobody listens on: the events below are owed to it and tried (deliveries,
+  // attempts), so the webhook tables name the organization too.
+  const hook = await api('POST', '/organization/webhooks', { token, body: { url: 'http://127.0.0.1:9/hooks', events: ['person.created', 'team.created'] } });
+  assert.equal(hook.status, 201);
   const agent = (await api('POST', '/users', { token, body: { email: unique('agent'), password: PASSWORD, role: 'agent' } })).body;
   const agentToken = (await api('POST', '/session', { body: { organization: org.slug, email: agent.email, password: PASSWORD } })).body.token;
   // An authenticator app (and with it recovery codes), then a pending second-step challenge and a

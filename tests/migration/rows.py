@@ -2,7 +2,7 @@
 migration 0001) with users, sessions, invitations, conversations, audit entries and sign-in
 failures; `check` reads it back after the migrations and compares every row. Run by
 scripts/test-migration on the local D1 file of a real `wrangler d1 migrations apply`."""
-import glob, json, sqlite3, sys
+import glob, json, sqlite3, sys, time
 
 
 def check(condition, *context):
@@ -54,6 +54,10 @@ def seed(db):
     db.execute("INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, status, "
                "created_at, expires_at) VALUES ('i-1', 'new@exemple.fr', 'new@exemple.fr', 'agent', ?, "
                "'token-digest', 'u-admin', 'pending', 1, 9999999999999)", (json.dumps(INVITED),))
+    # One whose link died before the upgrade: its expiry is not announced by the upgrade (0014).
+    db.execute("INSERT INTO invitations (id, email, email_key, role, access, token_hash, invited_by, status, "
+               "created_at, expires_at) VALUES ('i-0', 'late@exemple.fr', 'late@exemple.fr', 'agent', ?, "
+               "'token-digest-0', 'u-admin', 'pending', 1, 2)", (json.dumps(INVITED),))
     db.execute("INSERT INTO conversations VALUES ('c-1', 'site-fr', 'fr', 'chat', 'assigned', 'u-lea', 1, 1)")
     db.execute("INSERT INTO conversations VALUES ('c-2', 'app', 'de', 'chat', 'waiting', NULL, 2, 2)")
     db.execute("INSERT INTO audit_log (at, actor_id, action, target_id, target_email, before, after) "
@@ -107,8 +111,11 @@ if __name__ == "__main__":
                 moved = {k: v for k, v in new.items() if k in old}
                 check(moved == old, (table, old, new))
                 if table == "invitations":
+                    # Dead before the upgrade: noted as such (never announced); alive: to note.
+                    noted = old["expires_at"] if old["expires_at"] <= time.time() * 1000 else None
                     check(added == {"delivery": "none", "delivery_id": None, "delivery_error": None,
-                                     "delivery_attempts": 0, "delivery_at": None}, added)
+                                     "delivery_attempts": 0, "delivery_at": None,
+                                     "expiry_noted_at": noted}, added)
                 elif table == "users":
                     check(added == {"external_id": None, "user_name": None, "user_name_key": None,
                                      "emails": None, "locale": None}, added)

@@ -226,7 +226,8 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
     // Statuses first, then one batch (one round trip, one transaction) for every new invitation.
     let mut results: Vec<InvitationResult> = Vec::with_capacity(request.emails.len());
-    let mut fresh: Vec<(usize, String, String, String)> = Vec::new(); // (result index, id, token, digest)
+    // (result index, its insert's index in the batch, id, token, digest)
+    let mut fresh: Vec<(usize, usize, String, String, String)> = Vec::new();
     let mut writes = vec![ctx
         .store
         .expire_invitations(&session.actor.organization, ctx.now)?];
@@ -273,6 +274,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
         )?;
         owings.extend(owing.statement);
         bodies.insert(id.clone(), owing.body);
+        let insert_at = writes.len();
         writes.push(ctx.store.insert_invitation(
             &session.actor.organization,
             &id,
@@ -292,7 +294,7 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
             None,
             Some(&request.access),
         )?);
-        fresh.push((results.len(), id, token, digest));
+        fresh.push((results.len(), insert_at, id, token, digest));
         results.push(InvitationResult {
             input: verdict.input,
             email: Some(email.as_str().to_owned()),
@@ -312,13 +314,13 @@ pub async fn invite(ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let ttl_s = u64::try_from(ctx.config.invitation_ttl_s).unwrap_or(60);
     let mut owed = Vec::with_capacity(fresh.len());
-    for (n, (index, id, token, digest)) in fresh.iter().enumerate() {
-        // Statement 0 expires old invitations; each new one is an insert and its audit entry.
+    for (index, insert_at, id, token, digest) in &fresh {
+        // Each insert is followed by its audit entry and the events it publishes.
         let Some(result) = results.get_mut(*index) else {
             continue;
         };
         if written
-            .get(1 + 2 * n)
+            .get(*insert_at)
             .is_none_or(|r| !crate::store::written(r))
         {
             // Another request invited the same address between our check and our write.
