@@ -1024,7 +1024,7 @@ async function loadWebhooks() {
       await api('PUT', `/organization/webhooks/${hook.id}`, { url: hook.url, events: hook.events, enabled });
       await loadWebhooks();
     };
-    const actions = [button('hookLog', () => openDeliveries(hook))];
+    const actions = [button('hookLog', () => openDeliveries(hook)), button('edit', () => editWebhook(hook))];
     actions.push(button('hookRotate', async () => {
       const r = await api('POST', `/organization/webhooks/${hook.id}/secret`);
       if (r.status === 200) { $('hook-new-value').textContent = r.body.secret; $('hook-new').hidden = false; }
@@ -1047,6 +1047,25 @@ async function loadWebhooks() {
       el('td', { className: 'row-actions' }, ...actions));
   });
   $('webhook-endpoints').tBodies[0].replaceChildren(...rows);
+}
+
+/** Loads an endpoint into the form: saving then changes it (its address, its events). */
+function editWebhook(hook) {
+  const form = $('hook-form');
+  form.dataset.editing = hook.id;
+  form.dataset.enabled = hook.disabledAt ? 'false' : 'true';
+  $('hook-url').value = hook.url;
+  $('hook-events').querySelectorAll('input[data-type]').forEach((i) => { i.checked = hook.events.includes(i.value); });
+  form.querySelector('button[type=submit]').textContent = t('save');
+  $('hook-url').focus();
+}
+
+function resetWebhookForm() {
+  const form = $('hook-form');
+  delete form.dataset.editing;
+  $('hook-url').value = '';
+  $('hook-events').querySelectorAll('input').forEach((i) => { i.checked = false; });
+  form.querySelector('button[type=submit]').textContent = t('hookCreate');
 }
 
 async function openDeliveries(hook) {
@@ -1079,15 +1098,21 @@ async function openDeliveries(hook) {
 $('hook-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const events = [...$('hook-events').querySelectorAll('input[data-type]:checked')].map((i) => i.value);
-  const res = await api('POST', '/organization/webhooks', { url: $('hook-url').value, events });
-  if (res.status !== 201) {
+  const form = $('hook-form');
+  const editing = form.dataset.editing;
+  const res = editing
+    ? await api('PUT', `/organization/webhooks/${editing}`, { url: $('hook-url').value, events, enabled: form.dataset.enabled !== 'false' })
+    : await api('POST', '/organization/webhooks', { url: $('hook-url').value, events });
+  if (res.status !== (editing ? 200 : 201)) {
     $('hook-error').textContent = res.body?.errors?.map((e) => e.message).join(' · ') ?? res.body?.title ?? String(res.status);
     return;
   }
   $('hook-error').textContent = '';
-  $('hook-url').value = '';
-  $('hook-new-value').textContent = res.body.secret;
-  $('hook-new').hidden = false;
+  resetWebhookForm();
+  if (!editing) {
+    $('hook-new-value').textContent = res.body.secret;
+    $('hook-new').hidden = false;
+  }
   await loadWebhooks();
 });
 

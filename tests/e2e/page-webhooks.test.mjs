@@ -56,6 +56,15 @@ test('webhooks: add an endpoint, copy its secret shown once, read the delivery l
   await hook.until((g) => g.length >= 3, 'the redelivery');
   assert.equal(hook.got[2].id, hook.got[0].id, 'the same webhook-id');
   await p.waitForFunction(() => document.querySelectorAll('#hook-deliveries tbody tr .attempt').length === 3);
+  // Edited from the page: its events change, its secret does not.
+  await p.click('#webhook-endpoints tbody tr button[aria-label^="Modifier"]');
+  await p.check('#hook-events input[data-type="person.deleted"]');
+  await p.click('#hook-form button[type=submit]');
+  await p.waitForSelector('#webhook-endpoints tbody tr td:text("person.created, person.deleted")');
+  assert.equal(await p.inputValue('#hook-url'), '', 'the form is back to adding');
+  assert.equal((await api('DELETE', `/users/${agent.id}`, { token: org.session.token })).status, 204);
+  await hook.until((g) => g.some((x) => x.event.type === 'person.deleted'), 'the newly subscribed event');
+  hook.verify(hook.got.find((x) => x.event.type === 'person.deleted'), secret);
   await hook.down();
   await done(p);
 });
