@@ -137,7 +137,8 @@ pub use user::{
     MAX_PSEUDONYM_CHARS,
 };
 pub use webhooks::{
-    address_allowed, events_of_change, person_edit_events, url_refusal, validate_redelivery,
-    validate_webhook_endpoint, webhook_retry_delay_s, ChangeData, EventData, EventSubject,
-    EventType, RedeliverInput, WebhookEndpoint, WebhookEndpointInput, WebhookEvent,
+    address_allowed, delivery_outcome, events_of_change, person_edit_events, url_refusal,
+    validate_redelivery, validate_webhook_endpoint, webhook_retry_delay_s, ChangeData,
+    DeliveryAttempt, DeliveryOutcome, EventData, EventSubject, EventType, RedeliverInput,
+    WebhookEndpoint, WebhookEndpointInput, WebhookEvent,
 };

@@ -408,6 +408,67 @@ pub fn webhook_retry_delay_s(first_s: u32, attempt: u32) -> u32 {
         .min(u64::from(WEBHOOK_RETRY_CEILING_S)) as u32
 }
 
+/// One attempt at a delivery, as the delivery's records and the receiver's answer show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// The receiver's status, `None` when it gave none (refused address, timeout, network).
+    pub status: Option<u16>,
+    /// Whether the endpoint was disabled (by an admin, or for failing) when its turn came.
+    pub endpoint_disabled: bool,
+    /// This attempt's number, the first being 1.
+    pub attempt: u32,
+    /// Since when the endpoint has failed without a success between (ms), if it has.
+    pub failing_since_ms: Option<i64>,
+    /// When the attempt ended (ms).
+    pub now_ms: i64,
+}
+
+/// What an attempt comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// A 2xx: nothing more is owed, and the endpoint is no longer failing.
+    Delivered,
+    /// Owed again (the same event id and body).
+    Retry {
+        /// When (ms).
+        at_ms: i64,
+        /// How long from now.
+        delay_s: u32,
+    },
+    /// Nothing more is owed.
+    GiveUp {
+        /// The endpoint has failed for `disable_after_s` and is to be disabled now (its admins
+        /// told); false when it was disabled already.
+        disable: bool,
+    },
+}
+
+/// Whether a delivery is done, tried again (doubling from `retry_first_s`), or given up: an
+/// endpoint failing for `disable_after_s` (`WEBHOOK_DISABLE_AFTER_SECONDS`, counted from its
+/// first failure since its last success, whatever the event) is disabled rather than retried,
+/// so one dead receiver does not pile up a day's retries for every event.
+pub fn delivery_outcome(
+    attempt: &DeliveryAttempt,
+    retry_first_s: u32,
+    disable_after_s: u32,
+) -> DeliveryOutcome {
+    if attempt.endpoint_disabled {
+        return DeliveryOutcome::GiveUp { disable: false };
+    }
+    if attempt.status.is_some_and(|s| (200..300).contains(&s)) {
+        return DeliveryOutcome::Delivered;
+    }
+    let failing_for_ms = attempt.now_ms - attempt.failing_since_ms.unwrap_or(attempt.now_ms);
+    if failing_for_ms >= i64::from(disable_after_s) * 1000 {
+        return DeliveryOutcome::GiveUp { disable: true };
+    }
+    let delay_s = webhook_retry_delay_s(retry_first_s, attempt.attempt);
+    DeliveryOutcome::Retry {
+        at_ms: attempt.now_ms + i64::from(delay_s) * 1000,
+        delay_s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +705,66 @@ mod tests {
         assert_eq!(
             EventType::of_live(&requeued),
             EventType::ConversationTransferred
+        );
+    }
+
+    #[test]
+    fn an_attempt_is_delivered_retried_or_given_up() {
+        let now_ms = 1_000_000_000_000;
+        let tried = |status, attempt, failing_since_ms| DeliveryAttempt {
+            status,
+            endpoint_disabled: false,
+            attempt,
+            failing_since_ms,
+            now_ms,
+        };
+        let outcome = |a: &DeliveryAttempt| delivery_outcome(a, 30, 3 * 24 * 3600);
+        for ok in [200, 204, 299] {
+            assert_eq!(
+                outcome(&tried(Some(ok), 5, Some(now_ms - 1000))),
+                DeliveryOutcome::Delivered
+            );
+        }
+        // Anything else fails, a redirect included (redirects are not followed).
+        for failed in [None, Some(301), Some(404), Some(500)] {
+            assert_eq!(
+                outcome(&tried(failed, 1, None)),
+                DeliveryOutcome::Retry {
+                    at_ms: now_ms + 30_000,
+                    delay_s: 30
+                }
+            );
+        }
+        assert_eq!(
+            outcome(&tried(Some(503), 4, Some(now_ms - 60_000))),
+            DeliveryOutcome::Retry {
+                at_ms: now_ms + 240_000,
+                delay_s: 240
+            }
+        );
+        // Failing for the whole stretch, to the millisecond: disabled, whatever the attempt.
+        let stretch_ms = 3 * 24 * 3600 * 1000;
+        assert_eq!(
+            outcome(&tried(Some(500), 1, Some(now_ms - stretch_ms))),
+            DeliveryOutcome::GiveUp { disable: true }
+        );
+        assert!(matches!(
+            outcome(&tried(Some(500), 1, Some(now_ms - stretch_ms + 1))),
+            DeliveryOutcome::Retry { .. }
+        ));
+        // A success after the stretch still counts: the receiver is back.
+        assert_eq!(
+            outcome(&tried(Some(200), 1, Some(now_ms - 2 * stretch_ms))),
+            DeliveryOutcome::Delivered
+        );
+        // Disabled already: nothing is posted or owed, and it is not disabled twice.
+        let disabled = DeliveryAttempt {
+            endpoint_disabled: true,
+            ..tried(None, 1, None)
+        };
+        assert_eq!(
+            outcome(&disabled),
+            DeliveryOutcome::GiveUp { disable: false }
         );
     }
 }

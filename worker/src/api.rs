@@ -277,7 +277,7 @@ pub async fn handle_scim(
     if is_write && response.status_code() < 400 {
         crate::live::caught_up(&ctx).await;
     }
-    crate::integration::webhooks::after_request(&ctx).await;
+    crate::outbox::after_request(&ctx).await;
     if ctx.config.bench_modes {
         // How many D1 statements this request prepared (benchmarks only, BENCH_MODES=1).
         let count = ctx.store.statements.get().to_string();
@@ -295,7 +295,7 @@ pub async fn handle(req: Request, env: Env, event: worker::Context) -> worker::R
         Err(e) => Err(e),
     };
     // Events this request published go on the queue, whatever it answered.
-    crate::integration::webhooks::after_request(&ctx).await;
+    crate::outbox::after_request(&ctx).await;
     let mut response = match result {
         Ok(response) => response,
         Err(error) => http::problem_response(error, locale)?,

@@ -3,7 +3,8 @@
 
 use crate::ctx::Ctx;
 use crate::http::{self, ApiError};
-use crate::mail::{self, Outgoing, Owing, QueueBody};
+use crate::mail::{self, Outgoing, Owing};
+use crate::outbox::QueueBody;
 use crate::secrets::{new_id, new_token, token_digest};
 use crate::store::{is_unique_violation, DeliveryStatus, InvitationRow, InvitationStatus, Store};
 use livechat_access::{
@@ -612,6 +613,6 @@ pub async fn note_expiries(env: &worker::Env, now: i64) -> Result<usize, ApiErro
     for row in &expired {
         store.note_expiry(row, now).await?;
     }
-    crate::integration::webhooks::dispatch(&store).await;
+    crate::outbox::dispatch(&store).await;
     Ok(expired.len())
 }

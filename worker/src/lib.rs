@@ -15,6 +15,7 @@ mod mail;
 pub mod openapi;
 mod operator;
 mod organization;
+mod outbox;
 mod purge;
 mod scim;
 mod scim_filter;
@@ -52,17 +53,17 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(http::secure(response, is_api))
 }
 
-/// The outbox's consumer: sends what requests owe (`mail.rs`).
+/// The outbox's consumer: each message to its own room, webhook events to
+/// `integration::webhooks`, email to `mail.rs`.
 #[event(queue)]
 async fn queue(
-    batch: MessageBatch<mail::QueueBody>,
+    batch: MessageBatch<outbox::QueueBody>,
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
     let messages = batch.messages()?;
-    let (webhooks, mail): (Vec<_>, Vec<_>) = messages
-        .into_iter()
-        .partition(|m| matches!(m.body(), mail::QueueBody::Webhooks { .. }));
+    let (webhooks, mail): (Vec<_>, Vec<_>) =
+        messages.into_iter().partition(|m| m.body().is_webhooks());
     if !webhooks.is_empty() {
         integration::webhooks::consume(webhooks, &env).await?;
     }

@@ -5,6 +5,7 @@
 //! the message format is mail-builder's.
 
 use crate::ctx::var;
+use crate::outbox::QueueBody;
 use crate::store::{CatalogAt, Owed, Store};
 use livechat_access::{
     endpoint_disabled_mail, header_text, invitation_mail, reset_mail, EndpointDisabledMail,
@@ -37,22 +38,6 @@ pub enum Outgoing {
     /// failing for too long (sent at most once: nothing to claim it by).
     #[serde(rename_all = "camelCase")]
     EndpointDisabled { endpoint: String, admin: String },
-}
-
-/// What the queue carries: the id of an outbox row (the message sealed in D1, written with the
-/// change that owes it), or the message itself (queued before the outbox, or with no FACTOR_KEY
-/// to seal its link with).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum QueueBody {
-    Owed {
-        outbox: String,
-    },
-    Message(Outgoing),
-    /// Events whose webhook deliveries are owed (`integration::webhooks`).
-    Webhooks {
-        webhooks: Vec<String>,
-    },
 }
 
 /// A message owed with the change that owes it: the statement for that change's batch, and what
@@ -212,20 +197,6 @@ pub fn message(sender: &Sender, to: &str, mail: &Mail, id: &str, date_s: i64) ->
         .unwrap_or_default()
 }
 
-impl Store {
-    /// Puts messages on the queue. On failure the caller records it where an admin sees it.
-    pub async fn enqueue(&self, messages: &[QueueBody]) -> worker::Result<()> {
-        if messages.is_empty() {
-            return Ok(());
-        }
-        let outbox = self
-            .outbox
-            .as_ref()
-            .ok_or_else(|| worker::Error::RustError("no OUTBOX binding".into()))?;
-        outbox.send_batch(messages.to_vec()).await
-    }
-}
-
 /// How many times a message is tried, and the first retry's delay in seconds.
 struct Retries {
     attempts: i64,
@@ -246,7 +217,7 @@ pub async fn consume(messages: Vec<worker::Message<QueueBody>>, env: Env) -> wor
     for message in messages {
         let now = js_sys::Date::now() as i64;
         let (outbox, outgoing) = match message.body() {
-            QueueBody::Webhooks { .. } => continue,
+            QueueBody::Webhooks { .. } => continue, // the webhook consumer's
             QueueBody::Message(outgoing) => (None, outgoing.clone()),
             QueueBody::Owed { outbox } => match owed_message(&store, &config, outbox).await {
                 Ok(Some(outgoing)) => (Some(outbox.clone()), outgoing),
@@ -303,7 +274,7 @@ pub async fn consume(messages: Vec<worker::Message<QueueBody>>, env: Env) -> wor
         }
     }
     // A last failure published `invitation.delivery_failed`: its deliveries go on the queue.
-    crate::integration::webhooks::dispatch(&store).await;
+    crate::outbox::dispatch(&store).await;
     Ok(())
 }
 

@@ -1,15 +1,15 @@
 //! Webhook delivery: the Standard Webhooks headers of one attempt, made by the specification's
-//! own Rust library (so any Standard Webhooks verifier reads them as they are); putting a
-//! request's owed events on the queue; the queue's consumer, which checks where an endpoint's name
+//! own Rust library (so any Standard Webhooks verifier reads them as they are); the queue's
+//! consumer, which checks where an endpoint's name
 //! points, posts, records every attempt, retries with doubling delays and disables an endpoint
 //! failing for too long (its organization's admins emailed); and the minute's sweep of whatever
 //! is still owed.
 
 use crate::ctx::Config;
-use crate::mail::QueueBody;
-use crate::store::{AttemptOutcome, ClaimedDelivery, Store};
+use crate::outbox::{self, QueueBody};
+use crate::store::{ClaimedDelivery, Store};
 use futures_util::future::{select, Either};
-use livechat_access::{address_allowed, webhook_retry_delay_s};
+use livechat_access::{address_allowed, delivery_outcome, DeliveryAttempt, DeliveryOutcome};
 use standardwebhooks::Webhook;
 use std::net::IpAddr;
 use worker::{Env, Headers, Message, MessageExt, Method, Request, RequestInit};
@@ -45,8 +45,6 @@ pub fn sign(secrets: &[&str], id: &str, timestamp_s: i64, body: &str) -> Option<
     })
 }
 
-/// How many events one queue message names.
-const EVENTS_PER_MESSAGE: usize = 25;
 /// How long a claimed delivery is held for its attempt before the sweep may take it again.
 const LEASE_MS: i64 = 60_000;
 /// The longest a queue message may be delayed (Cloudflare Queues: 12 hours); a retry due later
@@ -54,39 +52,6 @@ const LEASE_MS: i64 = 60_000;
 const MAX_QUEUE_DELAY_S: u32 = 12 * 3600;
 /// How much of a receiver's answer the delivery log keeps.
 const EXCERPT_CHARS: usize = 200;
-
-/// The queue messages for `events`.
-fn messages(events: &[String]) -> Vec<QueueBody> {
-    events
-        .chunks(EVENTS_PER_MESSAGE)
-        .map(|chunk| QueueBody::Webhooks {
-            webhooks: chunk.to_vec(),
-        })
-        .collect()
-}
-
-/// Puts the events this request's batches owe deliveries for on the queue. A message lost here
-/// (the Worker stopped before it) is the sweep's to find.
-pub async fn dispatch(store: &Store) {
-    let owed = std::mem::take(&mut *store.owed_events.borrow_mut());
-    if owed.is_empty() {
-        return;
-    }
-    if let Err(e) = store.enqueue(&messages(&owed)).await {
-        worker::console_error!("webhooks: {} event(s) left to the sweep: {e:?}", owed.len());
-    }
-}
-
-/// After a request: its owed events go on the queue, unless the end-to-end tests make the queue
-/// lose them (`x-test-fault: queue-lost`, loopback and `TEST_CLOCK` only), as when the Worker
-/// dies right after its write.
-pub async fn after_request(ctx: &crate::ctx::Ctx) {
-    if crate::ctx::test_fault(&ctx.req, &ctx.config, "queue-lost") {
-        ctx.store.owed_events.borrow_mut().clear();
-        return;
-    }
-    dispatch(&ctx.store).await;
-}
 
 /// The minute's sweep: events with a delivery owed past its time plus `OUTBOX_SWEEP_SECONDS`
 /// (its queue message lost, a retry beyond the queue's longest delay) go on the queue again;
@@ -96,7 +61,7 @@ pub async fn sweep(env: &Env, now: i64) -> Result<usize, crate::http::ApiError> 
     let config = Config::from_env(env);
     let sweep_ms = i64::from(config.report.settings.outbox_sweep_seconds) * 1000;
     let overdue = store.overdue_events(now - sweep_ms, 500).await?;
-    store.enqueue(&messages(&overdue)).await?;
+    store.enqueue(&outbox::events(&overdue)).await?;
     Ok(overdue.len())
 }
 
@@ -124,7 +89,7 @@ pub async fn consume(messages: Vec<Message<QueueBody>>, env: &Env) -> worker::Re
             }
         }
     }
-    dispatch(&store).await;
+    outbox::dispatch(&store).await;
     Ok(())
 }
 
@@ -134,8 +99,8 @@ struct Tried {
     error: Option<String>,
 }
 
-/// One attempt of `delivery`, recorded; a failure is owed again after the core's delay, or the
-/// endpoint disabled when it has failed for too long.
+/// One attempt of `delivery`, recorded; what it comes to (owed again after a delay, or the
+/// endpoint disabled when it has failed for too long) is the core's `delivery_outcome`.
 async fn attempt(store: &Store, config: &Config, delivery: &ClaimedDelivery) {
     let settings = &config.report.settings;
     let started = js_sys::Date::now() as i64;
@@ -148,23 +113,17 @@ async fn attempt(store: &Store, config: &Config, delivery: &ClaimedDelivery) {
         post(config, delivery, started).await
     };
     let now = js_sys::Date::now() as i64;
-    let delivered = tried.status.is_some_and(|s| (200..300).contains(&s));
-    let failing_for = now - delivery.failing_since.unwrap_or(now);
-    let give_up = delivery.disabled != 0
-        || (!delivered && failing_for >= i64::from(settings.webhook_disable_after_seconds) * 1000);
-    let delay_s = webhook_retry_delay_s(
+    let outcome = delivery_outcome(
+        &DeliveryAttempt {
+            status: tried.status,
+            endpoint_disabled: delivery.disabled != 0,
+            attempt: u32::try_from(delivery.attempts).unwrap_or(u32::MAX),
+            failing_since_ms: delivery.failing_since,
+            now_ms: now,
+        },
         settings.webhook_retry_seconds,
-        u32::try_from(delivery.attempts).unwrap_or(u32::MAX),
+        settings.webhook_disable_after_seconds,
     );
-    let outcome = if delivered {
-        AttemptOutcome::Delivered
-    } else if give_up {
-        AttemptOutcome::GiveUp
-    } else {
-        AttemptOutcome::Retry {
-            at: now + i64::from(delay_s) * 1000,
-        }
-    };
     let recorded = store
         .record_attempt(
             delivery,
@@ -181,7 +140,7 @@ async fn attempt(store: &Store, config: &Config, delivery: &ClaimedDelivery) {
         return;
     }
     match outcome {
-        AttemptOutcome::Retry { .. } if delay_s <= MAX_QUEUE_DELAY_S => {
+        DeliveryOutcome::Retry { delay_s, .. } if delay_s <= MAX_QUEUE_DELAY_S => {
             let body = QueueBody::Webhooks {
                 webhooks: vec![delivery.event_id.clone()],
             };
@@ -194,7 +153,7 @@ async fn attempt(store: &Store, config: &Config, delivery: &ClaimedDelivery) {
                 }
             }
         }
-        AttemptOutcome::GiveUp if delivery.disabled == 0 => {
+        DeliveryOutcome::GiveUp { disable: true } => {
             disable(store, config, delivery, now).await;
         }
         _ => {}

@@ -457,7 +457,7 @@ impl OrganizationDesk {
             "DELETE FROM webhook_outbox WHERE n <= ?",
             vec![SqlStorageValue::from(last)],
         )?;
-        crate::integration::webhooks::dispatch(&store).await;
+        crate::outbox::dispatch(&store).await;
         Ok(true)
     }
 

@@ -31,9 +31,7 @@ pub use purge::Purge;
 pub use scim_tokens::ScimTokenRow;
 pub use teams::TeamView;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
-pub use webhooks::{
-    AttemptOutcome, ClaimedDelivery, DeliveryView, EventRecord, WebhookEndpointView,
-};
+pub use webhooks::{ClaimedDelivery, DeliveryView, EventRecord, WebhookEndpointView};
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -71,11 +69,14 @@ pub struct Store {
     /// D1 statements prepared for this request, for the benchmarks' query counts.
     pub statements: std::cell::Cell<u32>,
     /// Events this request's batches wrote deliveries for: put on the queue once the request
-    /// is done (`integration::webhooks::dispatch`); the sweep covers a queue message lost.
+    /// is done (`outbox::dispatch`); the sweep covers a queue message lost.
     pub owed_events: std::cell::RefCell<Vec<String>>,
     /// Whether audited changes publish their events: always, but for the benchmark that
     /// measures what publishing costs a write (`x-bench-events: off`, BENCH_MODES only).
     pub publishing: std::cell::Cell<bool>,
+    /// Whether a delivery statement was prepared (`publish`): only then may a batch's results
+    /// name owed events.
+    delivery_prepared: std::cell::Cell<bool>,
 }
 
 pub fn js(value: impl Into<JsValue>) -> JsValue {
@@ -171,6 +172,7 @@ impl Store {
             statements: std::cell::Cell::new(0),
             owed_events: Default::default(),
             publishing: std::cell::Cell::new(true),
+            delivery_prepared: std::cell::Cell::new(false),
         })
     }
 

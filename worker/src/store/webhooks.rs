@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use super::{internal, js, num, opt, Store};
-use livechat_access::{EventType, OrganizationId, SortedSet};
+use livechat_access::{DeliveryOutcome, EventType, OrganizationId, SortedSet};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1PreparedStatement, D1Result};
@@ -218,6 +218,7 @@ impl Store {
             )?);
         }
         let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        self.delivery_prepared.set(true);
         writes.push(self.stmt(
             &format!(
                 "INSERT INTO webhook_deliveries (event_id, endpoint_id, organization_id, status, \
@@ -242,8 +243,12 @@ impl Store {
         )
     }
 
-    /// Notes the events a batch wrote deliveries for (see [`DELIVERY_MARK`]).
+    /// Notes the events a batch wrote deliveries for (see [`DELIVERY_MARK`]); a store that
+    /// prepared no delivery statement has nothing to look for, so most writes skip the scan.
     pub(crate) fn note_deliveries(&self, results: &[D1Result]) {
+        if !self.delivery_prepared.get() {
+            return;
+        }
         #[derive(Deserialize)]
         struct Owed {
             owed_webhook_event: String,
@@ -535,14 +540,14 @@ impl Store {
         status: Option<u16>,
         duration_ms: i64,
         error: Option<&str>,
-        outcome: AttemptOutcome,
+        outcome: DeliveryOutcome,
     ) -> Result<(), StoreError> {
         let (event, endpoint) = (delivery.event_id.as_str(), delivery.endpoint_id.as_str());
         let status_js = status.map_or(JsValue::NULL, |s| num(i64::from(s)));
         let (state, due) = match outcome {
-            AttemptOutcome::Delivered => ("delivered", now),
-            AttemptOutcome::Retry { at } => ("pending", at),
-            AttemptOutcome::GiveUp => ("failed", now),
+            DeliveryOutcome::Delivered => ("delivered", now),
+            DeliveryOutcome::Retry { at_ms, .. } => ("pending", at_ms),
+            DeliveryOutcome::GiveUp { .. } => ("failed", now),
         };
         let mut writes = vec![
             self.stmt(
@@ -573,7 +578,7 @@ impl Store {
             )?,
         ];
         writes.push(match outcome {
-            AttemptOutcome::Delivered => self.stmt(
+            DeliveryOutcome::Delivered => self.stmt(
                 "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1",
                 &[js(endpoint)],
             )?,
@@ -630,16 +635,4 @@ impl Store {
             .map(|r| r.event_id)
             .collect())
     }
-}
-
-/// What an attempt leaves owed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptOutcome {
-    Delivered,
-    /// Failed: owed again at `at` (ms).
-    Retry {
-        at: i64,
-    },
-    /// Failed, and its endpoint is disabled: nothing more is owed.
-    GiveUp,
 }
