@@ -3,6 +3,7 @@
 //! encodes. Runs unchanged in local workerd (`wrangler dev`) and on Cloudflare.
 
 mod api;
+mod callout;
 mod catalog;
 mod conversations;
 mod ctx;

@@ -5,14 +5,13 @@
 //! failing for too long (its organization's admins emailed); and the minute's sweep of whatever
 //! is still owed.
 
+use crate::callout;
 use crate::ctx::Config;
 use crate::outbox::{self, QueueBody};
 use crate::store::{ClaimedDelivery, Store};
-use futures_util::future::{select, Either};
-use livechat_access::{address_allowed, delivery_outcome, DeliveryAttempt, DeliveryOutcome};
+use livechat_access::{delivery_outcome, DeliveryAttempt, DeliveryOutcome};
 use standardwebhooks::Webhook;
-use std::net::IpAddr;
-use worker::{Env, Headers, Message, MessageExt, Method, Request, RequestInit};
+use worker::{Env, Headers, Message, MessageExt, Method, RequestInit};
 
 /// The three headers of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,9 +187,6 @@ async fn post(config: &Config, delivery: &ClaimedDelivery, now: i64) -> Tried {
         error: Some(error),
     };
     let settings = &config.report.settings;
-    if let Err(error) = reachable(config, &delivery.url).await {
-        return failed(error);
-    }
     let mut secrets = Vec::with_capacity(2);
     for sealed in std::iter::once(&delivery.secret).chain(delivery.previous_secret.as_ref()) {
         match config.factor_keys.open(sealed) {
@@ -215,23 +211,18 @@ async fn post(config: &Config, delivery: &ClaimedDelivery, now: i64) -> Tried {
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(delivery.payload.clone().into()))
-        .with_redirect(worker::RequestRedirect::Manual);
-    let request = match Request::new_with_init(&delivery.url, &init) {
-        Ok(r) => r,
-        Err(e) => return failed(e.to_string()),
-    };
-    let timeout = worker::Delay::from(std::time::Duration::from_secs(u64::from(
+        .with_body(Some(delivery.payload.clone().into()));
+    let loopback = settings.webhook_allow_loopback;
+    let outcome = callout::send(
+        config,
+        &delivery.url,
+        init,
+        loopback,
         settings.webhook_timeout_seconds,
-    )));
-    let fetcher = worker::Fetch::Request(request);
-    let fetch = Box::pin(fetcher.send());
-    let outcome = match select(fetch, timeout).await {
-        Either::Left((result, _)) => Some(result),
-        Either::Right(_) => None,
-    };
+    )
+    .await;
     let tried = match outcome {
-        Some(Ok(mut response)) => {
+        Ok(mut response) => {
             let status = response.status_code();
             let error = if (200..300).contains(&status) {
                 None
@@ -244,89 +235,13 @@ async fn post(config: &Config, delivery: &ClaimedDelivery, now: i64) -> Tried {
                 error,
             }
         }
-        Some(Err(e)) => failed(excerpt(&e.to_string())),
-        None => failed(format!(
-            "no answer within {} s",
-            settings.webhook_timeout_seconds
-        )),
+        Err(e) => failed(excerpt(&e)),
     };
     tried
 }
 
 fn excerpt(text: &str) -> String {
     text.chars().take(EXCERPT_CHARS).collect()
-}
-
-/// Whether a delivery may reach `url`: the core's form rule again, then, for a name, every
-/// address DNS answers for it (DNS over HTTPS, `WEBHOOK_DNS_RESOLVER`) must be one it allows.
-async fn reachable(config: &Config, url: &str) -> Result<(), String> {
-    let loopback = config.report.settings.webhook_allow_loopback;
-    if let Some(code) = livechat_access::url_refusal(url, loopback) {
-        return Err(code.as_str().to_owned());
-    }
-    let parsed = worker::Url::parse(url).map_err(|e| e.to_string())?;
-    let host = match parsed.host() {
-        Some(worker::url::Host::Domain(name)) => name.to_owned(),
-        Some(_) => return Ok(()), // a literal address: checked by the form rule above
-        None => return Err("no host".into()),
-    };
-    let addresses = resolve(config, &host).await?;
-    if addresses.is_empty() {
-        return Err(format!("{host}: no address"));
-    }
-    match addresses.iter().find(|ip| !address_allowed(**ip, loopback)) {
-        Some(ip) => Err(format!(
-            "{}: {host} points to {ip}",
-            livechat_access::Code::WebhookAddressForbidden.as_str()
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The A and AAAA records of `host`, from the DNS-over-HTTPS resolver's JSON answer.
-async fn resolve(config: &Config, host: &str) -> Result<Vec<IpAddr>, String> {
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        #[serde(rename = "type")]
-        kind: u16,
-        data: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Reply {
-        #[serde(rename = "Answer", default)]
-        answer: Vec<Answer>,
-    }
-    let resolver = &config.report.settings.webhook_dns_resolver;
-    let mut addresses = Vec::new();
-    for kind in ["A", "AAAA"] {
-        let mut url = worker::Url::parse(resolver).map_err(|e| e.to_string())?;
-        url.query_pairs_mut()
-            .append_pair("name", host)
-            .append_pair("type", kind);
-        let headers = Headers::new();
-        headers
-            .set("accept", "application/dns-json")
-            .map_err(|e| e.to_string())?;
-        let mut init = RequestInit::new();
-        init.with_headers(headers);
-        let request = Request::new_with_init(url.as_str(), &init).map_err(|e| e.to_string())?;
-        let mut response = worker::Fetch::Request(request)
-            .send()
-            .await
-            .map_err(|e| format!("dns: {e}"))?;
-        if response.status_code() != 200 {
-            return Err(format!("dns: HTTP {}", response.status_code()));
-        }
-        let reply: Reply = response.json().await.map_err(|e| format!("dns: {e}"))?;
-        addresses.extend(
-            reply
-                .answer
-                .iter()
-                .filter(|a| a.kind == 1 || a.kind == 28)
-                .filter_map(|a| a.data.parse::<IpAddr>().ok()),
-        );
-    }
-    Ok(addresses)
 }
 
 #[cfg(test)]
