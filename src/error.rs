@@ -232,6 +232,23 @@ codes! {
     EventTypeUnknown => "event_type_unknown", "Type d'événement inconnu", "Unknown event type";
     WebhookLoopbackOn => "webhook_loopback_on", "Webhooks vers la boucle locale autorisés (développement et tests seulement, jamais en production)", "Webhooks to loopback allowed (development and tests only, never in production)";
     EventsEmpty => "events_empty", "Choisissez au moins un type d'événement", "Choose at least one event type";
+    SsoIssuerInvalid => "sso_issuer_invalid", "L'émetteur doit être une adresse https:// publique, sans paramètres", "The issuer must be a public https:// address, without parameters";
+    SsoDomainsRequired => "sso_domains_required", "Une autre revendication que « email » n'est acceptée que pour des domaines autorisés", "A claim other than \"email\" is only trusted for allowed domains";
+    SsoDiscoveryInvalid => "sso_discovery_invalid", "Le fournisseur ne publie pas une configuration OpenID utilisable pour cet émetteur", "The provider does not publish a usable OpenID configuration for this issuer";
+    SsoProviderUnreachable => "sso_provider_unreachable", "Le fournisseur d'identité ne répond pas", "The identity provider does not answer";
+    SsoDenied => "sso_denied", "Le fournisseur d'identité n'a pas autorisé la connexion", "The identity provider did not allow the sign-in";
+    SsoStateInvalid => "sso_state_invalid", "Cette connexion a expiré ou a déjà servi : recommencez", "This sign-in has expired or was already used: start again";
+    SsoTokenInvalid => "sso_token_invalid", "La réponse du fournisseur d'identité n'est pas valable", "The identity provider's answer is not valid";
+    SsoTokenExpired => "sso_token_expired", "La réponse du fournisseur d'identité a expiré : recommencez", "The identity provider's answer has expired: start again";
+    SsoEmailMissing => "sso_email_missing", "Le fournisseur d'identité n'a pas transmis d'adresse e-mail", "The identity provider sent no email address";
+    SsoEmailUnverified => "sso_email_unverified", "Le fournisseur d'identité n'a pas vérifié cette adresse e-mail", "The identity provider has not verified this email address";
+    SsoDomainRefused => "sso_domain_refused", "Ce domaine n'est pas autorisé pour cette connexion", "This domain is not allowed for this sign-in";
+    SsoNoAccount => "sso_no_account", "Aucun compte ne correspond à cette identité dans cette organisation : demandez une invitation à un administrateur", "No account matches this identity in this organization: ask an admin for an invitation";
+    SsoAlreadyLinked => "sso_already_linked", "Ce compte est déjà lié à une autre identité de ce fournisseur", "This account is already linked to another identity of this provider";
+    SsoRequired => "sso_required", "Cette organisation se connecte par authentification unique", "This organization signs in with single sign-on";
+    SsoBreakGlassRequired => "sso_break_glass_required", "Nommez un administrateur actif qui pourra toujours se connecter par mot de passe", "Name an active admin who can still sign in with a password";
+    SsoJitAdmin => "sso_jit_admin", "La création à la première connexion ne peut pas donner le rôle administrateur", "Creation at first sign-in cannot give the admin role";
+    SsoLoopbackOn => "sso_loopback_on", "Fournisseurs d'identité sur la boucle locale autorisés (développement et tests seulement, jamais en production)", "Identity providers on loopback allowed (development and tests only, never in production)";
     WebSocketExpected => "websocket_expected", "Cette adresse attend une connexion WebSocket", "This address expects a WebSocket connection";
     Internal => "internal", "Erreur interne, réessayez", "Internal error, please retry";
 }

@@ -68,6 +68,13 @@ pub struct Settings {
     /// Endpoints on loopback (`http://127.0.0.1:…`) are allowed (`WEBHOOK_ALLOW_LOOPBACK=1`):
     /// local development and tests only.
     pub webhook_allow_loopback: bool,
+    /// How long a provider's signing keys are trusted before they are fetched again, in seconds
+    /// (a key unknown to the cache is fetched at once; a key the provider removed is trusted at
+    /// most this long after).
+    pub sso_jwks_seconds: u32,
+    /// Identity providers on loopback (`http://127.0.0.1:…`) are allowed (`SSO_ALLOW_LOOPBACK=1`):
+    /// local development and tests only.
+    pub sso_allow_loopback: bool,
     /// The first admin of the default organization, when the add-user rules accept it.
     pub bootstrap: Option<(String, String)>,
     /// Benchmarks' request modes (`BENCH_MODES=1`).
@@ -220,6 +227,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "WEBHOOK_TIMEOUT_SECONDS",
     "WEBHOOK_DNS_RESOLVER",
     "WEBHOOK_ALLOW_LOOPBACK",
+    "SSO_JWKS_SECONDS",
+    "SSO_ALLOW_LOOPBACK",
     "BOOTSTRAP_ADMIN_EMAIL",
     "BOOTSTRAP_ADMIN_PASSWORD",
     "BENCH_MODES",
@@ -272,6 +281,7 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
         30 * 24 * 3600,
     );
     let webhook_timeout_seconds = number("WEBHOOK_TIMEOUT_SECONDS", 10, 1, 30);
+    let sso_jwks_seconds = number("SSO_JWKS_SECONDS", 900, 60, 24 * 3600);
     if u64::from(hash_cost.m_kib) * u64::from(hash_cost.t) < MIN_HASH_WORK_KIB {
         let mut problem = SettingProblem::new("ARGON2_T", Code::HashCostTooLow);
         problem.params.min = Some(MIN_HASH_WORK_KIB as usize);
@@ -407,6 +417,13 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             Code::WebhookLoopbackOn,
         ));
     }
+    let sso_allow_loopback = flag("SSO_ALLOW_LOOPBACK");
+    if sso_allow_loopback {
+        warnings.push(SettingProblem::new(
+            "SSO_ALLOW_LOOPBACK",
+            Code::SsoLoopbackOn,
+        ));
+    }
     let webhook_dns_resolver = match get("WEBHOOK_DNS_RESOLVER") {
         None => DEFAULT_DNS_RESOLVER.to_owned(),
         Some(url) => match crate::webhooks::url_refusal(url.trim(), webhook_allow_loopback) {
@@ -438,6 +455,8 @@ pub fn read_settings(get: &dyn Fn(&str) -> Option<String>) -> SettingsReport {
             webhook_timeout_seconds,
             webhook_dns_resolver,
             webhook_allow_loopback,
+            sso_jwks_seconds,
+            sso_allow_loopback,
             bootstrap,
             bench_modes,
             test_clock,

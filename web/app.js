@@ -36,6 +36,17 @@ const TEXT = {
     recoveryTitle: 'Codes de secours', recoveryLeft: '{n} code(s) de secours restant(s).', recoveryNone: 'Ils arrivent avec votre premier facteur.',
     recoveryShownOnce: 'Gardez ces codes en lieu sûr : chacun sert une fois, ils ne seront plus affichés.', recoveryRenew: 'Nouveaux codes',
     policyTitle: 'Politique de l’organisation', policyLabel: 'Second facteur obligatoire pour', policySaved: 'Politique enregistrée',
+    ssoTitle: 'Authentification unique', ssoSignInWith: 'Se connecter avec {name}', ssoOr: 'ou avec votre mot de passe',
+    ssoRequiredNote: 'Cette organisation se connecte par authentification unique : le mot de passe est réservé à l’administrateur de secours.',
+    ssoRedirect: 'Adresse de retour à déclarer chez le fournisseur', ssoNone: 'Aucun fournisseur configuré.', ssoAdd: 'Ajouter un fournisseur',
+    ssoName: 'Nom affiché', ssoPreset: 'Type', ssoPresetGeneric: 'OpenID Connect (émetteur)', ssoPresetEntra: 'Microsoft Entra ID', ssoPresetOkta: 'Okta',
+    ssoPresetGoogle: 'Google Workspace', ssoIssuer: 'Émetteur (issuer)', ssoTenantEntra: 'Locataire (ID ou domaine)', ssoTenantOkta: 'Domaine Okta (acme.okta.com)',
+    ssoTenantGoogle: 'Domaine Google Workspace', ssoClientId: 'ID client', ssoClientSecret: 'Secret client', ssoSecretKept: 'laisser vide pour garder l’actuel',
+    ssoEmailClaim: 'Revendication de l’adresse', ssoDomains: 'Domaines autorisés (séparés par des virgules)', ssoEnabled: 'Proposé à la connexion',
+    ssoSave: 'Enregistrer', ssoCancel: 'Annuler', ssoEdit: 'Modifier', ssoRemove: 'Retirer', ssoConfirmRemove: 'Retirer {name} ? Les liens faits par ce fournisseur seront oubliés.',
+    ssoRequired: 'Exiger l’authentification unique', ssoBreakGlass: 'Administrateur de secours (peut toujours utiliser son mot de passe)',
+    ssoJit: 'Créer à la première connexion les personnes inconnues', ssoJitRole: 'avec le rôle', ssoPolicySave: 'Enregistrer la politique', ssoPolicySaved: 'Politique enregistrée',
+    ssoDisabled: 'désactivé',
     policy_optional: 'personne (facultatif)', policy_admins: 'les administrateurs', policy_managers: 'les responsables et administrateurs',
     policy_everyone: 'tout le monde', resetFactors: 'Réinitialiser la double authentification',
     confirmResetFactors: 'Retirer les seconds facteurs de {email} ? Ses sessions prennent fin.', factorsReset: 'Seconds facteurs retirés : {email}',
@@ -129,6 +140,17 @@ const TEXT = {
     recoveryTitle: 'Recovery codes', recoveryLeft: '{n} recovery code(s) left.', recoveryNone: 'They come with your first factor.',
     recoveryShownOnce: 'Keep these codes somewhere safe: each works once, they will not be shown again.', recoveryRenew: 'New codes',
     policyTitle: 'Organization policy', policyLabel: 'Second factor required for', policySaved: 'Policy saved',
+    ssoTitle: 'Single sign-on', ssoSignInWith: 'Sign in with {name}', ssoOr: 'or with your password',
+    ssoRequiredNote: 'This organization signs in with single sign-on: the password is for the break-glass admin only.',
+    ssoRedirect: 'Redirect URI to register at the provider', ssoNone: 'No provider configured.', ssoAdd: 'Add a provider',
+    ssoName: 'Name shown', ssoPreset: 'Type', ssoPresetGeneric: 'OpenID Connect (issuer)', ssoPresetEntra: 'Microsoft Entra ID', ssoPresetOkta: 'Okta',
+    ssoPresetGoogle: 'Google Workspace', ssoIssuer: 'Issuer', ssoTenantEntra: 'Tenant (ID or domain)', ssoTenantOkta: 'Okta domain (acme.okta.com)',
+    ssoTenantGoogle: 'Google Workspace domain', ssoClientId: 'Client ID', ssoClientSecret: 'Client secret', ssoSecretKept: 'leave empty to keep the current one',
+    ssoEmailClaim: 'Address claim', ssoDomains: 'Allowed domains (comma-separated)', ssoEnabled: 'Offered at sign-in',
+    ssoSave: 'Save', ssoCancel: 'Cancel', ssoEdit: 'Edit', ssoRemove: 'Remove', ssoConfirmRemove: 'Remove {name}? The links made through this provider will be forgotten.',
+    ssoRequired: 'Require single sign-on', ssoBreakGlass: 'Break-glass admin (may still use their password)',
+    ssoJit: 'Create unknown people at their first sign-in', ssoJitRole: 'with the role', ssoPolicySave: 'Save the policy', ssoPolicySaved: 'Policy saved',
+    ssoDisabled: 'disabled',
     policy_optional: 'nobody (optional)', policy_admins: 'administrators', policy_managers: 'managers and administrators',
     policy_everyone: 'everyone', resetFactors: 'Reset two-step verification',
     confirmResetFactors: 'Remove the second factors of {email}? Their sessions end.', factorsReset: 'Second factors removed: {email}',
@@ -337,14 +359,16 @@ function settingsProblem(body) {
 $('sign-out').addEventListener('click', async () => {
   disconnectLive();
   $('open-supervision').hidden = true;
-  await api('DELETE', '/session');
+  const out = await api('DELETE', '/session');
   token = null; me = null; actor = null;
+  // A session that came through a provider offering it: signed out there too, then back here.
+  if (out.status === 200 && out.body?.endSession) { location.assign(out.body.endSession); return; }
   $('whoami').hidden = true;
   $('organization-name').hidden = true;
   $('sign-out').hidden = true;
   $('open-password').hidden = true;
   $('open-security').hidden = true;
-  show('view-sign-in');
+  showSignIn();
 });
 
 $('lang-switch').addEventListener('click', () => {
@@ -1320,7 +1344,7 @@ $('passkey-sign-in').addEventListener('click', async () => {
   }
 });
 
-$('sf-back').addEventListener('click', () => { secondStep = null; show('view-sign-in'); });
+$('sf-back').addEventListener('click', () => { secondStep = null; showSignIn(); });
 
 // One's own factors, and (admins) the organization's policy.
 let factors = null;
@@ -1333,6 +1357,9 @@ async function openSecurity(view = null) {
   $('policy-card').hidden = !core.isAllowed(actor, { type: 'changeSettings' }).allowed || factors.enrolmentRequired;
   $('policy').value = factors.policy;
   $('policy-saved').textContent = '';
+  $('sso-card').hidden = true;
+  $('sso-form').hidden = true;
+  if (!$('policy-card').hidden) await loadSso();
   renderFactors();
   // Said before anyone tries: a passkey cannot be made on this address.
   $('passkey-error').textContent = onIpAddress ? passkeyNeedsName() : '';
@@ -1468,10 +1495,132 @@ async function start() {
   $('time-zones').replaceChildren(...core.timeZones().map((z) => el('option', { value: z })));
   if (location.pathname === '/accept') return showAccept();
   if (location.pathname === '/reset') return showReset();
+  // Back from a provider: refused (the reason named), or on to the second step.
+  const params = new URLSearchParams(location.search);
+  const ssoError = params.get('sso_error');
+  if (ssoError) history.replaceState(null, '', location.pathname);
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get('second-factor')) {
+    history.replaceState(null, '', location.pathname);
+    await showSignIn();
+    return afterPassword({ challenge: hash.get('second-factor'), methods: (hash.get('methods') ?? 'recovery').split(',') });
+  }
   const res = await api('GET', '/me');
   if (res.status === 200) await signedIn(res.body);
-  else show('view-sign-in');
+  else {
+    await showSignIn();
+    if (ssoError) $('sso-error').textContent = core.describeCode(ssoError, lang);
+  }
 }
+
+// ---- single sign-on: the sign-in page's buttons, and (admins) the organization's providers
+
+async function showSignIn() {
+  show('view-sign-in');
+  $('sso-error').textContent = '';
+  $('sso-buttons').replaceChildren();
+  $('sso-buttons').hidden = true;
+  $('sso-required-note').hidden = true;
+  if (!organizationSlug) return;
+  const res = await api('GET', `/sso/providers?organization=${encodeURIComponent(organizationSlug)}`);
+  if (res.status !== 200) return;
+  const slug = encodeURIComponent(organizationSlug);
+  $('sso-buttons').replaceChildren(...res.body.providers.map((p) => el('a', {
+    className: 'button sso-button', textContent: t('ssoSignInWith', { name: p.name }),
+    href: `/api/v1/sso/start?organization=${slug}&provider=${encodeURIComponent(p.id)}`,
+  })));
+  $('sso-buttons').hidden = !res.body.providers.length;
+  $('sso-required-note').hidden = !res.body.required;
+}
+
+let sso = null;
+async function loadSso() {
+  const res = await api('GET', '/organization/sso');
+  if (res.status !== 200) { $('sso-card').hidden = true; return; }
+  sso = res.body;
+  $('sso-card').hidden = false;
+  $('sso-redirect').textContent = sso.redirectUri;
+  $('sso-providers').replaceChildren(...sso.providers.map((p) => {
+    const edit = el('button', { type: 'button', textContent: t('ssoEdit') });
+    edit.setAttribute('aria-label', `${t('ssoEdit')} ${p.name}`);
+    edit.onclick = () => openSsoForm(p);
+    const remove = el('button', { type: 'button', className: 'danger', textContent: t('ssoRemove') });
+    remove.setAttribute('aria-label', `${t('ssoRemove')} ${p.name}`);
+    remove.onclick = () => confirmThen(t('ssoConfirmRemove', { name: p.name }), async () => {
+      const out = await api('DELETE', `/organization/sso/providers/${p.id}`);
+      if (out.status === 204) await loadSso();
+    });
+    return el('li', { dataset: { provider: p.id } }, el('strong', { textContent: p.name }), ` · ${p.issuer}${p.enabled ? '' : ` (${t('ssoDisabled')})`} `, edit, remove);
+  }));
+  if (!sso.providers.length) $('sso-providers').append(el('li', { className: 'hint', textContent: t('ssoNone') }));
+  // The policy: the break-glass admin among the organization's active admins.
+  const admins = (await api('GET', '/users?role=admin&limit=100')).body?.items?.filter((u) => !u.disabled) ?? [];
+  $('sso-break-glass').replaceChildren(el('option', { value: '', textContent: '—' }), ...admins.map((a) => el('option', { value: a.id, textContent: a.email })));
+  $('sso-break-glass').value = sso.breakGlass ?? '';
+  $('sso-required').checked = sso.required;
+  $('sso-jit').checked = !!sso.jit;
+  $('sso-jit-role').value = sso.jit?.role ?? 'agent';
+  $('sso-policy-status').textContent = '';
+}
+
+let ssoEditing = null;
+function openSsoForm(provider = null) {
+  ssoEditing = provider;
+  $('sso-form').hidden = false;
+  $('sso-form-error').textContent = '';
+  $('sso-name').value = provider?.name ?? '';
+  $('sso-preset').value = provider?.preset ?? 'generic';
+  $('sso-issuer').value = provider?.preset === 'generic' ? provider.issuer : '';
+  $('sso-tenant').value = provider?.tenant ?? '';
+  $('sso-client-id').value = provider?.clientId ?? '';
+  $('sso-client-secret').value = '';
+  $('sso-client-secret').placeholder = provider ? t('ssoSecretKept') : '';
+  $('sso-email-claim').value = provider?.emailClaim ?? 'email';
+  $('sso-domains').value = (provider?.allowedDomains ?? []).join(', ');
+  $('sso-enabled').checked = provider?.enabled ?? true;
+  presetFields();
+  $('sso-name').focus();
+}
+
+// A preset asks for its tenant or domain, and fills the issuer's shape from it.
+function presetFields() {
+  const preset = $('sso-preset').value;
+  $('sso-issuer-field').hidden = preset !== 'generic';
+  $('sso-tenant-field').hidden = preset === 'generic';
+  $('sso-tenant-label').textContent = t({ entra: 'ssoTenantEntra', okta: 'ssoTenantOkta', google: 'ssoTenantGoogle' }[preset] ?? 'ssoTenantEntra');
+}
+$('sso-preset').addEventListener('change', presetFields);
+$('sso-add').addEventListener('click', () => openSsoForm());
+$('sso-cancel').addEventListener('click', () => { $('sso-form').hidden = true; });
+
+$('sso-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const preset = $('sso-preset').value;
+  const body = {
+    name: $('sso-name').value, preset, clientId: $('sso-client-id').value,
+    emailClaim: $('sso-email-claim').value || null,
+    allowedDomains: $('sso-domains').value.split(',').map((d) => d.trim()).filter(Boolean),
+    enabled: $('sso-enabled').checked,
+  };
+  if (preset === 'generic') body.issuer = $('sso-issuer').value; else body.tenant = $('sso-tenant').value;
+  if ($('sso-client-secret').value) body.clientSecret = $('sso-client-secret').value;
+  const res = ssoEditing
+    ? await api('PUT', `/organization/sso/providers/${ssoEditing.id}`, body)
+    : await api('POST', '/organization/sso/providers', body);
+  if (res.status === 200 || res.status === 201) {
+    $('sso-form').hidden = true;
+    return loadSso();
+  }
+  $('sso-form-error').textContent = (res.body?.errors ?? []).map((e) => `${e.field} : ${e.message}`).join(' ; ') || res.body?.title || String(res.status);
+});
+
+$('sso-policy-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const body = { required: $('sso-required').checked, breakGlass: $('sso-break-glass').value || null, jit: $('sso-jit').checked ? { role: $('sso-jit-role').value } : null };
+  const res = await api('PUT', '/organization/sso', body);
+  $('sso-policy-status').textContent = res.status === 200 ? t('ssoPolicySaved') : (res.body?.errors?.[0]?.message ?? res.body?.title ?? String(res.status));
+  if (res.status === 200) sso = res.body;
+});
 
 start();
 

@@ -129,6 +129,11 @@ async function fill(org) {
   // A passkey: registering one needs a browser's authenticator (page-second-factor.test.mjs);
   // here its row, as the Worker writes it.
   await sql(`INSERT INTO passkeys (id, user_id, organization_id, name, credential, created_at) VALUES ('pk-${org.id}', '${agent.id}', '${org.id}', 'key', '{}', 0)`);
+  // Its identity provider and a person linked through it: adding one fetches its discovery
+  // (sso.test.mjs, against a real provider); here their rows, as the Worker writes them.
+  await sql(`INSERT INTO sso_providers (id, organization_id, name, preset, issuer, client_id, client_secret, discovery, created_at, updated_at)
+             VALUES ('sso-${org.id}', '${org.id}', 'IdP', 'generic', 'https://idp.example.com', 'c', 'sealed', '{}', 0, 0)`);
+  await sql(`INSERT INTO sso_links (provider_id, subject, organization_id, user_id, linked_at) VALUES ('sso-${org.id}', 'sub-1', '${org.id}', '${agent.id}', 0)`);
   // A failed password for an address of the organization (a throttle counter keyed by it).
   assert.equal((await api('POST', '/session', { body: { organization: org.slug, email: agent.email, password: 'not the password at all' } })).status, 401);
   const invited = (await api('POST', '/invitations', { token, body: { emails: [unique('invitee')], role: 'agent' } })).body.results[0];

@@ -119,6 +119,9 @@ if __name__ == "__main__":
                 elif table == "users":
                     check(added == {"external_id": None, "user_name": None, "user_name_key": None,
                                      "emails": None, "locale": None}, added)
+                elif table == "sessions":
+                    # Password sessions: through no identity provider.
+                    check(added == {"sso_provider_id": None, "sso_second_factor": 0}, added)
                 else:
                     check(added == {}, (table, added))
                 if table != "login_failures":

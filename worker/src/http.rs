@@ -138,7 +138,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         Unauthenticated | InvalidCredentials | SecondFactorInvalid | ChallengeExpired => 401,
         Forbidden | PrivilegeEscalation | LastAdmin | OwnRoleChange | SelfDelete
         | AdminNotProvisioned | SecondFactorRequired | OwnFactorsReset | AccountDisabled
-        | CrossOrigin | KeyScopeMissing | KeyNotAccepted => 403,
+        | CrossOrigin | KeyScopeMissing | KeyNotAccepted | SsoRequired => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
         EmailTaken
@@ -160,6 +160,7 @@ pub fn status_of(problem: &Problem) -> u16 {
         RateLimited => 429,
         WebSocketExpected => 426,
         Internal => 500,
+        SsoProviderUnreachable => 502,
         ConfigurationInvalid => 503,
         // Everything else is a field rule, or routing's reason a transfer cannot go ahead.
         AgentDisabled

@@ -9,6 +9,8 @@ pub mod factors;
 pub mod passkeys;
 pub mod password;
 pub mod sessions;
+pub mod sso;
+pub mod sso_settings;
 
 use crate::ctx::Ctx;
 use crate::http::ApiError;
@@ -75,6 +77,11 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Some(org) => ctx.store.user_by_email(org, &login.email).await?,
         None => None,
     };
+    // SSO required: no password but the break-glass admin's is even looked at.
+    if let Some(org) = &organization {
+        let policy = ctx.store.sso_policy(org).await?;
+        livechat_access::local_sign_in_allowed(&policy, user.as_ref().map(|u| u.id.as_str()))?;
+    }
     let verified = match &user {
         Some(user) if user.password_hash != crate::users::NO_PASSWORD => {
             cost.verify(&login.password, &user.password_hash)
@@ -103,7 +110,7 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `POST /session/second-factor` {challenge, method, code | credential}: the second step. Throttled
 /// like the password (per person and per client); a challenge survives five wrong tries; every
 /// refusal says only "not accepted".
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::signin::sessions::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session/second-factor", operation_id = "secondFactor", tag = "session", summary = "The second step of a sign-in: an app's code, a recovery code or a passkey", request_body = livechat_access::SecondFactorInput, responses((status = 200, description = "Signed in; the token is also set as the `lca_session` cookie", body = crate::signin::sessions::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
 pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let attempt = validate_second_factor(&ctx.body().await?).map_err(ApiError::form)?;
     let digest = token_digest(&attempt.challenge);

@@ -69,6 +69,11 @@ async fn send_link(
     if user.disabled != 0 {
         return Ok(());
     }
+    // SSO required: no reset link but for the break-glass admin (the answer is the same).
+    let policy = store.sso_policy(&organization).await?;
+    if livechat_access::local_sign_in_allowed(&policy, Some(&user.id)).is_err() {
+        return Ok(());
+    }
     let (id, token) = (new_id(), new_token());
     let link_write = store.insert_reset(
         &id,
@@ -89,7 +94,7 @@ async fn send_link(
 
 /// `POST /password/reset` {token, password}: the new password, every session of the account
 /// ended, and a new one opened here.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::signin::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::signin::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(|t| t.as_str()).unwrap_or("");
@@ -107,6 +112,8 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return Err(Code::ResetLinkInvalid.into());
     };
     let org = OrganizationId::new(&reset.organization_id);
+    let policy = ctx.store.sso_policy(&org).await?;
+    livechat_access::local_sign_in_allowed(&policy, Some(&user.id))?;
     ctx.touch(&org);
     let hash = ctx.hash_password(&change.password)?;
     let written = ctx

@@ -69,15 +69,26 @@ pub async fn count_failure(
     Ok(())
 }
 
-/// Opens a session for `user`: the token in the body (shown once) and in the session cookie.
-pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, ApiError> {
+/// Opens a session for `user` (`sso`: the provider it came through, and whether its ID token
+/// showed a second factor); its token, shown once, and when it ends.
+pub async fn open(
+    ctx: &Ctx,
+    user: &UserRow,
+    sso: Option<(&str, bool)>,
+) -> Result<(String, i64), ApiError> {
     let token = new_token();
     let expires_at = ctx.now + ctx.config.session_ttl_s * 1000;
-    let insert = ctx
-        .store
-        .insert_session(&token_digest(&token), user, ctx.now, expires_at)?;
+    let insert =
+        ctx.store
+            .insert_session(&token_digest(&token), user, (ctx.now, expires_at), sso)?;
     ctx.store.batch(vec![insert]).await?;
     ctx.touch(&user.organization());
+    Ok((token, expires_at))
+}
+
+/// Opens a session for `user`: the token in the body (shown once) and in the session cookie.
+pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, ApiError> {
+    let (token, expires_at) = open(ctx, user, None).await?;
     let body = SessionStarted {
         token: token.clone(),
         expires_at,
@@ -91,8 +102,18 @@ pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, A
     Ok(response)
 }
 
-/// `DELETE /session`: ends this session.
-#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/session", operation_id = "signOut", tag = "session", summary = "Sign out", responses((status = 204, description = "The session ended"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+/// Signed out of a session that came through a provider offering RP-initiated logout.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    /// Where to send the browser to sign out at the provider too (it comes back to the
+    /// organization's page).
+    pub end_session: String,
+}
+
+/// `DELETE /session`: ends this session (and, through a provider, names its sign-out address).
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/session", operation_id = "signOut", tag = "session", summary = "Sign out", responses((status = 200, description = "The session ended; it came through a provider: sign out there too", body = SignedOut), (status = 204, description = "The session ended"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
 pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let token = ctx
         .req
@@ -101,12 +122,24 @@ pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
         .or_else(|| http::cookie(&ctx.req, http::SESSION_COOKIE));
     let session = ctx.session_to_enrol().await?;
+    let mut provider = None;
     if let Some(token) = token {
-        ctx.store
+        provider = ctx
+            .store
             .end_session(&token_digest(&token), &session.user.id, ctx.now)
             .await?;
     }
-    let mut response = Response::empty()?.with_status(204);
+    // Came through a provider that offers RP-initiated logout: the page goes there next.
+    let end_session = match provider {
+        Some(p) => {
+            crate::signin::sso::end_session_url(ctx, &session.actor.organization, &p).await?
+        }
+        None => None,
+    };
+    let mut response = match end_session {
+        Some(url) => http::json(200, &SignedOut { end_session: url })?,
+        None => Response::empty()?.with_status(204),
+    };
     response
         .headers_mut()
         .set("set-cookie", &session_cookie("", 0))?;

@@ -14,11 +14,12 @@ mod purge;
 mod resets;
 mod scim_tokens;
 mod sessions;
+mod sso;
 mod teams;
 mod users;
 mod webhooks;
 
-pub use audit::{AuditEntry, Record};
+pub use audit::{AuditEntry, Record, SsoLinkRecord, SsoPolicyRecord};
 pub use catalogs::CatalogAt;
 pub use conversations::{
     ConversationList, ConversationRow, ConversationStatus, OpenedConversation, RoutingSummary,
@@ -29,6 +30,7 @@ pub use invitations::{DeliveryStatus, InvitationRow, InvitationStatus, Invitatio
 pub use organizations::OrganizationRow;
 pub use purge::Purge;
 pub use scim_tokens::ScimTokenRow;
+pub use sso::{SsoProviderRow, SsoProviderView};
 pub use teams::TeamView;
 pub use users::{NewUserRow, UserFilter, UserRow, UserView};
 pub use webhooks::{ClaimedDelivery, DeliveryView, EventRecord, WebhookEndpointView};

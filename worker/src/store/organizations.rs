@@ -50,7 +50,9 @@ impl OrganizationRow {
 
 /// Every table whose rows name an organization (`organization_id`), children before the tables
 /// they reference.
-pub const ORGANIZATION_TABLES: [&str; 18] = [
+pub const ORGANIZATION_TABLES: [&str; 20] = [
+    "sso_links",
+    "sso_providers",
     "webhook_deliveries",
     "events",
     "webhook_endpoints",

@@ -2,24 +2,27 @@
 
 use super::users::{UserRow, USER_COLUMNS};
 use super::StoreError;
-use super::{js, num, Store};
+use super::{js, num, opt, Store};
 use livechat_access::Failures;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 impl Store {
+    /// A new session; `sso`: the provider it came through, and whether its ID token showed a
+    /// second factor.
     pub fn insert_session(
         &self,
         digest: &str,
         user: &UserRow,
-        now: i64,
-        expires_at: i64,
+        (now, expires_at): (i64, i64),
+        sso: Option<(&str, bool)>,
     ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
-            "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at, organization_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at, organization_id, \
+             sso_provider_id, sso_second_factor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             &[js(digest), js(user.id.as_str()), num(user.session_epoch), num(now), num(expires_at),
-              js(user.organization_id.as_str())],
+              js(user.organization_id.as_str()), opt(sso.map(|s| s.0)),
+              num(i64::from(sso.is_some_and(|s| s.1)))],
         )
     }
 
@@ -42,7 +45,9 @@ impl Store {
                  (SELECT o.second_factor_policy FROM organizations o WHERE o.id = users.organization_id) \
                  AS second_factor_policy, \
                  (EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) \
-                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS has_factor \
+                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) \
+                  OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ?1 AND s.sso_second_factor = 1)) \
+                 AS has_factor \
                  FROM users WHERE id = (SELECT s.user_id FROM sessions s \
                  JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 \
@@ -60,9 +65,16 @@ impl Store {
         digest: &str,
         user_id: &str,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<String>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Ended {
+            sso_provider_id: Option<String>,
+        }
         let writes = vec![
-            self.stmt("DELETE FROM sessions WHERE token_hash = ?1", &[js(digest)])?,
+            self.stmt(
+                "DELETE FROM sessions WHERE token_hash = ?1 RETURNING sso_provider_id",
+                &[js(digest)],
+            )?,
             self.stmt(
                 &format!(
                     "UPDATE users SET presence = 'offline', updated_at = ?2 \
@@ -72,8 +84,12 @@ impl Store {
                 &[js(user_id), num(now)],
             )?,
         ];
-        self.batch(writes).await?;
-        Ok(())
+        let results = self.batch(writes).await?;
+        let ended = match results.first() {
+            Some(r) => r.results::<Ended>()?,
+            None => Vec::new(),
+        };
+        Ok(ended.into_iter().find_map(|e| e.sso_provider_id))
     }
 
     // ---- sign-in failures
