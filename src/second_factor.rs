@@ -78,6 +78,20 @@ impl Factors {
     pub fn any(self) -> bool {
         self.totp || self.passkeys > 0
     }
+
+    /// The methods the second step offers them: their app, their passkeys, and a recovery code,
+    /// which always works while any is left.
+    pub fn methods(self) -> Vec<SecondFactorMethod> {
+        let mut methods = Vec::with_capacity(3);
+        if self.totp {
+            methods.push(SecondFactorMethod::Totp);
+        }
+        if self.passkeys > 0 {
+            methods.push(SecondFactorMethod::Passkey);
+        }
+        methods.push(SecondFactorMethod::Recovery);
+        methods
+    }
 }
 
 /// What a right password leads to.
@@ -199,6 +213,17 @@ pub enum SecondFactorMethod {
     Recovery,
     /// A passkey's assertion.
     Passkey,
+}
+
+impl SecondFactorMethod {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecondFactorMethod::Totp => "totp",
+            SecondFactorMethod::Recovery => "recovery",
+            SecondFactorMethod::Passkey => "passkey",
+        }
+    }
 }
 
 /// The second step of a sign-in.
@@ -583,5 +608,26 @@ mod tests {
             validate_new_passkey(&json!({"name": "a", "credential": {}})),
             Ok("a".into())
         );
+    }
+
+    #[test]
+    fn the_second_step_offers_what_one_has_and_a_recovery_code() {
+        let methods = |totp, passkeys| {
+            Factors { totp, passkeys }
+                .methods()
+                .into_iter()
+                .map(SecondFactorMethod::as_str)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(methods(true, 2), ["totp", "passkey", "recovery"]);
+        assert_eq!(methods(false, 1), ["passkey", "recovery"]);
+        assert_eq!(methods(true, 0), ["totp", "recovery"]);
+        for m in [
+            SecondFactorMethod::Totp,
+            SecondFactorMethod::Recovery,
+            SecondFactorMethod::Passkey,
+        ] {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+        }
     }
 }

@@ -40,25 +40,25 @@ pub async fn after_right_password(
     if after_password(policy, user.access()?.role, factors) != AfterPassword::SecondFactor {
         return start(ctx, user, status).await;
     }
+    http::json(200, &open_second_step(ctx, user, factors).await?)
+}
+
+/// Opens the second step for `user`, who has `factors` (after a right password, a reset link,
+/// or a provider's sign-in that showed no second factor).
+pub async fn open_second_step(
+    ctx: &Ctx,
+    user: &UserRow,
+    factors: livechat_access::Factors,
+) -> Result<SecondFactorNeeded, ApiError> {
     let token = new_token();
+    let org = user.organization();
     let expires_at =
         open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", None)).await?;
-    let mut methods = Vec::new();
-    if factors.totp {
-        methods.push(SecondFactorMethod::Totp);
-    }
-    if factors.passkeys > 0 {
-        methods.push(SecondFactorMethod::Passkey);
-    }
-    methods.push(SecondFactorMethod::Recovery);
-    http::json(
-        200,
-        &SecondFactorNeeded {
-            challenge: token,
-            expires_at,
-            methods,
-        },
-    )
+    Ok(SecondFactorNeeded {
+        challenge: token,
+        expires_at,
+        methods: factors.methods(),
+    })
 }
 
 /// Opens a challenge for `token` (its digest stored) for five minutes, the dead ones forgotten on

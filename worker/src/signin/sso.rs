@@ -6,7 +6,7 @@
 //! passed); its claims, whom it signs in, and what the policy allows are the core's. Calls
 //! `challenges` and `sessions` below it, and the callout guard.
 
-use super::challenges::{open_challenge, CHALLENGE_TTL_MS};
+use super::challenges::{open_challenge, open_second_step, CHALLENGE_TTL_MS};
 use super::sessions::open;
 use crate::callout;
 use crate::ctx::Ctx;
@@ -293,17 +293,9 @@ async fn finish(ctx: &mut Ctx, landing: &mut String) -> Result<Landing, ApiError
     let asks_second_step = !identity.second_factor
         && after_password(policy, user.access()?.role, factors) == AfterPassword::SecondFactor;
     if asks_second_step {
-        let token = new_token();
-        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", None)).await?;
-        let mut methods = Vec::new();
-        if factors.totp {
-            methods.push("totp");
-        }
-        if factors.passkeys > 0 {
-            methods.push("passkey");
-        }
-        methods.push("recovery");
-        return Ok(Landing::SecondStep(token, methods));
+        let step = open_second_step(ctx, &user, factors).await?;
+        let methods = step.methods.iter().map(|m| m.as_str()).collect();
+        return Ok(Landing::SecondStep(step.challenge, methods));
     }
     let (token, _) = open(ctx, &user, Some((&provider.id, identity.second_factor))).await?;
     Ok(Landing::SignedIn(token))
