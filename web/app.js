@@ -913,10 +913,10 @@ async function openScim() {
   $('scim-new').hidden = true;
   $('scim-name-error').textContent = '';
   show('view-scim');
+  $('scim-name').focus(); // at once, like the integrations screen's
   const organization = await api('GET', '/organization');
   $('scim-activation').checked = organization.body?.scimActivationEmails !== false;
   await loadScimTokens();
-  $('scim-name').focus();
 }
 
 async function loadScimTokens() {
@@ -968,8 +968,10 @@ async function openIntegrations() {
   $('key-scopes').replaceChildren(el('legend', { textContent: t('keyScopes') }), ...SCOPES.map((scope) => el('label', { className: 'check' },
     el('input', { type: 'checkbox', value: scope, checked: scope === 'conversations:open' }), ` ${t(`scope.${scope}`)}`)));
   show('view-integrations');
-  await Promise.all([loadIntegrationKeys(), openWebhooks()]);
+  // Focus now, not once the lists have loaded: a late focus() would move whoever already typed
+  // into another field of the screen (their text lands in the key's name).
   $('key-name').focus();
+  await Promise.all([loadIntegrationKeys(), openWebhooks()]);
 }
 
 async function loadIntegrationKeys() {
