@@ -27,8 +27,9 @@ impl Store {
     }
 
     /// The user behind a live session: unexpired, same epoch, account enabled, organization in
-    /// service; with the organization's catalog. Read from D1 on every request, so a revocation
-    /// takes effect at once.
+    /// service; with the organization's catalog, and whether they have a second factor (here, or
+    /// shown by the provider the session came through). Read from D1 on every request, so a
+    /// revocation takes effect at once.
     pub async fn session_user(
         &self,
         digest: &str,
@@ -44,14 +45,15 @@ impl Store {
                  AS access_version, \
                  (SELECT o.second_factor_policy FROM organizations o WHERE o.id = users.organization_id) \
                  AS second_factor_policy, \
-                 (EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) \
-                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) \
-                  OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ?1 AND s.sso_second_factor = 1)) \
+                 (live.sso_second_factor = 1 \
+                  OR EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) \
+                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) \
                  AS has_factor \
-                 FROM users WHERE id = (SELECT s.user_id FROM sessions s \
+                 FROM users JOIN (SELECT s.user_id AS session_user, s.sso_second_factor FROM sessions s \
                  JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 \
-                 AND s.epoch = u.session_epoch AND u.disabled = 0 AND o.status = 'active')"
+                 AND s.epoch = u.session_epoch AND u.disabled = 0 AND o.status = 'active') AS live \
+                 ON users.id = live.session_user"
             ),
             &[js(digest), num(now)],
         )
