@@ -572,15 +572,17 @@ pub fn sso_new_person(identity: &SsoIdentity, access: &Access, catalog: &Catalog
     }
 }
 
-/// An organization's SSO policy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// An organization's SSO policy (as its admins read it, and as the audit log records it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
 pub struct SsoPolicy {
-    /// Password (and passkey, and reset) sign-in refused for everyone but `break_glass`.
+    /// Password (and passkey, and reset) sign-in refused for everyone but `breakGlass`.
     pub required: bool,
     /// The admin who may still sign in locally when SSO is required (the way back in when the
-    /// provider is down or misconfigured).
+    /// provider is down or misconfigured): their id.
     pub break_glass: Option<String>,
-    /// The access of a person created at their first SSO sign-in; `None`: no one is created.
+    /// The access of a person created at their first SSO sign-in; `null`: no one is created.
     pub jit: Option<Access>,
 }
 

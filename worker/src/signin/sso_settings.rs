@@ -8,10 +8,10 @@ use crate::ctx::{Ctx, Session};
 use crate::http::{self, ApiError};
 use crate::organization::write_audited;
 use crate::secrets::new_id;
-use crate::store::{SsoPolicyRecord, SsoProviderView};
+use crate::store::SsoProviderView;
 use livechat_access::{
     authorize, break_glass_fits, validate_sso_policy, validate_sso_provider, Access, Action, Code,
-    OrganizationId,
+    OrganizationId, SsoPolicy,
 };
 use serde::Serialize;
 use worker::Response;
@@ -23,12 +23,9 @@ use worker::Response;
 pub struct SsoSettings {
     /// Oldest first; never their client secrets.
     pub providers: Vec<SsoProviderView>,
-    /// Local sign-in refused to all but `breakGlass`.
-    pub required: bool,
-    /// The admin who may still sign in with a password.
-    pub break_glass: Option<String>,
-    /// The access of people created at their first sign-in (`null`: nobody is created).
-    pub jit: Option<Access>,
+    /// The policy.
+    #[serde(flatten)]
+    pub policy: SsoPolicy,
     /// What to register at the provider as the redirect (callback) URI.
     pub redirect_uri: String,
 }
@@ -47,12 +44,9 @@ async fn settings(ctx: &Ctx, org: &OrganizationId) -> Result<SsoSettings, ApiErr
         .iter()
         .map(|p| p.view())
         .collect::<Result<Vec<_>, _>>()?;
-    let policy = ctx.store.sso_policy(org).await?;
     Ok(SsoSettings {
         providers,
-        required: policy.required,
-        break_glass: policy.break_glass,
-        jit: policy.jit,
+        policy: ctx.store.sso_policy(org).await?,
         redirect_uri: redirect_uri(ctx)?,
     })
 }
@@ -93,8 +87,8 @@ pub async fn change_policy(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Some(&session.user.id),
         "sso_policy_changed",
         (None, None),
-        Some(&SsoPolicyRecord::from(&before)),
-        Some(&SsoPolicyRecord::from(&policy)),
+        Some(&before),
+        Some(&policy),
     )?;
     ctx.store.batch([vec![write], audit].concat()).await?;
     http::json(200, &settings(ctx, &org).await?)

@@ -52,7 +52,7 @@ pub enum Record {
     /// The link made between a provider's person and an account (`sso_linked`).
     SsoLink(SsoLinkRecord),
     /// The organization's SSO policy (`sso_policy_changed`).
-    SsoPolicy(SsoPolicyRecord),
+    SsoPolicy(livechat_access::SsoPolicy),
 }
 
 /// A provider's `sub` linked to the account.
@@ -64,29 +64,6 @@ pub struct SsoLinkRecord {
     pub provider: String,
     /// The provider's id for the person.
     pub subject: String,
-}
-
-/// The SSO policy as set.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SsoPolicyRecord {
-    /// Local sign-in refused but to `breakGlass`.
-    pub required: bool,
-    /// The break-glass admin's id.
-    pub break_glass: Option<String>,
-    /// The access of people created at their first sign-in.
-    pub jit: Option<Access>,
-}
-
-impl From<&livechat_access::SsoPolicy> for SsoPolicyRecord {
-    fn from(p: &livechat_access::SsoPolicy) -> Self {
-        SsoPolicyRecord {
-            required: p.required,
-            break_glass: p.break_glass.clone(),
-            jit: p.jit.clone(),
-        }
-    }
 }
 
 /// A record stored as JSON text (`null` when there is none).

@@ -19,7 +19,7 @@ mod teams;
 mod users;
 mod webhooks;
 
-pub use audit::{AuditEntry, Record, SsoLinkRecord, SsoPolicyRecord};
+pub use audit::{AuditEntry, Record, SsoLinkRecord};
 pub use catalogs::CatalogAt;
 pub use conversations::{
     ConversationList, ConversationRow, ConversationStatus, OpenedConversation, RoutingSummary,
