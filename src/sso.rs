@@ -9,6 +9,7 @@ use crate::catalog::Catalog;
 use crate::credentials::{fold_case, Email};
 use crate::error::{Code, Violation};
 use crate::input::{keys_of, object};
+use crate::second_factor::{after_password, AfterPassword, Factors, SecondFactorPolicy};
 use crate::set::SortedSet;
 use crate::user::{NewUser, Profile};
 use crate::webhooks::url_refusal;
@@ -413,6 +414,22 @@ pub fn amr_shows_second_factor(amr: &[&str]) -> bool {
     amr.contains(&"mfa")
         || (amr.iter().any(|a| KNOWLEDGE.contains(a))
             && amr.iter().any(|a| POSSESSION_OR_INHERENCE.contains(a)))
+}
+
+/// What a provider's sign-in leads to for someone of `role` with `factors` here, under the
+/// organization's second-factor `policy`: the provider's second factor (its ID token showed one)
+/// counts as ours, so it leads straight to a session; without one, what a right password would.
+pub fn after_sso(
+    policy: SecondFactorPolicy,
+    role: Role,
+    factors: Factors,
+    token_shows_second_factor: bool,
+) -> AfterPassword {
+    if token_shows_second_factor {
+        AfterPassword::Session
+    } else {
+        after_password(policy, role, factors)
+    }
 }
 
 /// Checks the claims of an ID token whose signature the Worker verified: `iss`, `aud` (and
@@ -986,5 +1003,41 @@ mod tests {
         assert!(break_glass_fits(Some(Role::Manager), false).is_err());
         assert!(break_glass_fits(Some(Role::Admin), true).is_err());
         assert!(break_glass_fits(None, false).is_err());
+    }
+
+    #[test]
+    fn a_providers_second_factor_counts_as_ours() {
+        use SecondFactorPolicy::{Admins, Everyone, Optional};
+        let none = Factors::default();
+        let app = Factors {
+            totp: true,
+            passkeys: 0,
+        };
+        // Shown by the token: a full session, whatever the policy or the factors here.
+        for policy in SecondFactorPolicy::ALL {
+            for factors in [none, app] {
+                assert_eq!(
+                    after_sso(policy, Role::Admin, factors, true),
+                    AfterPassword::Session
+                );
+            }
+        }
+        // Not shown: as after a right password.
+        assert_eq!(
+            after_sso(Optional, Role::Agent, app, false),
+            AfterPassword::SecondFactor
+        );
+        assert_eq!(
+            after_sso(Admins, Role::Admin, none, false),
+            AfterPassword::Enrolment
+        );
+        assert_eq!(
+            after_sso(Everyone, Role::Agent, none, false),
+            AfterPassword::Enrolment
+        );
+        assert_eq!(
+            after_sso(Admins, Role::Agent, none, false),
+            AfterPassword::Session
+        );
     }
 }

@@ -1,9 +1,10 @@
 // Single sign-on with OpenID Connect against a real OpenID provider (`oidc-provider`, started on
 // loopback by the test): linking, refusals (nothing created), just-in-time creation, SSO required
-// with a break-glass admin, the provider's key rotation, organizations sealed, sign-out there.
+// with a break-glass admin, the second-factor policy (the provider's `amr`), the provider's key
+// rotation, organizations sealed, sign-out there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, newOrganization, sql, unique, createUser, signIn, PASSWORD, BASE } from './client.mjs';
+import { api, newOrganization, sql, unique, createUser, signIn, totp, PASSWORD, BASE } from './client.mjs';
 import { startIdp, signingKey, throughProvider, callback, resign, headerOf } from './idp.mjs';
 
 let idp;
@@ -256,4 +257,47 @@ test('signing out of a session that came through the provider names its end-sess
   // A password session signs out as before.
   const local = await api('DELETE', '/session', { token: person.token });
   assert.equal(local.status, 204);
+});
+
+test('the second-factor policy counts the provider\'s (amr); without it a factor here asks the second step, whose session still signs out at the provider', async () => {
+  const { org, admin, provider } = await organizationWithProvider();
+  const person = await createUser(admin, {}, { organization: org.slug });
+  const sub = account(person.email);
+  assert.equal((await api('PUT', '/organization/security', { token: admin, body: { secondFactor: 'everyone' } })).status, 200);
+  const factorsOf = async (token) => (await api('GET', '/me/second-factors', { token })).body;
+  // oidc-provider's own login screen sets no `amr`: its key signs one, as a provider whose login
+  // took a one-time code would.
+  const withAmr = (amr) => { idp.tamper = (t) => resign(t, k1, (c) => ({ ...c, amr })); };
+  try {
+    withAmr(['pwd', 'otp']);
+    const full = await signInThrough(org, provider, sub);
+    assert.equal(full.secondFactor, null);
+    assert.equal((await factorsOf(full.token)).enrolmentRequired, false);
+    assert.equal((await api('GET', '/conversations', { token: full.token })).status, 200);
+    // A password alone at the provider is not a second factor.
+    withAmr(['pwd']);
+    const pwd = await signInThrough(org, provider, sub);
+    assert.equal((await factorsOf(pwd.token)).enrolmentRequired, true);
+  } finally {
+    idp.tamper = null;
+  }
+  // No `amr`: a session that may only enrol, as after a password.
+  const enrolling = (await signInThrough(org, provider, sub)).token;
+  const blocked = await api('GET', '/conversations', { token: enrolling });
+  assert.deepEqual([blocked.status, blocked.body.code], [403, 'second_factor_required']);
+  const started = await api('POST', '/me/second-factors/totp', { token: enrolling });
+  const { secret } = started.body;
+  assert.equal((await api('PUT', '/me/second-factors/totp', { token: enrolling, body: { code: totp(secret) } })).status, 200);
+  // A factor here and none in the token: the second step, then a session that came through the
+  // provider (signing out reaches it).
+  const step = await signInThrough(org, provider, sub);
+  assert.equal(step.token, null);
+  const hash = new URLSearchParams(`second-factor=${step.secondFactor}`);
+  assert.deepEqual(hash.get('methods').split(','), ['totp', 'recovery']);
+  const done = await api('POST', '/session/second-factor', { body: { challenge: hash.get('second-factor'), method: 'totp', code: totp(secret, Date.now() + 30_000) } });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  assert.equal((await api('GET', '/conversations', { token: done.body.token })).status, 200);
+  const out = await api('DELETE', '/session', { token: done.body.token });
+  assert.equal(out.status, 200);
+  assert.equal(new URL(out.body.endSession).origin, idp.issuer);
 });

@@ -483,7 +483,7 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .user(&organization, &user_id)
         .await?
         .ok_or(Code::Internal)?;
-    crate::signin::sessions::start(ctx, &user, 201).await
+    crate::signin::sessions::start(ctx, &user, 201, None).await
 }
 
 /// The invitation `id` if the caller may manage it (they could have sent it).

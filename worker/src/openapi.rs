@@ -26,7 +26,7 @@ use utoipa::{Modify, OpenApi};
         api::health,
         api::openapi,
         signin::sign_in,
-        signin::sessions::sign_out,
+        signin::sign_out,
         signin::sessions::me,
         signin::sessions::presence,
         signin::password::change,

@@ -1,6 +1,6 @@
-//! The step between a right password and a session: the second step's challenge, opened for five
-//! minutes, used once. Calls `sessions` only; the entry points (`mod.rs`, `passkeys`, `password`)
-//! call it.
+//! Between a first step (a right password, a reset link, a provider's sign-in) and a session: the
+//! second step's challenge, opened for five minutes, used once. Calls `sessions` only; the entry
+//! points (`mod.rs`, `passkeys`, `password`, `sso`) call it.
 
 use super::sessions::start;
 use crate::ctx::Ctx;
@@ -27,6 +27,19 @@ pub struct SecondFactorNeeded {
     pub methods: Vec<SecondFactorMethod>,
 }
 
+/// What a right password answers: a session, or (for someone with a second factor) the second
+/// step's challenge. Only the API description names it: each handler writes one or the other.
+#[cfg(feature = "openapi")]
+#[allow(dead_code, clippy::large_enum_variant)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SignInAnswer {
+    /// Signed in.
+    Session(super::sessions::SessionStarted),
+    /// The second step is next.
+    SecondFactor(SecondFactorNeeded),
+}
+
 /// After a right password (a sign-in, a reset link): a session, or the second step's challenge
 /// when the person has a factor. The core decides which.
 pub async fn after_right_password(
@@ -38,22 +51,24 @@ pub async fn after_right_password(
     let policy = ctx.store.second_factor_policy(&org).await?;
     let (factors, _) = ctx.store.factors(&org, &user.id).await?;
     if after_password(policy, user.access()?.role, factors) != AfterPassword::SecondFactor {
-        return start(ctx, user, status).await;
+        return start(ctx, user, status, None).await;
     }
-    http::json(200, &open_second_step(ctx, user, factors).await?)
+    http::json(200, &open_second_step(ctx, user, factors, None).await?)
 }
 
 /// Opens the second step for `user`, who has `factors` (after a right password, a reset link,
-/// or a provider's sign-in that showed no second factor).
+/// or a sign-in through the provider `via` whose token showed no second factor: the session the
+/// step opens remembers it, so that signing out reaches the provider too).
 pub async fn open_second_step(
     ctx: &Ctx,
     user: &UserRow,
     factors: livechat_access::Factors,
+    via: Option<&str>,
 ) -> Result<SecondFactorNeeded, ApiError> {
     let token = new_token();
     let org = user.organization();
     let expires_at =
-        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", None)).await?;
+        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", via)).await?;
     Ok(SecondFactorNeeded {
         challenge: token,
         expires_at,
@@ -87,12 +102,13 @@ pub async fn open_challenge(
 }
 
 /// The challenge used up (once: a second use, even a concurrent one, is refused), the failures
-/// forgotten, a session opened.
+/// forgotten, a session opened (through the provider `via` when the first step was its).
 pub async fn signed_in_by_challenge(
     ctx: &Ctx,
     digest: &str,
     throttle_key: &str,
     user: &UserRow,
+    via: Option<&str>,
 ) -> Result<Response, ApiError> {
     let used = ctx
         .store
@@ -102,5 +118,5 @@ pub async fn signed_in_by_challenge(
         return Err(Code::ChallengeExpired.into());
     }
     ctx.store.clear_failures(throttle_key).await?;
-    start(ctx, user, 200).await
+    start(ctx, user, 200, via.map(|provider| (provider, false))).await
 }

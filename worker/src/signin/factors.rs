@@ -143,7 +143,10 @@ pub async fn view(ctx: &Ctx, session: &Session) -> Result<SecondFactorsView, Api
     Ok(SecondFactorsView {
         policy,
         required,
-        enrolment_required: livechat_access::must_enrol(policy, session.actor.role, factors.any()),
+        // As the session's gate sees it (a provider's second factor counts), and no longer once
+        // this request enrolled one.
+        enrolment_required: session.enrolling
+            && livechat_access::must_enrol(policy, session.actor.role, factors.any()),
         totp: factors.totp,
         passkeys: ctx.store.passkeys(org, &session.user.id).await?,
         recovery_codes_left,

@@ -1,8 +1,9 @@
-//! Signing in, one room: the password step and the second step (`POST /session`,
-//! `POST /session/second-factor`) are the entry points here; they call the rest, which never call
-//! back up. From the top: `passkeys` and `password` (reset and change) → `factors` (one's second
-//! factors, their records) → `challenges` (between a right password and a session) → `sessions`
-//! (starting one, the brakes, signing out, presence). The rules are the core's.
+//! Signing in, one room. Its entry points are here: the password step and the second step
+//! (`POST /session`, `POST /session/second-factor`) and signing out (`DELETE /session`); they call
+//! the rest, which never call back up. From the top: `sso_settings` (admins' API) → `sso` (a
+//! provider's sign-in), `passkeys` and `password` (reset and change) → `factors` (one's second
+//! factors, their records) → `challenges` (between a first step and a session) → `sessions`
+//! (starting one, the brakes, ending one, presence). The rules are the core's.
 
 pub mod challenges;
 pub mod factors;
@@ -19,39 +20,31 @@ use challenges::signed_in_by_challenge;
 use factors::use_totp_code;
 use livechat_access::{
     decide_sign_in, validate_login, validate_second_factor, Code, LoginThrottle, OrganizationId,
-    Proof, SignIn,
+    Proof, SignIn, SsoPolicy,
 };
 use sessions::{brake, count_failure};
 use worker::Response;
 
-/// What a right password answers: a session, or (for someone with a second factor) the second
-/// step's challenge. Only the API description names it: each handler writes one or the other.
-#[cfg(feature = "openapi")]
-#[allow(dead_code, clippy::large_enum_variant)]
-#[derive(serde::Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-pub enum SignInAnswer {
-    /// Signed in.
-    Session(sessions::SessionStarted),
-    /// The second step is next.
-    SecondFactor(crate::signin::challenges::SecondFactorNeeded),
-}
-
 /// `POST /session` {email, password} → {token, user} and the session cookie, or the second
 /// step's challenge.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in (the password step)", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in (the token is also set as the `lca_session` cookie), or, for someone with a second factor, the second step's challenge", body = SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/session", operation_id = "signIn", tag = "session", summary = "Sign in (the password step)", request_body = livechat_access::LoginInput, responses((status = 200, description = "Signed in (the token is also set as the `lca_session` cookie), or, for someone with a second factor, the second step's challenge", body = challenges::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody), (status = 429, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
 pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let login = validate_login(&body).map_err(ApiError::form)?;
     let client = ctx.client()?;
-    // The organization the sign-in names, and whether it is in service (the core decides what a
-    // suspended one means); an unknown one has no accounts, and costs the same work.
-    let (organization, in_service) = match login.organization.as_deref() {
+    // The organization the sign-in names, whether it is in service (the core decides what a
+    // suspended one means), and its SSO policy; an unknown one has no accounts, and costs the
+    // same work.
+    let (organization, in_service, sso) = match login.organization.as_deref() {
         Some(slug) => match ctx.store.organization_by_slug(slug).await? {
-            Some(row) => (Some(row.id()), row.is_active()),
-            None => (None, true),
+            Some(row) => (Some(row.id()), row.is_active(), row.sso_policy()?),
+            None => (None, true, SsoPolicy::default()),
         },
-        None => (Some(OrganizationId::default_organization()), true),
+        None => {
+            let default = OrganizationId::default_organization();
+            let sso = ctx.store.sso_policy(&default).await?;
+            (Some(default), true, sso)
+        }
     };
     if let Some(org) = &organization {
         if crate::users::bootstrap_blocked(ctx, org).await? {
@@ -78,10 +71,7 @@ pub async fn sign_in(ctx: &mut Ctx) -> Result<Response, ApiError> {
         None => None,
     };
     // SSO required: no password but the break-glass admin's is even looked at.
-    if let Some(org) = &organization {
-        let policy = ctx.store.sso_policy(org).await?;
-        livechat_access::local_sign_in_allowed(&policy, user.as_ref().map(|u| u.id.as_str()))?;
-    }
+    livechat_access::local_sign_in_allowed(&sso, user.as_ref().map(|u| u.id.as_str()))?;
     let verified = match &user {
         Some(user) if user.password_hash != crate::users::NO_PASSWORD => {
             cost.verify(&login.password, &user.password_hash)
@@ -181,5 +171,36 @@ pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
             .await?;
         return Err(Code::SecondFactorInvalid.into());
     }
-    signed_in_by_challenge(ctx, &digest, &keys[0].0, &user).await
+    // A provider's sign-in that showed no second factor: its state names the provider.
+    let via = challenge.state.as_deref();
+    signed_in_by_challenge(ctx, &digest, &keys[0].0, &user, via).await
+}
+
+/// Signed out of a session that came through a provider offering RP-initiated logout.
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    /// Where to send the browser to sign out at the provider too (it comes back to the
+    /// organization's page).
+    pub end_session: String,
+}
+
+/// `DELETE /session`: ends this session (and, through a provider, names its sign-out address).
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/session", operation_id = "signOut", tag = "session", summary = "Sign out", responses((status = 200, description = "The session ended; it came through a provider: sign out there too", body = SignedOut), (status = 204, description = "The session ended"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
+pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let (session, provider) = sessions::end(ctx).await?;
+    // Came through a provider that offers RP-initiated logout: the page goes there next.
+    let end_session = match provider {
+        Some(p) => sso::end_session_url(ctx, &session.actor.organization, &p).await?,
+        None => None,
+    };
+    let mut response = match end_session {
+        Some(url) => crate::http::json(200, &SignedOut { end_session: url })?,
+        None => Response::empty()?.with_status(204),
+    };
+    response
+        .headers_mut()
+        .set("set-cookie", &crate::http::session_cookie("", 0))?;
+    Ok(response)
 }

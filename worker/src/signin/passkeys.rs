@@ -495,7 +495,7 @@ pub async fn finish_sign_in(
             // A local sign-in: refused under SSO required, but to the break-glass admin.
             let policy = ctx.store.sso_policy(&user.organization()).await?;
             livechat_access::local_sign_in_allowed(&policy, Some(&user.id))?;
-            signed_in_by_challenge(ctx, &challenge.digest, &throttle[0].0, &user).await
+            signed_in_by_challenge(ctx, &challenge.digest, &throttle[0].0, &user, None).await
         }
         None => {
             crate::signin::sessions::count_failure(ctx, throttle, records).await?;

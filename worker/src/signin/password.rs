@@ -52,17 +52,17 @@ async fn send_link(
     now: i64,
 ) -> Result<(), ApiError> {
     let store = Store::open(&env)?;
-    let organization = match request.organization.as_deref() {
-        Some(slug) => store
-            .organization_by_slug(slug)
-            .await?
-            .filter(|o| o.is_active())
-            .map(|o| o.id()),
-        None => Some(OrganizationId::default_organization()),
+    let row = match request.organization.as_deref() {
+        Some(slug) => store.organization_by_slug(slug).await?,
+        None => {
+            let id = OrganizationId::default_organization();
+            store.organization(id.as_str()).await?
+        }
     };
-    let Some(organization) = organization else {
+    let Some(row) = row.filter(|o| o.is_active()) else {
         return Ok(());
     };
+    let organization = row.id();
     let Some(user) = store.user_by_email(&organization, &request.email).await? else {
         return Ok(());
     };
@@ -70,8 +70,7 @@ async fn send_link(
         return Ok(());
     }
     // SSO required: no reset link but for the break-glass admin (the answer is the same).
-    let policy = store.sso_policy(&organization).await?;
-    if livechat_access::local_sign_in_allowed(&policy, Some(&user.id)).is_err() {
+    if livechat_access::local_sign_in_allowed(&row.sso_policy()?, Some(&user.id)).is_err() {
         return Ok(());
     }
     let (id, token) = (new_id(), new_token());
@@ -94,7 +93,7 @@ async fn send_link(
 
 /// `POST /password/reset` {token, password}: the new password, every session of the account
 /// ended, and a new one opened here.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::signin::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/password/reset", operation_id = "resetPassword", tag = "session", summary = "Set a new password through a reset link; signs in (or, with a second factor, answers its challenge) and ends every other session", request_body = livechat_access::PasswordResetInput, responses((status = 200, description = "Signed in with the new password, or the second step's challenge", body = crate::signin::challenges::SignInAnswer), (status = 400, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(|t| t.as_str()).unwrap_or("");
@@ -153,7 +152,7 @@ pub async fn reset(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// A new session for an account whose other sessions just ended (its epoch moved on).
 async fn signed_in_again(ctx: &Ctx, org: &OrganizationId, id: &str) -> Result<Response, ApiError> {
     let user = ctx.store.user(org, id).await?.ok_or(Code::Internal)?;
-    start(ctx, &user, 200).await
+    start(ctx, &user, 200, None).await
 }
 
 /// `PUT /me/password` {currentPassword, newPassword}: takes the current password; every other

@@ -1,4 +1,5 @@
-//! Signing in and out, the current user, presence.
+//! Sessions: starting one, the brakes on guessing, ending one, the current user, presence. The
+//! bottom of the sign-in room: it calls nothing above it.
 
 use crate::ctx::Ctx;
 use crate::http::{self, session_cookie, ApiError};
@@ -86,9 +87,15 @@ pub async fn open(
     Ok((token, expires_at))
 }
 
-/// Opens a session for `user`: the token in the body (shown once) and in the session cookie.
-pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, ApiError> {
-    let (token, expires_at) = open(ctx, user, None).await?;
+/// Opens a session for `user` (`sso` as for [`open`]): the token in the body (shown once) and in
+/// the session cookie.
+pub async fn start(
+    ctx: &Ctx,
+    user: &UserRow,
+    status: u16,
+    sso: Option<(&str, bool)>,
+) -> Result<Response, ApiError> {
+    let (token, expires_at) = open(ctx, user, sso).await?;
     let body = SessionStarted {
         token: token.clone(),
         expires_at,
@@ -102,19 +109,9 @@ pub async fn start(ctx: &Ctx, user: &UserRow, status: u16) -> Result<Response, A
     Ok(response)
 }
 
-/// Signed out of a session that came through a provider offering RP-initiated logout.
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SignedOut {
-    /// Where to send the browser to sign out at the provider too (it comes back to the
-    /// organization's page).
-    pub end_session: String,
-}
-
-/// `DELETE /session`: ends this session (and, through a provider, names its sign-out address).
-#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/session", operation_id = "signOut", tag = "session", summary = "Sign out", responses((status = 200, description = "The session ended; it came through a provider: sign out there too", body = SignedOut), (status = 204, description = "The session ended"), (status = 401, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody)), security(("bearer" = []), ("cookie" = []))))]
-pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
+/// Ends the session a request carries (its bearer token or cookie); the provider it came
+/// through, if any.
+pub async fn end(ctx: &mut Ctx) -> Result<(crate::ctx::Session, Option<String>), ApiError> {
     let token = ctx
         .req
         .headers()
@@ -122,28 +119,15 @@ pub async fn sign_out(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
         .or_else(|| http::cookie(&ctx.req, http::SESSION_COOKIE));
     let session = ctx.session_to_enrol().await?;
-    let mut provider = None;
-    if let Some(token) = token {
-        provider = ctx
-            .store
-            .end_session(&token_digest(&token), &session.user.id, ctx.now)
-            .await?;
-    }
-    // Came through a provider that offers RP-initiated logout: the page goes there next.
-    let end_session = match provider {
-        Some(p) => {
-            crate::signin::sso::end_session_url(ctx, &session.actor.organization, &p).await?
+    let provider = match token {
+        Some(token) => {
+            ctx.store
+                .end_session(&token_digest(&token), &session.user.id, ctx.now)
+                .await?
         }
         None => None,
     };
-    let mut response = match end_session {
-        Some(url) => http::json(200, &SignedOut { end_session: url })?,
-        None => Response::empty()?.with_status(204),
-    };
-    response
-        .headers_mut()
-        .set("set-cookie", &session_cookie("", 0))?;
-    Ok(response)
+    Ok((session, provider))
 }
 
 /// `GET /me`.

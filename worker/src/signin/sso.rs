@@ -12,12 +12,11 @@ use crate::callout;
 use crate::ctx::Ctx;
 use crate::http::{self, session_cookie, ApiError};
 use crate::secrets::{base64url, new_token, token_digest};
-use crate::store::{SsoLinkRecord, SsoProviderRow, UserRow};
+use crate::store::{OrganizationRow, SsoLinkRecord, SsoProviderRow, UserRow};
 use jwt_compact::{alg::Es256, jwk::JsonWebKey, AlgorithmExt, UntrustedToken};
 use livechat_access::{
-    after_password, check_id_token, match_person, response_issuer_fits, sso_new_person,
-    AfterPassword, Code, IdTokenExpectations, OrganizationId, SsoCandidate, SsoIdentity, SsoMatch,
-    SsoPreset,
+    after_sso, check_id_token, match_person, response_issuer_fits, sso_new_person, AfterPassword,
+    Code, IdTokenExpectations, OrganizationId, SsoCandidate, SsoIdentity, SsoMatch, SsoPreset,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -59,21 +58,21 @@ pub struct SsoOfferedProvider {
 }
 
 /// The organization a public SSO request names (`?organization=slug`), in service.
-async fn organization_of(ctx: &Ctx) -> Result<(OrganizationId, String), ApiError> {
+async fn organization_of(ctx: &Ctx) -> Result<OrganizationRow, ApiError> {
     let slug = ctx.query("organization").ok_or(Code::NotFound)?;
-    let row = ctx
+    Ok(ctx
         .store
         .organization_by_slug(&slug)
         .await?
         .filter(|o| o.is_active())
-        .ok_or(Code::NotFound)?;
-    Ok((row.id(), slug))
+        .ok_or(Code::NotFound)?)
 }
 
 /// `GET /sso/providers?organization={slug}` (public): what the sign-in page offers.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/sso/providers", operation_id = "ssoProviders", tag = "session", summary = "The single sign-on providers an organization's sign-in page offers", params(("organization" = String, Query, description = "The organization's slug")), responses((status = 200, description = "OK", body = SsoOffer), (status = 404, response = crate::http::ProblemBody)), security(())))]
 pub async fn offered(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let (org, _) = organization_of(ctx).await?;
+    let row = organization_of(ctx).await?;
+    let org = row.id();
     let providers = ctx
         .store
         .sso_providers(&org)
@@ -85,7 +84,7 @@ pub async fn offered(ctx: &mut Ctx) -> Result<Response, ApiError> {
             name: p.name,
         })
         .collect();
-    let required = ctx.store.sso_policy(&org).await?.required;
+    let required = row.sso_policy()?.required;
     http::json(
         200,
         &SsoOffer {
@@ -115,7 +114,7 @@ fn flow_cookie(state: &str, max_age_s: i64) -> String {
 /// `GET /sso/start?organization={slug}&provider={id}`: to the provider, with a new flow.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/sso/start", operation_id = "ssoStart", tag = "session", summary = "Start signing in through a provider: a redirect to it", params(("organization" = String, Query, description = "The organization's slug"), ("provider" = String, Query, description = "The provider's id")), responses((status = 303, description = "To the provider's authorization endpoint; the flow's cookie set"), (status = 404, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(())))]
 pub async fn start(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let (org, _) = organization_of(ctx).await?;
+    let org = organization_of(ctx).await?.id();
     let id = ctx.query("provider").ok_or(Code::NotFound)?;
     let provider = ctx
         .store
@@ -287,13 +286,13 @@ async fn finish(ctx: &mut Ctx, landing: &mut String) -> Result<Landing, ApiError
             now_ms: ctx.now,
         },
     )?;
-    let user = person_of(ctx, &org, &provider, &identity).await?;
-    let policy = ctx.store.second_factor_policy(&org).await?;
+    let jit = row.sso_policy()?.jit;
+    let user = person_of(ctx, &org, &provider, &identity, jit.as_ref()).await?;
+    let policy = row.second_factor_policy;
     let (factors, _) = ctx.store.factors(&org, &user.id).await?;
-    let asks_second_step = !identity.second_factor
-        && after_password(policy, user.access()?.role, factors) == AfterPassword::SecondFactor;
-    if asks_second_step {
-        let step = open_second_step(ctx, &user, factors).await?;
+    let next = after_sso(policy, user.access()?.role, factors, identity.second_factor);
+    if next == AfterPassword::SecondFactor {
+        let step = open_second_step(ctx, &user, factors, Some(&provider.id)).await?;
         let methods = step.methods.iter().map(|m| m.as_str()).collect();
         return Ok(Landing::SecondStep(step.challenge, methods));
     }
@@ -309,6 +308,7 @@ async fn person_of(
     org: &OrganizationId,
     provider: &SsoProviderRow,
     identity: &SsoIdentity,
+    jit: Option<&livechat_access::Access>,
 ) -> Result<UserRow, ApiError> {
     let candidate = |user: &UserRow, linked_elsewhere: bool| SsoCandidate {
         id: user.id.clone(),
@@ -335,11 +335,10 @@ async fn person_of(
         }
         None => false,
     };
-    let jit = ctx.store.sso_policy(org).await?.jit;
     let decision = match_person(
         linked.as_ref().map(|u| candidate(u, false)).as_ref(),
         by_email.as_ref().map(|u| candidate(u, elsewhere)).as_ref(),
-        jit.as_ref(),
+        jit,
     )?;
     let user_id = match decision {
         SsoMatch::Linked(id) => {

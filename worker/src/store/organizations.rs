@@ -27,6 +27,17 @@ pub struct OrganizationRow {
     pub scim_activation_emails: bool,
     /// Who must have a second factor (`PUT /organization/security`).
     pub second_factor_policy: livechat_access::SecondFactorPolicy,
+    // The SSO policy (`PUT /organization/sso`), read with the row that sign-in reads anyway;
+    // shown to its admins only (`GET /organization/sso`), so never serialized here.
+    #[serde(deserialize_with = "flag", skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    sso_required: bool,
+    #[serde(skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    sso_break_glass: Option<String>,
+    #[serde(skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    sso_jit_access: Option<String>,
 }
 
 /// A D1 integer read as a boolean.
@@ -35,7 +46,8 @@ fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 }
 
 const ORGANIZATION_COLUMNS: &str =
-    "id, slug, name, status, created_at, scim_activation_emails, second_factor_policy";
+    "id, slug, name, status, created_at, scim_activation_emails, second_factor_policy, \
+     sso_required, sso_break_glass, sso_jit_access";
 
 impl OrganizationRow {
     pub fn id(&self) -> OrganizationId {
@@ -45,6 +57,21 @@ impl OrganizationRow {
     /// A suspended organization's people cannot sign in.
     pub fn is_active(&self) -> bool {
         self.status == OrganizationStatus::Active
+    }
+
+    /// Its SSO policy.
+    pub fn sso_policy(&self) -> Result<livechat_access::SsoPolicy, StoreError> {
+        let jit = self
+            .sso_jit_access
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(super::internal)?;
+        Ok(livechat_access::SsoPolicy {
+            required: self.sso_required,
+            break_glass: self.sso_break_glass.clone(),
+            jit,
+        })
     }
 }
 

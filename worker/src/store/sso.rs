@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use super::{internal, js, num, opt, Store};
-use livechat_access::{Access, Discovery, OrganizationId, SsoPolicy, SsoPreset, SsoProvider};
+use livechat_access::{Discovery, OrganizationId, SsoPolicy, SsoPreset, SsoProvider};
 use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
 
@@ -96,14 +96,6 @@ const COLUMNS: &str =
     "id, organization_id, name, preset, tenant, issuer, client_id, client_secret, \
      email_claim, allowed_domains, enabled, discovery, jwks, jwks_fetched_at, created_by, \
      created_at, updated_at";
-
-/// The organization's SSO policy as stored.
-#[derive(Deserialize)]
-struct PolicyRecord {
-    sso_required: i64,
-    sso_break_glass: Option<String>,
-    sso_jit_access: Option<String>,
-}
 
 impl Store {
     /// The organization's providers, oldest first.
@@ -296,29 +288,12 @@ impl Store {
         )
     }
 
-    /// The organization's SSO policy.
+    /// The organization's SSO policy (read alone; sign-in reads it with the organization's row).
     pub async fn sso_policy(&self, org: &OrganizationId) -> Result<SsoPolicy, StoreError> {
-        let record = self
-            .first::<PolicyRecord>(
-                "SELECT sso_required, sso_break_glass, sso_jit_access FROM organizations \
-                 WHERE id = ?1",
-                &[js(org.as_str())],
-            )
-            .await?;
-        let Some(record) = record else {
-            return Ok(SsoPolicy::default());
-        };
-        let jit: Option<Access> = record
-            .sso_jit_access
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(internal)?;
-        Ok(SsoPolicy {
-            required: record.sso_required != 0,
-            break_glass: record.sso_break_glass,
-            jit,
-        })
+        match self.organization(org.as_str()).await? {
+            Some(row) => row.sso_policy(),
+            None => Ok(SsoPolicy::default()),
+        }
     }
 
     /// The organization's SSO policy written.
