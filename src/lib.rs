@@ -131,7 +131,7 @@ pub use settings::{
     SettingsReport, LEGACY_KEY_ID, MAX_TOKENS, MIN_HASH_WORK_KIB, MIN_SECRET_CHARS, SETTING_NAMES,
 };
 pub use sso::{
-    after_sso, amr_shows_second_factor, break_glass_fits, check_id_token,
+    activation_email_due, after_sso, amr_shows_second_factor, break_glass_fits, check_id_token,
     local_sign_in_allowed, match_person, read_discovery, response_issuer_fits, sso_new_person,
     validate_sso_policy, validate_sso_provider, Discovery, IdTokenExpectations, JitAccessInput,
     SsoCandidate, SsoIdentity, SsoMatch, SsoPolicy, SsoPolicyInput, SsoPreset, SsoProvider,

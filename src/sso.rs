@@ -589,6 +589,24 @@ pub fn sso_new_person(identity: &SsoIdentity, access: &Access, catalog: &Catalog
     }
 }
 
+impl SsoPolicy {
+    /// The policy with local sign-in allowed again (the operator's way back in for an
+    /// organization that lost its provider and its break-glass admin); the rest kept.
+    pub fn lifted(&self) -> SsoPolicy {
+        SsoPolicy {
+            required: false,
+            ..self.clone()
+        }
+    }
+}
+
+/// Whether a person provisioned without a password gets the activation email (a link to set
+/// one): when the organization sends them (`scim_activation_emails`), but not under SSO
+/// required, where their way in is the provider and a password they set could not be used.
+pub fn activation_email_due(activation_emails: bool, sso: &SsoPolicy) -> bool {
+    activation_emails && !sso.required
+}
+
 /// An organization's SSO policy (as its admins read it, and as the audit log records it).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -1039,5 +1057,21 @@ mod tests {
             after_sso(Admins, Role::Agent, none, false),
             AfterPassword::Session
         );
+    }
+
+    #[test]
+    fn under_sso_required_nobody_is_sent_a_link_to_set_a_password() {
+        let required = SsoPolicy {
+            required: true,
+            break_glass: Some("admin".into()),
+            jit: None,
+        };
+        assert!(activation_email_due(true, &SsoPolicy::default()));
+        assert!(!activation_email_due(false, &SsoPolicy::default()));
+        assert!(!activation_email_due(true, &required));
+        let lifted = required.lifted();
+        assert!(!lifted.required);
+        assert_eq!(lifted.break_glass, required.break_glass);
+        assert!(activation_email_due(true, &lifted));
     }
 }

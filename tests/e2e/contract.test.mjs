@@ -11,7 +11,7 @@ test('the served description is the committed one', async () => {
   assert.equal(served.status, 200);
   assert.deepEqual(served.body, OPENAPI);
   assert.equal(OPENAPI.openapi, '3.1.0');
-  assert.equal(Object.keys(OPENAPI.paths).length, 57);
+  assert.equal(Object.keys(OPENAPI.paths).length, 58);
   // The events endpoints receive (OpenAPI 3.1 webhooks): one per type of the core's catalogue.
   assert.deepEqual(Object.keys(OPENAPI.webhooks).sort(), [...OPENAPI.components.schemas.EventType.enum].sort());
   for (const hook of Object.values(OPENAPI.webhooks)) {

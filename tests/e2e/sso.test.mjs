@@ -4,7 +4,7 @@
 // rotation, organizations sealed, sign-out there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, newOrganization, sql, unique, createUser, signIn, totp, PASSWORD, BASE } from './client.mjs';
+import { api, newOrganization, sql, unique, createUser, signIn, totp, OPERATOR_TOKEN, PASSWORD, BASE } from './client.mjs';
 import { startIdp, signingKey, throughProvider, callback, resign, headerOf } from './idp.mjs';
 
 let idp;
@@ -201,6 +201,43 @@ test('SSO required: password sign-in and reset refused but to the break-glass ad
   const through = await signInThrough(org, provider, account(person.email));
   assert.equal(through.error, null);
   assert.equal((await me(through.token)).body.id, person.id);
+  // Someone the identity provider creates by SCIM gets no link to set a password they could not
+  // use (activation emails are on); their first sign-in through the provider finds them.
+  const scim = (await api('POST', '/organization/scim-tokens', { token: admin, body: { name: 'Acme ID' } })).body.token;
+  const email = unique('provisioned');
+  const made = await fetch(`${BASE}/scim/v2/${org.slug}/Users`, {
+    method: 'POST', headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: email }),
+  });
+  assert.equal(made.status, 201);
+  const provisioned = (await made.json()).id;
+  assert.equal((await sql(`SELECT COUNT(*) AS n FROM password_resets WHERE user_id = '${provisioned}'`))[0].n, 0, 'no activation link, no email');
+  const first = await signInThrough(org, provider, account(email));
+  assert.equal((await me(first.token)).body.id, provisioned);
+});
+
+test('an organization that requires SSO and lost its way in: the operator lifts the requirement, audited; nothing else changes', async () => {
+  const { org, admin } = await organizationWithProvider();
+  const adminId = (await me(admin)).body.id;
+  const person = await createUser(admin, {}, { organization: org.slug });
+  assert.equal((await api('PUT', '/organization/sso', { token: admin, body: { required: true, breakGlass: adminId } })).status, 200);
+  const password = () => api('POST', '/session', { body: { email: person.email, password: PASSWORD, organization: org.slug } });
+  assert.equal((await password()).body.code, 'sso_required');
+  const lift = (token, id = org.id) => api('DELETE', `/operator/organizations/${id}/sso-requirement`, { token });
+  // Only the operator: the organization's own admin is not one.
+  assert.equal((await lift(admin)).status, 401);
+  assert.equal((await lift(OPERATOR_TOKEN, 'no-such-organization')).status, 404);
+  assert.equal((await lift(OPERATOR_TOKEN)).status, 204);
+  assert.equal((await password()).status, 200, 'password sign-in is back');
+  const settings = (await api('GET', '/organization/sso', { token: admin })).body;
+  assert.deepEqual([settings.required, settings.breakGlass, settings.providers.length], [false, adminId, 1]);
+  const lifted = async () => (await api('GET', '/audit', { token: admin })).body.items.filter((e) => e.action === 'sso_required_lifted');
+  const [entry] = await lifted();
+  assert.equal(entry.actorId ?? null, null, 'by no one of the organization');
+  assert.deepEqual([entry.before.required, entry.after.required, entry.after.breakGlass], [true, false, adminId]);
+  // Nothing left to lift: nothing written.
+  assert.equal((await lift(OPERATOR_TOKEN)).status, 204);
+  assert.equal((await lifted()).length, 1);
 });
 
 test('the provider rotates to an ES256 key: it is fetched at once; a removed key is refused once the cached keys are old', async () => {

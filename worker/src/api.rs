@@ -92,6 +92,7 @@ pub enum Endpoint {
     CreateOrganization,
     ChangeOrganization,
     DeleteOrganization,
+    LiftSsoRequirement,
 }
 
 /// One row of the table: an HTTP method, a path under `/api/v1` (`{id}` matches one segment).
@@ -226,6 +227,11 @@ pub const ROUTES: &[Route] = {
         route("POST", "/operator/organizations", CreateOrganization),
         route("PATCH", "/operator/organizations/{id}", ChangeOrganization),
         route("DELETE", "/operator/organizations/{id}", DeleteOrganization),
+        route(
+            "DELETE",
+            "/operator/organizations/{id}/sso-requirement",
+            LiftSsoRequirement,
+        ),
     ]
 };
 
@@ -452,6 +458,7 @@ async fn answer(ctx: &mut Ctx, endpoint: Endpoint, id: &str) -> Result<Response,
         CreateOrganization => operator::create(ctx).await,
         ChangeOrganization => operator::change(ctx, &id).await,
         DeleteOrganization => operator::remove(ctx, &id).await,
+        LiftSsoRequirement => operator::lift_sso_requirement(ctx, &id).await,
     }
 }
 

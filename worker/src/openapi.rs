@@ -98,6 +98,7 @@ use utoipa::{Modify, OpenApi};
         operator::create,
         operator::change,
         operator::remove,
+        operator::lift_sso_requirement,
         operator::factor_keys,
         operator::reseal_factor_keys,
     ),

@@ -161,6 +161,32 @@ pub async fn change(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
     http::json(200, &row)
 }
 
+/// `DELETE /operator/organizations/{id}/sso-requirement`: local sign-in allowed again in an
+/// organization that requires single sign-on and lost its way in (its provider gone, and its
+/// break-glass admin too). Its providers, links and the rest of its policy stay; audited as
+/// `sso_required_lifted`, by no one of the organization.
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/operator/organizations/{id}/sso-requirement", operation_id = "liftSsoRequirement", tag = "operator", summary = "Allow password sign-in again in an organization that requires single sign-on and lost its way in", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Lifted (or not required)"), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]
+pub async fn lift_sso_requirement(ctx: &mut Ctx, id: &str) -> Result<Response, ApiError> {
+    ctx.operator()?;
+    let row = ctx.store.organization(id).await?.ok_or(Code::NotFound)?;
+    let before = row.sso_policy()?;
+    if before.required {
+        let (org, after) = (row.id(), before.lifted());
+        let write = ctx.store.set_sso_policy(&org, &after)?;
+        let audit = ctx.store.audit(
+            &org,
+            ctx.now,
+            None,
+            "sso_required_lifted",
+            (None, None),
+            Some(&before),
+            Some(&after),
+        )?;
+        ctx.store.batch([vec![write], audit].concat()).await?;
+    }
+    Ok(Response::empty()?.with_status(204))
+}
+
 /// `DELETE /operator/organizations/{id}`: every record of the organization goes, in one D1
 /// transaction (users, sessions, invitations, conversations, audit entries, sign-in counters).
 #[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/operator/organizations/{id}", operation_id = "deleteOrganization", tag = "operator", summary = "Delete an organization and all its data, in one transaction", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted, with every record of it"), (status = 401, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 503, response = crate::http::ProblemBody)), security(("bearer" = []))))]

@@ -178,13 +178,15 @@ pub(super) async fn create_user(
     Ok(resource_of(&row, base)?)
 }
 
-/// Whether the organization sends the activation email to people created without a password.
+/// Whether the organization sends the activation email to people created without a password
+/// (the core's rule: its switch, and not under SSO required).
 async fn activation_emails(ctx: &Ctx, org: &OrganizationId) -> Result<bool, Refusal> {
-    Ok(ctx
-        .store
-        .organization(org.as_str())
-        .await?
-        .is_some_and(|o| o.scim_activation_emails))
+    Ok(match ctx.store.organization(org.as_str()).await? {
+        Some(o) => {
+            livechat_access::activation_email_due(o.scim_activation_emails, &o.sso_policy()?)
+        }
+        None => false,
+    })
 }
 
 /// `PUT /Users/{id}` (the User sent replaces the account) and `PATCH /Users/{id}` (RFC 7644

@@ -23,10 +23,12 @@ pub struct AuditEntry {
     pub id: i64,
     /// When (ms since the epoch).
     pub at: i64,
-    /// Who did it (`null`: the deployment's bootstrap).
+    /// Who did it (`null`: the deployment's bootstrap, the operator, or someone's first sign-in
+    /// through a provider).
     pub actor_id: Option<String>,
-    /// `created`, `invited`, `accepted`, `changed`, `disabled`, `enabled`, `removed`, `revoked`,
-    /// `reinvited`, `catalog_changed`.
+    /// What was done: `created`, `invited`, `accepted`, `changed`, `disabled`, `enabled`,
+    /// `removed`, `revoked`, `reinvited`, `catalog_changed`, `sso_policy_changed`,
+    /// `sso_required_lifted`, `sso_linked`, `second_factor_policy`, `organization_suspended`….
     pub action: String,
     /// Whose account.
     pub target_id: Option<String>,
