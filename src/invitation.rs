@@ -219,9 +219,10 @@ pub struct Acceptance {
     /// The single-use token.
     #[serde(skip)]
     pub token: String,
-    /// Their chosen password; never sent back.
+    /// Their chosen password (none when the organization requires single sign-on: they sign in
+    /// through its provider); never sent back.
     #[serde(skip)]
-    pub password: String,
+    pub password: Option<String>,
     /// Their profile.
     pub profile: Profile,
 }
@@ -233,18 +234,22 @@ pub struct Acceptance {
 pub struct AcceptanceInput {
     /// The token from the link (43 characters of base64url).
     pub token: String,
-    /// The password the invitee chooses.
-    pub password: String,
+    /// The password the invitee chooses; absent (or `null`) when the organization requires
+    /// single sign-on (`ssoRequired` in the lookup): they sign in through its provider.
+    #[serde(default)]
+    pub password: Option<String>,
     /// Their names, avatar and time zone.
     #[serde(default)]
     pub profile: Option<ProfileInput>,
 }
 
 /// Validates the accept-invitation form; `invited` (when known) feeds the password rule that
-/// forbids building it on the address.
+/// forbids building it on the address. Under `sso_required` no password is chosen (one could not
+/// be used: sign-in goes through the organization's provider), so one sent is refused.
 pub fn validate_acceptance(
     input: &Value,
     invited: Option<&Email>,
+    sso_required: bool,
 ) -> Result<Acceptance, Vec<Violation>> {
     let mut errors = Vec::new();
     let Some(obj) = object(input, "", keys_of::<AcceptanceInput>(), &mut errors) else {
@@ -256,17 +261,25 @@ pub fn validate_acceptance(
             errors.push(Violation::new("token", Code::TokenInvalid));
         }
     }
-    let password = obj.required_string("password", &mut errors);
-    if let Some(password) = password {
-        if let Err(v) = PasswordPolicy::check(password, invited) {
-            errors.push(v);
+    let password = if sso_required {
+        if obj.string("password", &mut errors).is_some() {
+            errors.push(Violation::new("password", Code::SsoRequired));
         }
-    }
+        None
+    } else {
+        let password = obj.required_string("password", &mut errors);
+        if let Some(password) = password {
+            if let Err(v) = PasswordPolicy::check(password, invited) {
+                errors.push(v);
+            }
+        }
+        password
+    };
     let profile = ProfilePatch::read_in(&obj, &mut errors).over(Profile::default());
-    match (token, password) {
-        (Some(token), Some(password)) if errors.is_empty() => Ok(Acceptance {
+    match token {
+        Some(token) if errors.is_empty() => Ok(Acceptance {
             token: token.to_owned(),
-            password: password.to_owned(),
+            password: password.map(str::to_owned),
             profile,
         }),
         _ => Err(errors),
@@ -342,15 +355,36 @@ mod tests {
     #[test]
     fn acceptance() {
         let token = "A".repeat(43);
-        let ok = validate_acceptance(&json!({"token": token, "password": "mon mot de passe", "profile": {"pseudonym": "Jo"}}), None).unwrap();
+        let ok = validate_acceptance(&json!({"token": token, "password": "mon mot de passe", "profile": {"pseudonym": "Jo"}}), None, false).unwrap();
         assert_eq!(ok.profile.pseudonym.as_deref(), Some("Jo"));
+        assert_eq!(ok.password.as_deref(), Some("mon mot de passe"));
         let invited = Email::parse("jojo@x.fr");
         let bad = validate_acceptance(
             &json!({"token": "abc", "password": "jojo-le-rigolo"}),
             invited.as_ref(),
+            false,
         )
         .unwrap_err();
         let codes: Vec<_> = bad.iter().map(|v| v.code).collect();
         assert_eq!(codes, vec![Code::TokenInvalid, Code::PasswordContainsEmail]);
+        let missing = validate_acceptance(&json!({ "token": token }), None, false).unwrap_err();
+        assert_eq!(missing[0].code, Code::FieldRequired);
+    }
+
+    #[test]
+    fn under_sso_required_an_invitee_chooses_no_password() {
+        let token = "A".repeat(43);
+        let ok = validate_acceptance(&json!({ "token": token }), None, true).unwrap();
+        assert_eq!(ok.password, None);
+        let null = validate_acceptance(&json!({"token": token, "password": null}), None, true);
+        assert_eq!(null.unwrap().password, None);
+        let sent = validate_acceptance(
+            &json!({"token": token, "password": "mon mot de passe"}),
+            None,
+            true,
+        )
+        .unwrap_err();
+        let errors: Vec<_> = sent.iter().map(|v| (v.field.as_str(), v.code)).collect();
+        assert_eq!(errors, vec![("password", Code::SsoRequired)]);
     }
 }

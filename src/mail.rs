@@ -29,6 +29,9 @@ pub struct InvitationMail<'a> {
     pub link: &'a str,
     /// When the link stops working, ms since the epoch.
     pub expires_at: i64,
+    /// The organization requires single sign-on: no password to choose, sign-in goes through
+    /// its provider.
+    pub through_provider: bool,
 }
 
 /// A password reset link.
@@ -223,7 +226,11 @@ pub fn invitation_mail(m: &InvitationMail<'_>, locale: Locale) -> Mail {
             &[
                 "Bonjour,".to_owned(),
                 format!("{inviter} vous invite à rejoindre l'espace de {organization} sur le back-office de chat en direct, en tant que {role}."),
-                "Choisissez votre mot de passe pour activer votre compte.".to_owned(),
+                if m.through_provider {
+                    format!("Activez votre compte, puis connectez-vous avec le fournisseur d'identité de {organization}.")
+                } else {
+                    "Choisissez votre mot de passe pour activer votre compte.".to_owned()
+                },
             ],
             "Activer mon compte",
             m.link,
@@ -234,7 +241,11 @@ pub fn invitation_mail(m: &InvitationMail<'_>, locale: Locale) -> Mail {
             &[
                 "Hello,".to_owned(),
                 format!("{inviter} invites you to join {organization} on the live-chat back office, as {role}."),
-                "Choose your password to activate your account.".to_owned(),
+                if m.through_provider {
+                    format!("Activate your account, then sign in with {organization}'s identity provider.")
+                } else {
+                    "Choose your password to activate your account.".to_owned()
+                },
             ],
             "Activate my account",
             m.link,
@@ -318,6 +329,7 @@ mod tests {
             role: Role::Manager,
             link: "https://x.test/accept#token=a&b",
             expires_at: 0,
+            through_provider: false,
         };
         let fr = invitation_mail(&m, Locale::Fr);
         assert_eq!(fr.subject, "Zoé vous invite à rejoindre Acme <SA>");
@@ -329,5 +341,17 @@ mod tests {
         let en = invitation_mail(&m, Locale::En);
         assert_eq!(en.subject, "Zoé invites you to join Acme <SA>");
         assert!(en.text.contains("expires on 1 January 1970, 00:00 UTC"));
+        assert!(fr.text.contains("Choisissez votre mot de passe"));
+        // Under SSO required there is no password to choose.
+        let sso = InvitationMail {
+            through_provider: true,
+            ..m
+        };
+        let fr = invitation_mail(&sso, Locale::Fr);
+        assert!(!fr.text.contains("mot de passe"));
+        assert!(fr.text.contains("fournisseur d'identité de Acme <SA>"));
+        let en = invitation_mail(&sso, Locale::En);
+        assert!(!en.text.contains("password"));
+        assert!(en.text.contains("Acme <SA>'s identity provider"));
     }
 }

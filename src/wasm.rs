@@ -256,16 +256,18 @@ pub fn validate_invitation_js(
     }
 }
 
-/// Validates the accept-invitation form; `email` is the invited address, when known.
+/// Validates the accept-invitation form; `email` is the invited address, when known;
+/// `ssoRequired` as the invitation's lookup says (no password is chosen then).
 #[wasm_bindgen(js_name = validateAcceptance, unchecked_return_type = "Outcome<Acceptance>")]
 pub fn validate_acceptance_js(
     #[wasm_bindgen(unchecked_param_type = "AcceptanceInput")] input: JsValue,
     locale_tag: Option<String>,
     email: Option<String>,
+    #[wasm_bindgen(js_name = ssoRequired)] sso_required: Option<bool>,
 ) -> JsValue {
     let invited = email.as_deref().and_then(Email::parse);
     form(input, locale_tag, |v| {
-        validate_acceptance(v, invited.as_ref())
+        validate_acceptance(v, invited.as_ref(), sso_required.unwrap_or(false))
     })
 }
 

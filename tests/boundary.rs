@@ -100,7 +100,7 @@ fn answers(text: &str) -> Value {
         "user": answer(validate_user(&value, &catalog)),
         "patch": answer(validate_user_patch(&value, &catalog)),
         "invitation": answer(validate_invitation(&value, &catalog).map_err(|r| r.errors)),
-        "acceptance": answer(validate_acceptance(&value, None)),
+        "acceptance": answer(validate_acceptance(&value, None, false)),
         "login": answer(validate_login(&value)),
         "presence": answer(validate_presence(&value)),
         "transfer": answer(validate_transfer(&value)),

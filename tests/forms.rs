@@ -20,7 +20,7 @@ fn violations(form: &str, input: &Value) -> Vec<Violation> {
         "user" => validate_user(input, &catalog).err(),
         "patch" => validate_user_patch(input, &catalog).err(),
         "invitation" => validate_invitation(input, &catalog).err().map(|r| r.errors),
-        "acceptance" => validate_acceptance(input, None).err(),
+        "acceptance" => validate_acceptance(input, None, false).err(),
         other => unreachable!("unknown form {other}"),
     }
     .unwrap_or_default()

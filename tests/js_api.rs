@@ -81,7 +81,7 @@ fn no_input_of_any_js_type_throws() {
             validate_user_js(value.clone(), en(), None),
             validate_user_patch_js(value.clone(), en(), None),
             validate_invitation_js(value.clone(), en(), None),
-            validate_acceptance_js(value.clone(), en(), None),
+            validate_acceptance_js(value.clone(), en(), None, None),
         ] {
             let out = rust(out);
             assert_eq!(out["type"], "failure", "{value:?} -> {out}");
@@ -206,8 +206,27 @@ fn acceptance_uses_the_invited_email() {
         js(json!({"token": token, "password": "camille-forever"})),
         en(),
         Some("camille@x.fr".into()),
+        None,
     ));
     assert_eq!(out["errors"][0]["code"], "password_contains_email");
+    // Under SSO required the page sends no password; one sent is refused, in the page's words.
+    let out = rust(validate_acceptance_js(
+        js(json!({"token": token, "password": "camille-forever"})),
+        en(),
+        None,
+        Some(true),
+    ));
+    assert_eq!(
+        (&out["errors"][0]["field"], &out["errors"][0]["code"]),
+        (&json!("password"), &json!("sso_required"))
+    );
+    let out = rust(validate_acceptance_js(
+        js(json!({ "token": token })),
+        en(),
+        None,
+        Some(true),
+    ));
+    assert_eq!(out["type"], "success");
 }
 
 #[wasm_bindgen_test]

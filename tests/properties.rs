@@ -223,7 +223,8 @@ proptest! {
         let _ = validate_user(&input, &catalog);
         let _ = validate_user_patch(&input, &catalog);
         let _ = validate_invitation(&input, &catalog);
-        let _ = validate_acceptance(&input, None);
+        let _ = validate_acceptance(&input, None, false);
+        let _ = validate_acceptance(&input, None, true);
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn forms() -> Vec<Form> {
         (
             "acceptance",
             json!({"token": "A".repeat(43), "password": "une longue phrase", "profile": profile()}),
-            |b| errors(validate_acceptance(b, None), |e| e),
+            |b| errors(validate_acceptance(b, None, false), |e| e),
             shape::<AcceptanceInput>,
         ),
         (

@@ -38,6 +38,7 @@ const TEXT = {
     policyTitle: 'Politique de l’organisation', policyLabel: 'Second facteur obligatoire pour', policySaved: 'Politique enregistrée',
     ssoTitle: 'Authentification unique', ssoSignInWith: 'Se connecter avec {name}', ssoOr: 'ou avec votre mot de passe',
     ssoRequiredNote: 'Cette organisation se connecte par authentification unique : le mot de passe est réservé à l’administrateur de secours.',
+    ssoAcceptNote: 'Cette organisation se connecte par authentification unique : pas de mot de passe à choisir. Une fois le compte activé, connectez-vous avec son fournisseur d’identité.',
     ssoRedirect: 'Adresse de retour à déclarer chez le fournisseur', ssoNone: 'Aucun fournisseur configuré.', ssoAdd: 'Ajouter un fournisseur',
     ssoName: 'Nom affiché', ssoPreset: 'Type', ssoPresetGeneric: 'OpenID Connect (émetteur)', ssoPresetEntra: 'Microsoft Entra ID', ssoPresetOkta: 'Okta',
     ssoPresetGoogle: 'Google Workspace', ssoIssuer: 'Émetteur (issuer)', ssoTenantEntra: 'Locataire (ID ou domaine)', ssoTenantOkta: 'Domaine Okta (acme.okta.com)',
@@ -142,6 +143,7 @@ const TEXT = {
     policyTitle: 'Organization policy', policyLabel: 'Second factor required for', policySaved: 'Policy saved',
     ssoTitle: 'Single sign-on', ssoSignInWith: 'Sign in with {name}', ssoOr: 'or with your password',
     ssoRequiredNote: 'This organization signs in with single sign-on: the password is for the break-glass admin only.',
+    ssoAcceptNote: 'This organization signs in with single sign-on: no password to choose. Once your account is active, sign in with its identity provider.',
     ssoRedirect: 'Redirect URI to register at the provider', ssoNone: 'No provider configured.', ssoAdd: 'Add a provider',
     ssoName: 'Name shown', ssoPreset: 'Type', ssoPresetGeneric: 'OpenID Connect (issuer)', ssoPresetEntra: 'Microsoft Entra ID', ssoPresetOkta: 'Okta',
     ssoPresetGoogle: 'Google Workspace', ssoIssuer: 'Issuer', ssoTenantEntra: 'Tenant (ID or domain)', ssoTenantOkta: 'Okta domain (acme.okta.com)',
@@ -1239,10 +1241,18 @@ async function showAccept() {
   const invitation = res.body;
   $('accept-intro').textContent = t('invitationFor', { email: invitation.email, role: t(`role_${invitation.role}`), date: date(invitation.expiresAt) });
   $('accept-form').hidden = false;
-  const collectAcceptance = () => ({ token: inviteToken, password: $('ac-password').value, profile: { pseudonym: optional($('ac-pseudonym').value) } });
+  // Under SSO required no password is chosen: the person signs in through the provider.
+  const sso = invitation.ssoRequired;
+  $('accept-form').querySelector('[data-field=password]').hidden = sso;
+  $('ac-sso-note').hidden = !sso;
+  const collectAcceptance = () => ({
+    token: inviteToken,
+    ...(sso ? {} : { password: $('ac-password').value }),
+    profile: { pseudonym: optional($('ac-pseudonym').value) },
+  });
   const touched = new Set();
   const validate = () => {
-    const result = core.validateAcceptance(collectAcceptance(), lang, invitation.email);
+    const result = core.validateAcceptance(collectAcceptance(), lang, invitation.email, sso);
     const errors = result.type === 'failure' ? result.errors : [];
     for (const [field, id] of [['password', 'ac-password'], ['profile.pseudonym', 'ac-pseudonym']]) {
       const error = touched.has(field) ? errors.find((e) => e.field === field) : null;
@@ -1259,6 +1269,11 @@ async function showAccept() {
     const accepted = await api('POST', '/invitations/accept', collectAcceptance());
     if (accepted.status !== 201) {
       $('ac-form-error').textContent = accepted.body?.errors?.[0]?.message ?? accepted.body?.title ?? String(accepted.status);
+      return;
+    }
+    // Created without a password: on to the organization's sign-in page and its providers.
+    if (accepted.body.organization) {
+      location.assign(`/${encodeURIComponent(accepted.body.organization)}/`);
       return;
     }
     token = accepted.body.token;

@@ -19,7 +19,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = decode::waiting_conversation(&value);
     let _ = decode::agents(&value);
     let invited = Email::parse("fuzz@exemple.fr");
-    let _ = validate_acceptance(&value, invited.as_ref());
+    let _ = validate_acceptance(&value, invited.as_ref(), false);
+    let _ = validate_acceptance(&value, invited.as_ref(), true);
     if let Ok(patch) = validate_user_patch(&value, &catalog) {
         // A valid patch applied to a real account must give a checked account or errors.
         let seed = serde_json::json!({"email": "a@exemple.fr", "password": "une longue phrase", "role": "manager"});

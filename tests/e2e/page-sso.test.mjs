@@ -1,9 +1,10 @@
 // Single sign-on in real Chromium against a real OpenID provider (oidc-provider on loopback): an
 // admin configures it on the security screen; a person signs in through its button, lands signed
-// in, signs out there too; a stranger is told why they are refused.
+// in, signs out there too; a stranger is told why they are refused; under SSO required an
+// invitee activates their account without a password and signs in through the provider.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUser, newOrganization, unique, PASSWORD, BASE } from './client.mjs';
+import { api, createUser, newOrganization, unique, PASSWORD, BASE } from './client.mjs';
 import { launch, close, page, done, shot } from './browser.mjs';
 import { startIdp, signingKey } from './idp.mjs';
 
@@ -87,4 +88,34 @@ test('an admin adds the provider; a person signs in through it, then out of both
   assert.equal(new URL(s.url()).search, '');
   await shot(s, 'sso-refused');
   await done(s);
+});
+
+test('under SSO required the accept page asks for no password; the invitee activates, then signs in through the provider', async () => {
+  const other = await newOrganization({ name: 'Unique' });
+  const admin = other.session.token;
+  const added = await api('POST', '/organization/sso/providers', { token: admin, body: { name: 'Acme ID', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret } });
+  assert.equal(added.status, 201);
+  const adminId = (await api('GET', '/me', { token: admin })).body.id;
+  assert.equal((await api('PUT', '/organization/sso', { token: admin, body: { required: true, breakGlass: adminId } })).status, 200);
+  const email = unique('sso-invitee');
+  const invited = (await api('POST', '/invitations', { token: admin, body: { emails: [email], role: 'agent' } })).body.results[0];
+  accounts['page-invitee'] = { email, email_verified: true };
+  const p = await page();
+  await p.goto(invited.acceptUrl);
+  await p.waitForSelector('#accept-form:not([hidden])');
+  assert.equal(await p.isVisible('#ac-password'), false);
+  assert.match(await p.textContent('#ac-sso-note'), /pas de mot de passe/);
+  await p.fill('#ac-pseudonym', 'Iva');
+  await shot(p, 'sso-accept');
+  await p.click('#accept-form button[type=submit]');
+  await p.waitForURL(`${BASE}/${other.slug}/`);
+  await p.locator('#sso-buttons a', { hasText: 'Se connecter avec Acme ID' }).click();
+  await p.waitForURL((url) => url.origin === idp.issuer);
+  await p.fill('input[name=login]', 'page-invitee');
+  await p.fill('input[name=password]', 'anything');
+  await p.click('button[type=submit]');
+  await p.waitForURL(`${BASE}/${other.slug}/`);
+  await p.waitForSelector('#whoami:not([hidden])');
+  assert.equal(await p.textContent('#whoami'), email);
+  await done(p);
 });

@@ -4,7 +4,7 @@
 // rotation, organizations sealed, sign-out there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, newOrganization, sql, unique, createUser, signIn, totp, OPERATOR_TOKEN, PASSWORD, BASE } from './client.mjs';
+import { api, newOrganization, sql, unique, createUser, signIn, mailsTo, totp, codes, OPERATOR_TOKEN, PASSWORD, BASE } from './client.mjs';
 import { startIdp, signingKey, throughProvider, callback, resign, headerOf } from './idp.mjs';
 
 let idp;
@@ -214,6 +214,37 @@ test('SSO required: password sign-in and reset refused but to the break-glass ad
   assert.equal((await sql(`SELECT COUNT(*) AS n FROM password_resets WHERE user_id = '${provisioned}'`))[0].n, 0, 'no activation link, no email');
   const first = await signInThrough(org, provider, account(email));
   assert.equal((await me(first.token)).body.id, provisioned);
+});
+
+test('under SSO required an invitee chooses no password: the email says so, the account is made without one, the provider signs them in', async () => {
+  const { org, admin, provider } = await organizationWithProvider();
+  const adminId = (await me(admin)).body.id;
+  assert.equal((await api('PUT', '/organization/sso', { token: admin, body: { required: true, breakGlass: adminId } })).status, 200);
+  const email = unique('invitee');
+  const invited = (await api('POST', '/invitations', { token: admin, body: { emails: [email], role: 'agent' } })).body.results[0];
+  const token = new URL(invited.acceptUrl).hash.replace('#token=', '');
+  const [mail] = await mailsTo(email);
+  assert.match(mail.text, /fournisseur d'identité/);
+  assert.doesNotMatch(mail.text, /mot de passe/);
+  assert.equal((await api('GET', `/invitations/lookup?token=${token}`)).body.ssoRequired, true);
+  // A password sent is refused, and the invitation is still there to accept.
+  const withPassword = await api('POST', '/invitations/accept', { body: { token, password: PASSWORD } });
+  assert.deepEqual([withPassword.status, codes(withPassword.body)], [403, [['password', 'sso_required']]]);
+  const accepted = await api('POST', '/invitations/accept', { body: { token, profile: { pseudonym: 'Iva' } } });
+  assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+  assert.deepEqual([accepted.body.organization, accepted.body.user.email, accepted.body.token], [org.slug, email, undefined]);
+  assert.equal(accepted.headers.get('set-cookie'), null, 'no session: sign-in goes through the provider');
+  const [row] = await sql(`SELECT password_hash FROM users WHERE id = '${accepted.body.user.id}'`);
+  assert.equal(row.password_hash, '!', 'no password');
+  const through = await signInThrough(org, provider, account(email));
+  assert.equal((await me(through.token)).body.id, accepted.body.user.id);
+  // Where SSO is not required, an invitation still asks for a password.
+  const plain = await newOrganization();
+  const other = (await api('POST', '/invitations', { token: plain.session.token, body: { emails: [unique('invitee')], role: 'agent' } })).body.results[0];
+  const otherToken = new URL(other.acceptUrl).hash.replace('#token=', '');
+  assert.equal((await api('GET', `/invitations/lookup?token=${otherToken}`)).body.ssoRequired, false);
+  const none = await api('POST', '/invitations/accept', { body: { token: otherToken } });
+  assert.deepEqual([none.status, codes(none.body)], [422, [['password', 'field_required']]]);
 });
 
 test('an organization that requires SSO and lost its way in: the operator lifts the requirement, audited; nothing else changes', async () => {

@@ -112,6 +112,34 @@ pub struct InvitationLookup {
     pub expires_at: i64,
     /// The whole access offered.
     pub access: Access,
+    /// The organization requires single sign-on: the invitee chooses no password, and signs in
+    /// through its provider once the account exists.
+    pub sso_required: bool,
+}
+
+/// Accepted in an organization that requires single sign-on: the account exists, without a
+/// password, and no session is opened; its person signs in through the organization's provider.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedForSso {
+    /// The new account.
+    pub user: crate::store::UserView,
+    /// The organization's slug: its sign-in page, `/{organization}/`, offers its providers.
+    pub organization: String,
+}
+
+/// What accepting answers: a session, or (under SSO required) where to sign in. Only the API
+/// description names it.
+#[cfg(feature = "openapi")]
+#[allow(dead_code, clippy::large_enum_variant)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum AcceptAnswer {
+    /// Created and signed in.
+    Session(crate::signin::sessions::SessionStarted),
+    /// Created; sign in through the organization's provider.
+    ThroughProvider(AcceptedForSso),
 }
 
 /// `POST /invitations/{id}/resend`: the new link.
@@ -404,6 +432,8 @@ pub async fn lookup(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return Err(gone(&invitation, ctx.now));
     }
     let access = invitation.access()?;
+    let org = OrganizationId::new(&invitation.organization_id);
+    let sso_required = ctx.store.sso_policy(&org).await?.required;
     http::json(
         200,
         &InvitationLookup {
@@ -411,12 +441,15 @@ pub async fn lookup(ctx: &mut Ctx) -> Result<Response, ApiError> {
             role: access.role,
             expires_at: invitation.expires_at,
             access,
+            sso_required,
         },
     )
 }
 
-/// `POST /invitations/accept` {token, password, profile}: creates the account and signs in.
-#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/accept", operation_id = "acceptInvitation", tag = "invitations", summary = "Accept: creates the account and signs in", request_body = livechat_access::AcceptanceInput, responses((status = 201, description = "Created and signed in", body = crate::signin::sessions::SessionStarted), (status = 400, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
+/// `POST /invitations/accept` {token, password, profile}: creates the account and signs in; in an
+/// organization that requires single sign-on, {token, profile}: creates the account without a
+/// password, and its person signs in through the organization's provider.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/invitations/accept", operation_id = "acceptInvitation", tag = "invitations", summary = "Accept: creates the account and signs in (under SSO required: creates it, without a password)", request_body = livechat_access::AcceptanceInput, responses((status = 201, description = "Created and signed in (the token is also set as the `lca_session` cookie); under SSO required, created, and where to sign in", body = AcceptAnswer), (status = 400, response = crate::http::ProblemBody), (status = 403, response = crate::http::ProblemBody), (status = 404, response = crate::http::ProblemBody), (status = 409, response = crate::http::ProblemBody), (status = 410, response = crate::http::ProblemBody), (status = 413, response = crate::http::ProblemBody), (status = 415, response = crate::http::ProblemBody), (status = 422, response = crate::http::ProblemBody)), security(())))]
 pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let body = ctx.body().await?;
     let token = body.get("token").and_then(Value::as_str).map(str::to_owned);
@@ -426,14 +459,31 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Err(e) => return Err(e),
     };
     let invited = invitation.as_ref().and_then(|i| Email::parse(&i.email));
-    let acceptance = validate_acceptance(&body, invited.as_ref()).map_err(ApiError::form)?;
+    // Its organization's slug and SSO policy, when the invitation is known: under SSO required
+    // no password is chosen.
+    let sso = match &invitation {
+        Some(i) => ctx
+            .store
+            .organization(&i.organization_id)
+            .await?
+            .map(|o| o.sso_policy().map(|p| (o.slug.clone(), p)))
+            .transpose()?,
+        None => None,
+    };
+    let sso_required = sso.as_ref().is_some_and(|(_, p)| p.required);
+    let acceptance =
+        validate_acceptance(&body, invited.as_ref(), sso_required).map_err(ApiError::form)?;
     let invitation = invitation.ok_or(Code::NotFound)?;
     if invitation.status_at(ctx.now) != InvitationStatus::Pending {
         return Err(gone(&invitation, ctx.now));
     }
-    let hash = ctx.hash_password(&acceptance.password)?;
+    let hash = match &acceptance.password {
+        Some(password) => ctx.hash_password(password)?,
+        None => crate::users::NO_PASSWORD.to_owned(),
+    };
     let user_id = new_id();
     let access = invitation.access()?;
+    let slug = sso.map(|(slug, _)| slug).unwrap_or_default();
     let organization = OrganizationId::new(&invitation.organization_id);
     let written = match ctx
         .store
@@ -483,6 +533,13 @@ pub async fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .user(&organization, &user_id)
         .await?
         .ok_or(Code::Internal)?;
+    if acceptance.password.is_none() {
+        let answer = AcceptedForSso {
+            user: user.view()?,
+            organization: slug,
+        };
+        return http::json(201, &answer);
+    }
     crate::signin::sessions::start(ctx, &user, 201, None).await
 }
 

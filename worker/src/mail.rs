@@ -394,6 +394,7 @@ async fn compose(
                         role: Role::parse(&owed.role).unwrap_or(Role::Agent),
                         link,
                         expires_at: owed.expires_at,
+                        through_provider: owed.sso_required != 0,
                     },
                     locale,
                 );
@@ -411,6 +412,8 @@ async fn compose(
                         role: Role::parse(&owed.role).unwrap_or(Role::Agent),
                         link,
                         expires_at: owed.expires_at,
+                        // A link to set a password: never sent under SSO required.
+                        through_provider: false,
                     },
                     locale,
                 );
@@ -486,6 +489,7 @@ mod tests {
                 role: Role::Agent,
                 link: "https://x.test/accept#token=abc",
                 expires_at: 1_790_000_000_000,
+                through_provider: false,
             },
             Locale::Fr,
         )

@@ -197,6 +197,8 @@ pub struct InvitationMailRow {
     pub catalog: String,
     pub inviter_email: Option<String>,
     pub inviter_profile: Option<String>,
+    /// The organization requires single sign-on (the email asks for no password).
+    pub sso_required: i64,
 }
 
 impl InvitationMailRow {
@@ -609,7 +611,7 @@ impl Store {
     pub async fn invitation_mail(&self, id: &str) -> Result<Option<InvitationMailRow>, StoreError> {
         self.first(
             "SELECT i.email, i.role, i.expires_at, o.name AS organization, o.catalog, \
-             u.email AS inviter_email, u.profile AS inviter_profile \
+             u.email AS inviter_email, u.profile AS inviter_profile, o.sso_required \
              FROM invitations i JOIN organizations o ON o.id = i.organization_id \
              LEFT JOIN users u ON u.id = i.invited_by AND u.organization_id = i.organization_id \
              WHERE i.id = ?1",
