@@ -115,6 +115,9 @@ test('passkeys in Chromium\'s virtual authenticator: registered, used as the sec
   await p.waitForSelector('#sf-passkey:not([hidden])');
   await p.click('#sf-passkey');
   await signedIn(p);
+  // A password's session: it came through no identity provider (the passkey's WebAuthn
+  // challenge is not taken for one).
+  assert.deepEqual(await sql(`SELECT DISTINCT sso_provider_id FROM sessions WHERE user_id = '${agent.id}'`), [{ sso_provider_id: null }]);
   await signOut(p);
 
   // Instead of the password: the passkey names the person.

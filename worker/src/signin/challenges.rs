@@ -67,8 +67,15 @@ pub async fn open_second_step(
 ) -> Result<SecondFactorNeeded, ApiError> {
     let token = new_token();
     let org = user.organization();
-    let expires_at =
-        open_challenge(ctx, &token, &org, Some(&user.id), ("second_factor", via)).await?;
+    let expires_at = open_challenge(
+        ctx,
+        &token,
+        &org,
+        Some(&user.id),
+        ("second_factor", None),
+        via,
+    )
+    .await?;
     Ok(SecondFactorNeeded {
         challenge: token,
         expires_at,
@@ -77,13 +84,14 @@ pub async fn open_second_step(
 }
 
 /// Opens a challenge for `token` (its digest stored) for five minutes, the dead ones forgotten on
-/// the way; when it expires.
+/// the way (`via`: the provider whose sign-in it follows); when it expires.
 pub async fn open_challenge(
     ctx: &Ctx,
     token: &str,
     org: &OrganizationId,
     user: Option<&str>,
     (purpose, state): (&str, Option<&str>),
+    via: Option<&str>,
 ) -> Result<i64, ApiError> {
     let expires_at = ctx.now + CHALLENGE_TTL_MS;
     ctx.store
@@ -94,6 +102,7 @@ pub async fn open_challenge(
                 org,
                 user,
                 (purpose, state),
+                via,
                 expires_at,
             )?,
         ])

@@ -171,8 +171,8 @@ pub async fn second_step(ctx: &mut Ctx) -> Result<Response, ApiError> {
             .await?;
         return Err(Code::SecondFactorInvalid.into());
     }
-    // A provider's sign-in that showed no second factor: its state names the provider.
-    let via = challenge.state.as_deref();
+    // After a provider's sign-in that showed no second factor: the session came through it.
+    let via = challenge.sso_provider_id.as_deref();
     signed_in_by_challenge(ctx, &digest, &keys[0].0, &user, via).await
 }
 

@@ -153,6 +153,7 @@ pub async fn creation_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
         &org,
         Some(&session.user.id),
         ("passkey_register", None),
+        None,
     )
     .await?;
     let organization = ctx
@@ -356,6 +357,7 @@ pub async fn request_options(ctx: &mut Ctx) -> Result<Response, ApiError> {
                 &org,
                 None,
                 ("passkey_sign_in", Some(&webauthn)),
+                None,
             )
             .await?;
             (token, Vec::new(), "required")

@@ -138,7 +138,7 @@ pub async fn start(ctx: &mut Ctx) -> Result<Response, ApiError> {
                 .unwrap_or(Code::Internal.into())
         })?;
     let state = new_token();
-    open_challenge(ctx, &state, &org, None, ("sso", Some(&sealed))).await?;
+    open_challenge(ctx, &state, &org, None, ("sso", Some(&sealed)), None).await?;
     let challenge = base64url(&Sha256::digest(flow.verifier.as_bytes()));
     let mut url = worker::Url::parse(&discovery.authorization_endpoint)
         .map_err(|_| ApiError::code(Code::SsoDiscoveryInvalid))?;

@@ -50,6 +50,8 @@ pub struct ChallengeRow {
     pub user_id: Option<String>,
     pub purpose: String,
     pub state: Option<String>,
+    /// The provider whose sign-in this second step follows.
+    pub sso_provider_id: Option<String>,
 }
 
 /// How many wrong second steps a challenge survives.
@@ -431,12 +433,21 @@ impl Store {
         org: &OrganizationId,
         user: Option<&str>,
         (purpose, state): (&str, Option<&str>),
+        via: Option<&str>,
         expires_at: i64,
     ) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
-            "INSERT INTO sign_in_challenges (digest, organization_id, user_id, purpose, state, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            &[js(digest), js(org.as_str()), opt(user), js(purpose), opt(state), num(expires_at)],
+            "INSERT INTO sign_in_challenges (digest, organization_id, user_id, purpose, state, \
+             sso_provider_id, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                js(digest),
+                js(org.as_str()),
+                opt(user),
+                js(purpose),
+                opt(state),
+                opt(via),
+                num(expires_at),
+            ],
         )
     }
 
@@ -447,7 +458,8 @@ impl Store {
         now: i64,
     ) -> Result<Option<ChallengeRow>, StoreError> {
         self.first(
-            "SELECT digest, organization_id, user_id, purpose, state FROM sign_in_challenges \
+            "SELECT digest, organization_id, user_id, purpose, state, sso_provider_id \
+             FROM sign_in_challenges \
              WHERE digest = ?1 AND expires_at > ?2 AND used_at IS NULL AND attempts < ?3",
             &[js(digest), num(now), num(CHALLENGE_ATTEMPTS)],
         )
